@@ -1,0 +1,48 @@
+"""hf-genomics: DNA language models as first-class citizens of the Hugging Face stack.
+
+``import hf_genomics`` registers our configs, models and tokenizers with transformers' Auto
+classes, so folders written by our scripts load with ``AutoTokenizer``/``AutoModel*`` and no
+``trust_remote_code``. Public names are imported lazily on first use.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from hf_genomics._registration import register_auto_classes
+
+__version__ = "0.1.0"
+
+# public name -> module that defines it (add one line per public name)
+_LAZY_NAMES: dict[str, str] = {
+    # tokenizers
+    "KmerTokenizer": "hf_genomics.tokenization.kmer",
+    "DnaBpeTokenizer": "hf_genomics.tokenization.bpe",
+    "train_dna_bpe": "hf_genomics.tokenization.bpe",
+    "build_tokenizer": "hf_genomics.tokenization.spec",
+    # encoder family
+    "DnaEncoderConfig": "hf_genomics.models.encoder.configuration_dna_encoder",
+    "DnaEncoderModel": "hf_genomics.models.encoder.modeling_dna_encoder",
+    "DnaEncoderForMaskedLM": "hf_genomics.models.encoder.modeling_dna_encoder",
+    "DnaEncoderForSequenceClassification": "hf_genomics.models.encoder.modeling_dna_encoder",
+    "DnaEncoderForTokenClassification": "hf_genomics.models.encoder.modeling_dna_encoder",
+    # generative models
+    "NGramLM": "hf_genomics.models.ngram",
+    "DnaLstmConfig": "hf_genomics.models.lstm.configuration_dna_lstm",
+    "DnaLstmForCausalLM": "hf_genomics.models.lstm.modeling_dna_lstm",
+    "pythia_config": "hf_genomics.models.pythia",
+}
+
+__all__ = ["__version__", "register_auto_classes", *_LAZY_NAMES]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY_NAMES:
+        value = getattr(importlib.import_module(_LAZY_NAMES[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'hf_genomics' has no attribute {name!r}")
+
+
+register_auto_classes()

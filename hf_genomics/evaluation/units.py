@@ -1,0 +1,24 @@
+"""Units every model family reports in: perplexity per predicted token and bits per nucleotide.
+
+Perplexity depends on the tokenizer (a 6-mer predicts 6 bases at once); bits per nucleotide
+divides the same total negative log-likelihood by the number of bases, so models with different
+tokenizers are comparable on the same sequences.
+"""
+
+from __future__ import annotations
+
+import math
+
+
+def perplexity(total_nll_nats: float, n_predicted_tokens: int) -> float:
+    """exp(mean negative log-likelihood per predicted token)."""
+    if n_predicted_tokens <= 0:
+        raise ValueError("perplexity needs at least one predicted token")
+    return math.exp(total_nll_nats / n_predicted_tokens)
+
+
+def bits_per_nucleotide(total_nll_nats: float, n_nucleotides: int) -> float:
+    """Total negative log-likelihood in bits divided by the number of bases it covers."""
+    if n_nucleotides <= 0:
+        raise ValueError("bits per nucleotide needs at least one nucleotide")
+    return total_nll_nats / math.log(2) / n_nucleotides

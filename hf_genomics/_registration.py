@@ -11,25 +11,46 @@ def register_auto_classes() -> None:
     if _DONE:
         return
     _DONE = True
-    from transformers import AutoConfig, AutoTokenizer
+    from transformers import AutoConfig
 
     from hf_genomics.models.encoder.configuration_dna_encoder import DnaEncoderConfig
 
     AutoConfig.register("dna_encoder", DnaEncoderConfig, exist_ok=True)
-    try:  # TEMPORARY guard while the tokenizers are being written (foundation issue)
-        from hf_genomics.tokenization.bpe import DnaBpeTokenizer
-        from hf_genomics.tokenization.kmer import KmerTokenizer
-    except ModuleNotFoundError:
-        DnaBpeTokenizer = KmerTokenizer = None
-    if KmerTokenizer is not None:
-        _register_tokenizers(AutoTokenizer, DnaEncoderConfig, DnaBpeTokenizer, KmerTokenizer)
+    register_tokenizers(DnaEncoderConfig)
 
     # --- encoder models (models/encoder) ---
+    from transformers import (
+        AutoModel,
+        AutoModelForMaskedLM,
+        AutoModelForSequenceClassification,
+        AutoModelForTokenClassification,
+    )
+
+    from hf_genomics.models.encoder import modeling_dna_encoder as encoder
+
+    AutoModel.register(DnaEncoderConfig, encoder.DnaEncoderModel, exist_ok=True)
+    AutoModelForMaskedLM.register(DnaEncoderConfig, encoder.DnaEncoderForMaskedLM, exist_ok=True)
+    AutoModelForSequenceClassification.register(
+        DnaEncoderConfig, encoder.DnaEncoderForSequenceClassification, exist_ok=True
+    )
+    AutoModelForTokenClassification.register(
+        DnaEncoderConfig, encoder.DnaEncoderForTokenClassification, exist_ok=True
+    )
 
     # --- LSTM causal LM (models/lstm) ---
 
 
-def _register_tokenizers(auto_tokenizer, config_class, bpe_class, kmer_class) -> None:
-    """Make both class names resolvable from ``tokenizer_config.json``; k-mer is the config default."""
-    auto_tokenizer.register(config_class, tokenizer_class=bpe_class, exist_ok=True)
-    auto_tokenizer.register(config_class, tokenizer_class=kmer_class, exist_ok=True)
+def register_tokenizers(config_class) -> None:
+    """Make our tokenizer class names resolvable from ``tokenizer_config.json``.
+
+    ``AutoTokenizer.register`` maps a config to one default tokenizer (the last registered, k-mer)
+    and records every class by name, which is what loading a saved tokenizer needs.
+    """
+    from transformers import AutoTokenizer
+
+    from hf_genomics.tokenization.bpe import DnaBpeTokenizer
+    from hf_genomics.tokenization.dnallm import DnaLlmCharTokenizer
+    from hf_genomics.tokenization.kmer import KmerTokenizer
+
+    for tokenizer_class in (DnaLlmCharTokenizer, DnaBpeTokenizer, KmerTokenizer):
+        AutoTokenizer.register(config_class, tokenizer_class=tokenizer_class, exist_ok=True)

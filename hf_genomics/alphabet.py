@@ -121,6 +121,11 @@ def normalize(
     return seq.translate(_TRANSLATIONS[(iupac, strip_whitespace)])
 
 
+def translate_validated(seq: str, *, iupac: IupacPolicy = "N", strip_whitespace: bool = False) -> str:
+    """The translation step of :func:`normalize` alone, for text already checked by :func:`check_sequence`."""
+    return seq.translate(_TRANSLATIONS[(iupac, strip_whitespace)])
+
+
 def normalize_record(seq: str, *, record_id: str | None = None, source: str | None = None, **kwargs) -> str:
     """:func:`normalize` for a file record: line breaks and other whitespace are removed."""
     return normalize(seq, strip_whitespace=True, record_id=record_id, source=source, **kwargs)

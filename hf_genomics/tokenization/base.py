@@ -1,0 +1,136 @@
+"""What every DNA tokenizer of the package shares on top of transformers' fast-tokenizer base.
+
+* Input is checked against the alphabet policy before it reaches Rust: an invalid character
+  raises with its position instead of becoming ``[UNK]``.
+* Lengths are given by users in nucleotides; :meth:`max_tokens_for` converts them to a token budget.
+* Subclasses may provide a vectorised encoder (:meth:`_encode_batch_ids`) that transformers'
+  ``__call__`` uses for plain batches; it must give the Rust pipeline's ids exactly (tested).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+from transformers import BatchEncoding
+from transformers.tokenization_utils_base import PaddingStrategy, TruncationStrategy
+from transformers.tokenization_utils_tokenizers import TokenizersBackend
+
+from hf_genomics.tokenization.validation import special_tokens_pattern, validate_texts
+
+
+class DnaTokenizerBase(TokenizersBackend):
+    """Validation, nucleotide budgets and an optional vectorised fast path for DNA tokenizers."""
+
+    model_input_names = ["input_ids", "attention_mask"]
+    padding_side = "right"
+
+    # ---- to be provided by subclasses -------------------------------------------------------
+    def _content_tokens_for(self, length_nt: int) -> int:
+        """Upper bound on the tokens (no specials) of an N-free sequence of ``length_nt`` bases."""
+        return length_nt  # every token covers at least one base
+
+    def _encode_batch_ids(self, texts: Sequence[str]) -> list[np.ndarray] | None:
+        """Vectorised ids (no specials) for validated texts, or ``None`` to use the Rust pipeline."""
+        return None
+
+    # ---- shared behaviour -------------------------------------------------------------------
+    def max_tokens_for(self, length_nt: int, add_special_tokens: bool = True) -> int:
+        """Token budget for a sequence of ``length_nt`` nucleotides (specials included by default).
+
+        Exact for N-free sequences with k-mer tokenizers; an upper bound for BPE.
+        """
+        specials = self.num_special_tokens_to_add(pair=False) if add_special_tokens else 0
+        return self._content_tokens_for(int(length_nt)) + specials
+
+    @cached_property
+    def _special_pattern(self):
+        return special_tokens_pattern(self.all_special_tokens)
+
+    def _special_ids_around(self, add_special_tokens: bool) -> tuple[list[int], list[int]]:
+        """Ids the post-processor puts before and after a single sequence."""
+        if not add_special_tokens:
+            return [], []
+        probe = self._tokenizer.post_processor.process(self._tokenizer.encode("", add_special_tokens=False))
+        ids = probe.ids
+        return ids[:1], ids[1:] if len(ids) > 1 else []
+
+    def _encode_plus(self, text, text_pair=None, *args, **kwargs) -> BatchEncoding:  # type: ignore[override]
+        is_split = kwargs.get("is_split_into_words", False)
+        batched = isinstance(text, (list, tuple)) and not (is_split and text and isinstance(text[0], str))
+        texts = list(text) if batched else [text]
+        if not is_split:
+            validate_texts(texts, self._special_pattern)
+            if text_pair is not None:
+                validate_texts(list(text_pair) if batched else [text_pair], self._special_pattern)
+            fast = self._try_fast_path(texts, batched, text_pair, kwargs)
+            if fast is not None:
+                return fast
+        return super()._encode_plus(text, text_pair, *args, **kwargs)
+
+    def _try_fast_path(self, texts: list[str], batched: bool, text_pair, options: dict[str, Any]):
+        unsupported = ("return_offsets_mapping", "return_overflowing_tokens", "return_special_tokens_mask")
+        if text_pair is not None or any(options.get(name) for name in unsupported):
+            return None
+        if options.get("split_special_tokens"):
+            return None
+        ids = self._encode_batch_ids(texts)
+        if ids is None:
+            return None
+        return self._assemble(ids, batched, options)
+
+    def _assemble(self, ids: list[np.ndarray], batched: bool, options: dict[str, Any]) -> BatchEncoding:
+        """Add specials, truncate and pad like the Rust pipeline would, then wrap in a BatchEncoding."""
+        before, after = self._special_ids_around(options.get("add_special_tokens", True))
+        max_length = options.get("max_length")
+        truncation = options.get("truncation_strategy", TruncationStrategy.DO_NOT_TRUNCATE)
+        if truncation != TruncationStrategy.DO_NOT_TRUNCATE and max_length is not None:
+            room = max(max_length - len(before) - len(after), 0)
+            if self.truncation_side == "left":
+                ids = [row[max(len(row) - room, 0) :] for row in ids]
+            else:
+                ids = [row[:room] for row in ids]
+        lengths = (
+            np.fromiter((len(row) for row in ids), dtype=np.int64, count=len(ids)) + len(before) + len(after)
+        )
+        padding = options.get("padding_strategy", PaddingStrategy.DO_NOT_PAD)
+        target = None
+        if padding == PaddingStrategy.LONGEST and len(ids):
+            target = int(lengths.max())
+        elif padding == PaddingStrategy.MAX_LENGTH and max_length is not None:
+            target = max_length
+        multiple = options.get("pad_to_multiple_of")
+        if target is not None and multiple:
+            target = -(-target // multiple) * multiple
+        side = options.get("padding_side") or self.padding_side
+        data: dict[str, Any] = {}
+        if target is not None:
+            matrix = np.full(
+                (len(ids), max(target, int(lengths.max(initial=0)))), self.pad_token_id, dtype=np.int64
+            )
+            mask = np.zeros_like(matrix)
+            for row_index, row in enumerate(ids):  # one row per sequence: a loop over rows, not bases
+                full = np.concatenate([before, row, after]) if (before or after) else row
+                span = slice(0, len(full)) if side == "right" else slice(matrix.shape[1] - len(full), None)
+                matrix[row_index, span] = full
+                mask[row_index, span] = 1
+            data["input_ids"], attention = matrix.tolist(), mask.tolist()
+        else:
+            rows = [
+                np.concatenate([before, row, after]).astype(np.int64) if (before or after) else row
+                for row in ids
+            ]
+            data["input_ids"] = [row.tolist() for row in rows]
+            attention = [[1] * len(row) for row in rows]
+        if options.get("return_attention_mask") is not False:
+            data["attention_mask"] = attention
+        if options.get("return_token_type_ids"):
+            data["token_type_ids"] = [[0] * len(row) for row in data["input_ids"]]
+        if options.get("return_length"):
+            data["length"] = lengths.tolist()
+        tensor_type = options.get("return_tensors")
+        if not batched and tensor_type is None:
+            data = {key: value[0] for key, value in data.items()}
+        return BatchEncoding(data, tensor_type=tensor_type)

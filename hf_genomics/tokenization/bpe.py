@@ -1,0 +1,143 @@
+"""Byte-pair encoding learned from DNA (DNABERT-2 style), or wrapped around an existing DNA BPE file.
+
+``train_dna_bpe`` learns merges with the Rust ``tokenizers`` trainer from an iterable of sequences,
+a FASTA file (``.gz`` too) or a ``datasets`` column, after the package's normalisation. Special
+tokens follow DNABERT-2: ``[UNK]=0 [CLS]=1 [SEP]=2 [PAD]=3 [MASK]=4`` (plus ``[BOS] [EOS]`` for
+causal models). ``DnaBpeTokenizer(tokenizer_file=...)`` wraps an existing DNA BPE
+``tokenizer.json`` (e.g. DNABERT-2's): ids are exactly the file's for upper-case A/C/G/T/N input;
+our normaliser is put in front so lowercase, ``U`` and IUPAC codes follow the same policy instead
+of turning into ``[UNK]``.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+
+import numpy as np
+from tokenizers import Tokenizer, decoders, models, normalizers, processors, trainers
+
+from hf_genomics.alphabet import normalize_record
+from hf_genomics.tokenization.base import DnaTokenizerBase
+from hf_genomics.tokenization.normalization import dna_normalizer
+
+DNABERT2_SPECIALS = ["[UNK]", "[CLS]", "[SEP]", "[PAD]", "[MASK]"]
+CAUSAL_SPECIALS = ["[BOS]", "[EOS]"]
+
+
+def _normalizer_json(normalizer) -> dict:
+    probe = Tokenizer(models.BPE())
+    probe.normalizer = normalizer
+    return json.loads(probe.to_str())["normalizer"]
+
+
+def _with_dna_normalizer(backend: Tokenizer) -> Tokenizer:
+    """Put the DNA normaliser in front of a wrapped file's own (once: idempotent)."""
+    ours = _normalizer_json(dna_normalizer())
+    current = json.loads(backend.to_str()).get("normalizer")
+    if current is not None and (current == ours or (current.get("normalizers") or [None])[0] == ours):
+        return backend
+    backend.normalizer = (
+        dna_normalizer()
+        if backend.normalizer is None
+        else normalizers.Sequence([dna_normalizer(), backend.normalizer])
+    )
+    return backend
+
+
+class DnaBpeTokenizer(DnaTokenizerBase):
+    """A DNA BPE tokenizer: a transformers fast tokenizer with the package's validation and normalisation."""
+
+    @classmethod
+    def convert_to_native_format(cls, trust_remote_code: bool = False, **kwargs):
+        # load tokenizer.json as it is (merges, pre-tokenizer, template) instead of rebuilding it
+        return super().convert_to_native_format(trust_remote_code=True, **kwargs)
+
+    def __init__(
+        self,
+        tokenizer_file: str | None = None,
+        unk_token: str = "[UNK]",
+        cls_token: str = "[CLS]",
+        sep_token: str = "[SEP]",
+        pad_token: str = "[PAD]",
+        mask_token: str = "[MASK]",
+        **kwargs,
+    ) -> None:
+        backend = kwargs.pop("tokenizer_object", None)
+        if backend is None and tokenizer_file is not None:
+            backend = Tokenizer.from_file(str(tokenizer_file))
+        if backend is None:
+            raise ValueError("DnaBpeTokenizer needs a tokenizer_file (or use train_dna_bpe to learn one)")
+        self._tokenizer = _with_dna_normalizer(backend)
+        super().__init__(
+            unk_token=unk_token,
+            cls_token=cls_token,
+            sep_token=sep_token,
+            pad_token=pad_token,
+            mask_token=mask_token,
+            **kwargs,
+        )
+
+    def _encode_batch_ids(self, texts: Sequence[str]) -> list[np.ndarray] | None:
+        if any("[" in text for text in texts):
+            return None  # special tokens in the text: the full Rust path
+        encodings = self._tokenizer.encode_batch_fast(texts, add_special_tokens=False)
+        return [np.asarray(encoding.ids, dtype=np.int64) for encoding in encodings]
+
+
+def _iter_fasta(path: Path) -> Iterator[str]:
+    from Bio import SeqIO
+
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt") as handle:
+        for record in SeqIO.parse(handle, "fasta"):
+            yield normalize_record(str(record.seq), record_id=record.id, source=str(path))
+
+
+def _iter_sequences(sequences: Iterable[str] | str | Path) -> Iterator[str]:
+    if isinstance(sequences, (str, Path)) and Path(sequences).is_file():
+        yield from _iter_fasta(Path(sequences))
+        return
+    if isinstance(sequences, str):
+        raise FileNotFoundError(f"{sequences!r} is not a FASTA file; pass a list of sequences instead")
+    for index, seq in enumerate(sequences):
+        yield normalize_record(seq, record_id=f"#{index}")
+
+
+def train_dna_bpe(
+    sequences: Iterable[str] | str | Path,
+    vocab_size: int = 4096,
+    min_frequency: int = 2,
+    max_token_length: int | None = None,
+    add_bos_eos: bool = False,
+    show_progress: bool = False,
+) -> DnaBpeTokenizer:
+    """Learn a DNA BPE vocabulary (specials + A/C/G/T/N + merges) of ``vocab_size`` tokens.
+
+    ``sequences``: an iterable of strings (a list, a generator, a ``datasets`` column) or the path
+    of a FASTA file (``.gz`` accepted). Every sequence is normalised first; invalid characters raise.
+    """
+    specials = DNABERT2_SPECIALS + (CAUSAL_SPECIALS if add_bos_eos else [])
+    backend = Tokenizer(models.BPE(unk_token="[UNK]"))
+    backend.normalizer = dna_normalizer()
+    backend.decoder = decoders.Fuse()
+    trainer = trainers.BpeTrainer(
+        vocab_size=vocab_size,
+        min_frequency=min_frequency,
+        special_tokens=specials,
+        initial_alphabet=list("ACGTN"),
+        limit_alphabet=5,
+        max_token_length=max_token_length,
+        show_progress=show_progress,
+    )
+    backend.train_from_iterator(_iter_sequences(sequences), trainer=trainer)
+    first, last = ("[BOS]", "[EOS]") if add_bos_eos else ("[CLS]", "[SEP]")
+    backend.post_processor = processors.TemplateProcessing(
+        single=f"{first} $A {last}",
+        pair=f"{first} $A {last} $B:1 {last}:1",
+        special_tokens=[(first, backend.token_to_id(first)), (last, backend.token_to_id(last))],
+    )
+    extra = {"bos_token": "[BOS]", "eos_token": "[EOS]"} if add_bos_eos else {}
+    return DnaBpeTokenizer(tokenizer_object=backend, **extra)

@@ -1,0 +1,202 @@
+"""k-mer tokenizer (k = 1..8): character-level, non-overlapping (Nucleotide Transformer) or overlapping (DNABERT-1).
+
+Rule for ``stride == k`` (the default, Nucleotide Transformer's): bases are read left to right and a
+k-mer is emitted whenever the next k bases are all A/C/G/T; otherwise the base becomes a
+single-base token. So ``N`` is always its own token, k-mers restart right after it, and the
+``len % k`` bases left at the end of a run are single-base tokens. Nothing is lost:
+``decode(encode(x)) == normalize(x)``.
+
+``stride < k`` (e.g. ``stride=1``, DNABERT-1) gives overlapping k-mers, ``L - k + 1`` tokens for an
+N-free sequence; runs are still split at ``N``, and bases no k-mer covers become single-base tokens
+so that decoding still reproduces the input.
+
+Vocabulary: ``[PAD] [UNK] [CLS] [SEP] [MASK]`` (ids 0-4), ``A C G T N`` (5-9), then the 4^k k-mers in
+lexicographic order (id ``10 + base-4 value``), then ``[BOS] [EOS]`` when ``add_bos_eos=True`` (causal
+models: a sequence is wrapped as ``[BOS] x [EOS]`` instead of ``[CLS] x [SEP]``).
+
+Non-overlapping tokenization runs in the Rust pipeline saved in ``tokenizer.json``; overlapping
+k-mers cannot be expressed there, so they (and plain batches, for speed) are computed by the
+vectorised numpy twin in :mod:`hf_genomics.tokenization.kmer_arrays`, tested to give identical ids.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers, processors
+
+from hf_genomics.alphabet import translate_validated
+from hf_genomics.tokenization.base import DnaTokenizerBase
+from hf_genomics.tokenization.kmer_arrays import (
+    KMER_OFFSET,
+    concatenated_codes,
+    count_tokens,
+    kmer_token_ids,
+)
+from hf_genomics.tokenization.normalization import dna_normalizer
+from hf_genomics.tokenization.validation import validate_texts
+
+SPECIAL_TOKENS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+CAUSAL_TOKENS = ["[BOS]", "[EOS]"]
+BASES = ["A", "C", "G", "T", "N"]
+MAX_K = 8
+_NON_CANONICAL = re.compile("[^ACGTN]")
+
+
+def kmer_vocab(k: int, add_bos_eos: bool = False) -> dict[str, int]:
+    """The vocabulary described in the module docstring."""
+    kmers = ["".join(chars) for chars in itertools.product("ACGT", repeat=k)] if k > 1 else []
+    tokens = SPECIAL_TOKENS + BASES + kmers + (CAUSAL_TOKENS if add_bos_eos else [])
+    return {token: index for index, token in enumerate(tokens)}
+
+
+def build_kmer_backend(k: int, add_bos_eos: bool = False) -> Tokenizer:
+    """The Rust pipeline: DNA normaliser, greedy k-mer split, word-level lookup, template, fuse."""
+    vocab = kmer_vocab(k, add_bos_eos)
+    backend = Tokenizer(models.WordLevel(vocab, unk_token="[UNK]"))
+    backend.normalizer = dna_normalizer()
+    pattern = f"[ACGT]{{{k}}}|." if k > 1 else "."
+    backend.pre_tokenizer = pre_tokenizers.Split(Regex(pattern), behavior="isolated")
+    backend.decoder = decoders.Fuse()
+    first, last = ("[BOS]", "[EOS]") if add_bos_eos else ("[CLS]", "[SEP]")
+    backend.post_processor = processors.TemplateProcessing(
+        single=f"{first} $A {last}",
+        pair=f"{first} $A {last} $B:1 {last}:1",
+        special_tokens=[(first, vocab[first]), (last, vocab[last])],
+    )
+    return backend
+
+
+class KmerTokenizer(DnaTokenizerBase):
+    """DNA k-mer tokenizer; a drop-in transformers fast tokenizer (see module docstring for the rule)."""
+
+    def __init__(
+        self,
+        k: int = 6,
+        stride: int | None = None,
+        add_bos_eos: bool = False,
+        unk_token: str = "[UNK]",
+        pad_token: str = "[PAD]",
+        cls_token: str = "[CLS]",
+        sep_token: str = "[SEP]",
+        mask_token: str = "[MASK]",
+        **kwargs,
+    ) -> None:
+        if not 1 <= int(k) <= MAX_K:
+            raise ValueError(f"k must be between 1 and {MAX_K}, got {k}")
+        stride = int(k) if stride is None else int(stride)
+        if not 1 <= stride <= k:
+            raise ValueError(f"stride must be between 1 and k={k}, got {stride}")
+        self.k, self.stride, self.add_bos_eos = int(k), stride, bool(add_bos_eos)
+        kwargs.pop("vocab", None)  # the vocabulary is a function of k; rebuilt, never trusted from disk
+        if add_bos_eos:
+            kwargs.setdefault("bos_token", "[BOS]")
+            kwargs.setdefault("eos_token", "[EOS]")
+        self._tokenizer = build_kmer_backend(self.k, self.add_bos_eos)
+        super().__init__(
+            k=self.k,
+            stride=self.stride,
+            add_bos_eos=self.add_bos_eos,
+            unk_token=unk_token,
+            pad_token=pad_token,
+            cls_token=cls_token,
+            sep_token=sep_token,
+            mask_token=mask_token,
+            **kwargs,
+        )
+
+    @property
+    def overlapping(self) -> bool:
+        return self.stride < self.k
+
+    def _content_tokens_for(self, length_nt: int) -> int:
+        return count_tokens(length_nt, self.k, self.stride)
+
+    # ---- vectorised path ----------------------------------------------------------------------
+    def _normalised(self, texts: Sequence[str]) -> list[str]:
+        return [
+            translate_validated(text, strip_whitespace=True) if _NON_CANONICAL.search(text) else text
+            for text in texts
+        ]
+
+    def _ids_without_specials(self, texts: Sequence[str]) -> list[np.ndarray]:
+        codes, lengths = concatenated_codes(self._normalised(texts))
+        ids, counts = kmer_token_ids(codes, lengths, self.k, self.stride)
+        return np.split(ids, np.cumsum(counts)[:-1]) if len(counts) else []
+
+    def _encode_batch_ids(self, texts: Sequence[str]) -> list[np.ndarray] | None:
+        pattern = self._special_pattern
+        if pattern is None or not any("[" in text for text in texts):
+            return self._ids_without_specials(texts)
+        if not self.overlapping:
+            return None  # the Rust pipeline handles special tokens written in the text
+        # overlapping k-mers with e.g. "[MASK]" in the text: encode the pieces between specials
+        pieces_per_text = [pattern.split(text) for text in texts]
+        specials_per_text = [pattern.findall(text) for text in texts]
+        flat = [piece for pieces in pieces_per_text for piece in pieces]
+        encoded = iter(self._ids_without_specials(flat))
+        result = []
+        for pieces, specials in zip(pieces_per_text, specials_per_text):
+            parts = []
+            for index in range(len(pieces)):
+                parts.append(next(encoded))
+                if index < len(specials):
+                    parts.append(np.array([self.convert_tokens_to_ids(specials[index])], dtype=np.int64))
+            result.append(np.concatenate(parts))
+        return result
+
+    def encode_to_array(
+        self, sequences: Iterable[str], max_length: int | None = None, add_special_tokens: bool = True
+    ) -> np.ndarray:
+        """Encode straight to a right-padded ``int64`` id matrix (pad id 0), skipping Python lists.
+
+        The training-data fast path: identical ids to ``tokenizer(sequences)``; sequences longer
+        than ``max_length`` tokens (specials included) are truncated on the right. The attention
+        mask is ``ids != pad_token_id``.
+        """
+        texts = list(sequences)
+        validate_texts(texts, specials=None)
+        codes, lengths = concatenated_codes(self._normalised(texts))
+        ids, counts = kmer_token_ids(codes, lengths, self.k, self.stride)
+        before, after = self._special_ids_around(add_special_tokens)
+        content_room = None if max_length is None else max(max_length - len(before) - len(after), 0)
+        kept = counts if content_room is None else np.minimum(counts, content_room)
+        width = int(kept.max(initial=0)) + len(before) + len(after)
+        matrix = np.full((len(texts), width), self.pad_token_id, dtype=np.int64)
+        # scatter all kept tokens at once: row = sequence, column = offset within it
+        starts = np.cumsum(counts) - counts
+        rows = np.repeat(np.arange(len(texts)), kept)
+        offsets = np.arange(int(kept.sum())) - np.repeat(np.cumsum(kept) - kept, kept)
+        matrix[rows, offsets + len(before)] = ids[np.repeat(starts, kept) + offsets]
+        if before:
+            matrix[:, 0] = before[0]
+        if after:
+            matrix[np.arange(len(texts)), kept + len(before)] = after[0]
+        return matrix
+
+    # ---- decoding overlapping k-mers ----------------------------------------------------------
+    def _decode(self, token_ids, skip_special_tokens: bool = False, **kwargs) -> str:
+        if not self.overlapping:
+            return super()._decode(token_ids, skip_special_tokens=skip_special_tokens, **kwargs)
+        ids = np.atleast_1d(np.asarray(token_ids, dtype=np.int64))
+        special = ids < 5
+        if self.add_bos_eos:
+            special |= ids >= KMER_OFFSET + 4**self.k
+        if skip_special_tokens:
+            ids, special = ids[~special], special[~special]
+        tokens = self.convert_ids_to_tokens(ids.tolist())
+        is_kmer = (ids >= KMER_OFFSET) & ~special if self.k > 1 else np.zeros(len(ids), dtype=bool)
+        follows_kmer = np.concatenate([[False], is_kmer[:-1]]) & is_kmer
+        # a k-mer right after another k-mer adds only its last `stride` bases
+        return "".join(token[-self.stride :] if tail else token for token, tail in zip(tokens, follows_kmer))
+
+    def tokenize(
+        self, text: str, pair: str | None = None, add_special_tokens: bool = False, **kwargs
+    ) -> list[str]:
+        if not self.overlapping:
+            return super().tokenize(text, pair=pair, add_special_tokens=add_special_tokens, **kwargs)
+        ids = self(text, add_special_tokens=add_special_tokens)["input_ids"]
+        return self.convert_ids_to_tokens(ids)

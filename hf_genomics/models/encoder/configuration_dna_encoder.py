@@ -51,6 +51,8 @@ class DnaEncoderConfig(PreTrainedConfig):
         (per-head linear bias in the attention scores) or ``"rope"`` (rotary on queries/keys).
     classifier_pooling: ``"cls"`` or ``"mean"`` (over non-padding tokens).
     type_vocab_size: 0 means no token-type embeddings (the default; DNA has no sentence pairs).
+    sparse_prediction: the masked-LM head computes logits only where ``labels != -100`` (when labels
+        are given) and returns them flat, shape (n_masked, vocab_size).
     """
 
     model_type = "dna_encoder"
@@ -76,6 +78,7 @@ class DnaEncoderConfig(PreTrainedConfig):
     mask_token_id: int | None = 4
     classifier_pooling: Literal["cls", "mean"] = "cls"
     classifier_dropout: float | None = None
+    sparse_prediction: bool = True
     tie_word_embeddings: bool = True
 
     def validate_architecture(self):

@@ -1,0 +1,14 @@
+#!/usr/bin/env python
+"""Masked-LM pretraining of the DNA encoder (sinusoidal / ALiBi / RoPE) with Trainer.
+
+    python scripts/run_mlm.py --train_file genes.fa --tokenizer kmer:6 --preset small \
+        --position_embedding_type alibi --max_length_nt 1000 --output_dir runs/mlm --max_steps 1000
+
+Runs unchanged under ``accelerate launch --multi_gpu --num_processes 2 scripts/run_mlm.py ...``;
+all options: ``--help``. The logic lives in :mod:`hf_genomics.training.mlm_pretraining`.
+"""
+
+from hf_genomics.training.mlm_pretraining import main
+
+if __name__ == "__main__":
+    main()

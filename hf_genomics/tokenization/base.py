@@ -26,8 +26,13 @@ class DnaTokenizerBase(TokenizersBackend):
 
     model_input_names = ["input_ids", "attention_mask"]
     padding_side = "right"
+    #: use the vectorised encoder for plain batches (tests switch it off to compare with Rust)
+    use_fast_path = True
 
     # ---- to be provided by subclasses -------------------------------------------------------
+    #: True when the Rust pipeline cannot express the tokenization (overlapping k-mers)
+    _needs_vectorised_path = False
+
     def _content_tokens_for(self, length_nt: int) -> int:
         """Upper bound on the tokens (no specials) of an N-free sequence of ``length_nt`` bases."""
         return length_nt  # every token covers at least one base
@@ -44,6 +49,14 @@ class DnaTokenizerBase(TokenizersBackend):
         """
         specials = self.num_special_tokens_to_add(pair=False) if add_special_tokens else 0
         return self._content_tokens_for(int(length_nt)) + specials
+
+    def save_pretrained(self, save_directory, *args, **kwargs):
+        """Save as usual, plus the code and ``auto_map`` needed to load without hf_genomics installed."""
+        files = super().save_pretrained(save_directory, *args, **kwargs)
+        from hf_genomics.remote_code import export_tokenizer_code
+
+        export_tokenizer_code(save_directory, self)
+        return files
 
     @cached_property
     def _special_pattern(self):
@@ -72,9 +85,15 @@ class DnaTokenizerBase(TokenizersBackend):
 
     def _try_fast_path(self, texts: list[str], batched: bool, text_pair, options: dict[str, Any]):
         unsupported = ("return_offsets_mapping", "return_overflowing_tokens", "return_special_tokens_mask")
-        if text_pair is not None or any(options.get(name) for name in unsupported):
-            return None
-        if options.get("split_special_tokens"):
+        asked = [name for name in unsupported if options.get(name)] + (
+            ["text_pair"] if text_pair is not None else []
+        )
+        if self._needs_vectorised_path:
+            if asked:
+                raise NotImplementedError(
+                    f"{type(self).__name__} in this mode does not support {', '.join(asked)}"
+                )
+        elif asked or options.get("split_special_tokens") or not self.use_fast_path:
             return None
         ids = self._encode_batch_ids(texts)
         if ids is None:

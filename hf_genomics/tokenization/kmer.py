@@ -112,6 +112,10 @@ class KmerTokenizer(DnaTokenizerBase):
     def overlapping(self) -> bool:
         return self.stride < self.k
 
+    @property
+    def _needs_vectorised_path(self) -> bool:  # type: ignore[override]
+        return self.overlapping
+
     def _content_tokens_for(self, length_nt: int) -> int:
         return count_tokens(length_nt, self.k, self.stride)
 

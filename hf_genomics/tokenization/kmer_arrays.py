@@ -69,7 +69,7 @@ def kmer_token_ids(
     window = ~is_n & (offset % stride == 0) & (positions + k <= run_end)
     # a base is covered when a k-mer started within the k-1 bases before it (or at it)
     started = np.cumsum(window)
-    covered = started - np.concatenate([np.zeros(k, dtype=started.dtype), started[:-k]]) > 0
+    covered = started - np.concatenate([np.zeros(k, dtype=started.dtype), started])[:total] > 0
     emit = window | ~covered
 
     # base-4 value of the k bases starting at each position (N counted as 0: only read where valid)

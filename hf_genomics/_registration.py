@@ -38,6 +38,14 @@ def register_auto_classes() -> None:
     )
 
     # --- LSTM causal LM (models/lstm) ---
+    from transformers import AutoModelForCausalLM
+
+    from hf_genomics.models.lstm.configuration_dna_lstm import DnaLstmConfig
+    from hf_genomics.models.lstm.modeling_dna_lstm import DnaLstmForCausalLM
+
+    AutoConfig.register("dna_lstm", DnaLstmConfig, exist_ok=True)
+    AutoModelForCausalLM.register(DnaLstmConfig, DnaLstmForCausalLM, exist_ok=True)
+    register_tokenizers(DnaLstmConfig)
 
 
 def register_tokenizers(config_class) -> None:

@@ -1,0 +1,53 @@
+"""Configuration of the DNA LSTM causal LM (the RNN of the human-genes study, arXiv 2307.10634)."""
+
+from __future__ import annotations
+
+from huggingface_hub.dataclasses import strict
+from transformers.configuration_utils import PreTrainedConfig
+
+# Presets: the study's chosen RNN (embedding 256, hidden 512, 4 layers) and CPU-sized ones.
+PRESETS: dict[str, dict] = {
+    "genes-paper": dict(embedding_size=256, hidden_size=512, num_hidden_layers=4),
+    "small": dict(embedding_size=128, hidden_size=256, num_hidden_layers=2),
+    "tiny": dict(embedding_size=16, hidden_size=32, num_hidden_layers=1),
+}
+
+
+@strict
+class DnaLstmConfig(PreTrainedConfig):
+    r"""A stacked LSTM over tokens (one base per token with the ``char`` tokenizer).
+
+    embedding_size: size of the token embeddings fed to the first LSTM layer.
+    hidden_size: LSTM state size of every layer (projected to the vocabulary by the LM head).
+    dropout: between LSTM layers and before the LM head (the study used none).
+    """
+
+    model_type = "dna_lstm"
+
+    vocab_size: int = 12
+    embedding_size: int = 256
+    hidden_size: int = 512
+    num_hidden_layers: int = 4
+    dropout: float = 0.0
+    initializer_range: float = 0.02
+    pad_token_id: int | None = 0
+    bos_token_id: int | None = 10
+    eos_token_id: int | None = 11
+    tie_word_embeddings: bool = False
+
+    def validate_architecture(self):
+        """Part of ``@strict`` validation."""
+        if self.num_hidden_layers < 1:
+            raise ValueError(f"num_hidden_layers must be >= 1, got {self.num_hidden_layers}")
+        if self.tie_word_embeddings and self.embedding_size != self.hidden_size:
+            raise ValueError("tie_word_embeddings needs embedding_size == hidden_size")
+
+    @classmethod
+    def from_preset(cls, name: str, **overrides) -> DnaLstmConfig:
+        """Build a config from a named preset (``genes-paper``, ``small``, ``tiny``) plus overrides."""
+        if name not in PRESETS:
+            raise ValueError(f"unknown preset {name!r}; choose from {sorted(PRESETS)}")
+        return cls(**{**PRESETS[name], **overrides})
+
+
+__all__ = ["DnaLstmConfig", "PRESETS"]

@@ -1,0 +1,145 @@
+"""DNA LSTM causal LM: embeddings -> stacked ``nn.LSTM`` -> linear LM head.
+
+The RNN of the human-genes study (arXiv 2307.10634; Keras there, embedding 256, hidden 512,
+4 layers) as a ``PreTrainedModel`` so that ``Trainer``, ``generate()``, safetensors and the Auto
+classes work as for any transformers decoder. The recurrent state ``(h, c)`` is the generation
+cache: after the prompt only the newest token is fed. Sequences are right-padded (the causal
+tokenizer's ``[BOS] x [EOS] [PAD]...``), so padding never reaches the state of a real token.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+from transformers import initialization as init
+from transformers.generation import GenerationMixin
+from transformers.modeling_utils import PreTrainedModel
+from transformers.utils import ModelOutput
+
+from .configuration_dna_lstm import DnaLstmConfig
+
+
+@dataclass
+class DnaLstmCausalLMOutput(ModelOutput):
+    """Causal-LM output plus the recurrent state, the LSTM's generation cache."""
+
+    loss: torch.Tensor | None = None
+    logits: torch.Tensor | None = None
+    lstm_state: tuple[torch.Tensor, torch.Tensor] | None = None
+    hidden_states: tuple[torch.Tensor, ...] | None = None
+
+
+class DnaLstmPreTrainedModel(PreTrainedModel):
+    config_class = DnaLstmConfig
+    config: DnaLstmConfig
+    base_model_prefix = "lstm_model"
+    main_input_name = "input_ids"
+    supports_gradient_checkpointing = False
+    _no_split_modules = ["DnaLstmForCausalLM"]
+
+    @torch.no_grad()
+    def _init_weights(self, module: nn.Module) -> None:
+        """Normal(0, initializer_range) embeddings/head; LSTM weights U(±1/sqrt(hidden)) as in PyTorch,
+        with the forget-gate bias at 1 (Jozefowicz et al., 2015) so early training keeps memory."""
+        super()._init_weights(module)
+        if isinstance(module, nn.LSTM):
+            bound = 1.0 / math.sqrt(module.hidden_size)
+            for name, parameter in module.named_parameters():
+                if name.startswith("weight"):
+                    init.uniform_(parameter, -bound, bound)
+                else:
+                    init.zeros_(parameter)
+                    if name.startswith("bias_ih"):
+                        size = module.hidden_size
+                        init.ones_(parameter[size : 2 * size])  # gates are ordered i, f, g, o
+
+    @classmethod
+    def _supports_default_dynamic_cache(cls) -> bool:
+        """The LSTM's cache is its ``(h, c)`` state, not a key/value ``DynamicCache``."""
+        return False
+
+
+class DnaLstmForCausalLM(DnaLstmPreTrainedModel, GenerationMixin):
+    """Next-token prediction with a stacked LSTM (see the module docstring)."""
+
+    def __init__(self, config: DnaLstmConfig) -> None:
+        super().__init__(config)
+        self.embeddings = nn.Embedding(config.vocab_size, config.embedding_size, padding_idx=None)
+        self.lstm = nn.LSTM(
+            input_size=config.embedding_size,
+            hidden_size=config.hidden_size,
+            num_layers=config.num_hidden_layers,
+            dropout=config.dropout if config.num_hidden_layers > 1 else 0.0,
+            batch_first=True,
+        )
+        self.dropout = nn.Dropout(config.dropout)
+        self.lm_head = nn.Linear(config.hidden_size, config.vocab_size)
+        self.post_init()
+
+    def get_input_embeddings(self) -> nn.Embedding:
+        return self.embeddings
+
+    def set_input_embeddings(self, value: nn.Embedding) -> None:
+        self.embeddings = value
+
+    def get_output_embeddings(self) -> nn.Linear:
+        return self.lm_head
+
+    def set_output_embeddings(self, value: nn.Linear) -> None:
+        self.lm_head = value
+
+    def forward(
+        self,
+        input_ids: torch.LongTensor | None = None,
+        attention_mask: torch.Tensor | None = None,
+        labels: torch.LongTensor | None = None,
+        lstm_state: tuple[torch.Tensor, torch.Tensor] | None = None,
+        inputs_embeds: torch.Tensor | None = None,
+        use_cache: bool | None = None,
+        output_hidden_states: bool | None = None,
+        return_dict: bool | None = None,
+        **kwargs,
+    ) -> DnaLstmCausalLMOutput:
+        """``labels`` are the input ids (``-100`` ignored); the shift happens in the loss, as in GPT-NeoX.
+
+        ``attention_mask`` is accepted for API compatibility: with right padding the state of every
+        real token is computed before any padding is read, and padded labels are ``-100``.
+        """
+        if inputs_embeds is None:
+            inputs_embeds = self.embeddings(input_ids)
+        hidden, state = self.lstm(inputs_embeds, lstm_state)
+        logits = self.lm_head(self.dropout(hidden))
+        loss = None
+        if labels is not None:
+            loss = self.loss_function(logits, labels, vocab_size=self.config.vocab_size, **kwargs)
+        return DnaLstmCausalLMOutput(
+            loss=loss,
+            logits=logits,
+            lstm_state=state if use_cache is not False else None,
+            hidden_states=(inputs_embeds, hidden) if output_hidden_states else None,
+        )
+
+    def prepare_inputs_for_generation(
+        self,
+        input_ids: torch.LongTensor,
+        attention_mask: torch.Tensor | None = None,
+        lstm_state: tuple[torch.Tensor, torch.Tensor] | None = None,
+        **kwargs,
+    ) -> dict:
+        """Feed the whole prompt once, then only the newest token with the carried state."""
+        if lstm_state is not None:
+            input_ids = input_ids[:, -1:]
+        return {"input_ids": input_ids, "lstm_state": lstm_state, "use_cache": True}
+
+    def _update_model_kwargs_for_generation(self, outputs, model_kwargs, is_encoder_decoder=False, **kwargs):
+        model_kwargs = super()._update_model_kwargs_for_generation(
+            outputs, model_kwargs, is_encoder_decoder=is_encoder_decoder, **kwargs
+        )
+        model_kwargs["lstm_state"] = outputs.lstm_state
+        return model_kwargs
+
+
+__all__ = ["DnaLstmForCausalLM", "DnaLstmPreTrainedModel"]

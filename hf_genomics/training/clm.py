@@ -1,0 +1,449 @@
+"""Causal-LM training for DNA with ``Trainer`` (the body of ``scripts/run_clm.py``).
+
+One script for every decoder family: ``--model_type lstm`` (:class:`DnaLstmForCausalLM`, presets
+from :class:`DnaLstmConfig`) or ``--model_type gpt_neox`` (transformers' own GPT-NeoX, presets from
+:func:`hf_genomics.pythia_config`), on any DNA file (the genes study's CSV, FASTA(.gz), GenBank,
+CSV/TSV/Parquet/text or a ``save_to_disk`` folder), with any tokenizer spec (``char``, ``kmer:K``,
+``bpe:V``, ``dnallm``, a saved folder). Every sequence becomes ``[BOS] x [EOS]`` windows of at
+most ``--max_length_nt`` bases.
+
+Extras over a plain Trainer run:
+
+* ``--aux_losses walk:0.1 complement:0.5`` adds weighted terms from
+  :data:`hf_genomics.training.aux_losses.AUX_LOSSES` to the training loss (:class:`CausalLMTrainer`);
+* ``--selection_threshold 0.02``: the human-genes study's rule — keep the model of the last
+  evaluation where |train perplexity - validation perplexity| < threshold (train perplexity
+  measured on a fixed training subset), saved under ``<output_dir>/selected``;
+* ``--max_train_minutes``: a wall-clock budget, after which training stops cleanly;
+* the final numbers come from the shared harness (:mod:`hf_genomics.evaluation.perplexity`):
+  perplexity per predicted token and bits per nucleotide on validation and, if given, test.
+
+Checkpoints and ``--resume_from_checkpoint last`` work as in any Trainer script.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import json
+import logging
+import math
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import torch
+from datasets import Dataset
+from transformers import (
+    AutoModelForCausalLM,
+    DataCollatorForLanguageModeling,
+    HfArgumentParser,
+    PreTrainedTokenizerBase,
+    Trainer,
+    TrainerCallback,
+    TrainingArguments,
+    set_seed,
+)
+
+from hf_genomics.tokenization.spec import build_tokenizer
+from hf_genomics.training.mlm_data import (
+    SEQUENCE_COLUMN,
+    load_sequences,
+    max_tokens_for,
+    split_records,
+    tokenize_windows,
+)
+from hf_genomics.training.mlm_pretraining import parse_overrides, resolve_checkpoint
+
+logger = logging.getLogger(__name__)
+
+MODEL_TYPES = ("lstm", "gpt_neox")
+SELECTED_DIR = "selected"
+
+
+@dataclass
+class ClmModelArguments:
+    model_type: str = field(default="lstm", metadata={"help": "lstm or gpt_neox"})
+    preset: str = field(
+        default="small",
+        metadata={"help": "lstm: genes-paper, small, tiny; gpt_neox: genes-paper, tiny, 14m, 31m, 70m, ..."},
+    )
+    tokenizer: str = field(
+        default="char", metadata={"help": "char | kmer:K | kmer:K:S | bpe:V | dnallm | path"}
+    )
+    config_overrides: str | None = field(
+        default=None,
+        metadata={"help": "comma-separated config fields, e.g. 'hidden_size=64,num_hidden_layers=2'"},
+    )
+    model_name_or_path: str | None = field(
+        default=None, metadata={"help": "continue from a saved causal LM folder instead of a fresh preset"}
+    )
+
+
+@dataclass
+class ClmDataArguments:
+    train_file: str = field(
+        metadata={"help": "genes CSV, FASTA(.gz), GenBank, CSV/TSV/Parquet/.txt or a saved dataset"}
+    )
+    validation_file: str | None = field(default=None, metadata={"help": "same formats; default: split train"})
+    test_file: str | None = field(default=None, metadata={"help": "scored by the harness after training"})
+    sequence_column: str = field(default=SEQUENCE_COLUMN, metadata={"help": "column holding sequences"})
+    validation_split_percentage: float = field(default=5.0, metadata={"help": "records held out if no file"})
+    max_length_nt: int = field(default=1000, metadata={"help": "window length in nucleotides"})
+    min_window_nt: int = field(
+        default=1, metadata={"help": "drop window tails shorter than this (nucleotides)"}
+    )
+    max_train_samples: int | None = field(
+        default=None, metadata={"help": "keep the first N training windows"}
+    )
+    max_eval_samples: int | None = field(
+        default=None, metadata={"help": "keep the first N validation records"}
+    )
+    aux_losses: list[str] | None = field(
+        default=None, metadata={"help": "auxiliary losses name:weight, e.g. walk:0.1 complement:0.5"}
+    )
+    selection_threshold: float | None = field(
+        default=None,
+        metadata={"help": "genes-study rule: keep the last eval with |train ppl - val ppl| < this"},
+    )
+    selection_train_samples: int = field(
+        default=256, metadata={"help": "training windows used to measure train perplexity for the rule"}
+    )
+    max_train_minutes: float | None = field(
+        default=None, metadata={"help": "stop training after this many minutes"}
+    )
+    results_file: str | None = field(
+        default=None, metadata={"help": "default: <output_dir>/clm_results.json"}
+    )
+
+
+# ---------------------------------------------------------------------------- data
+def _is_genes_csv(path: Path) -> bool:
+    """The genes study's CSV (``NucleotideSequence`` wrapped in ``<`` ``>``)?"""
+    name = path.name[:-3] if path.suffix == ".gz" else path.name
+    if not name.endswith(".csv") or not path.is_file():
+        return False
+    with gzip.open(path, "rt") if path.suffix == ".gz" else open(path, newline="") as handle:
+        header = next(csv.reader(handle), [])
+    return "NucleotideSequence" in header
+
+
+def load_dna(path: str | Path, column: str = SEQUENCE_COLUMN) -> Dataset:
+    """Sequences from any supported source, as a Dataset with a normalised ``sequence`` column."""
+    from hf_genomics.data.genes import read_genbank, read_genes_csv
+
+    path = Path(path)
+    if _is_genes_csv(path):
+        return read_genes_csv(path)
+    stem = path.name[:-3] if path.suffix == ".gz" else path.name
+    if stem.endswith((".gb", ".gbk", ".gbff", ".genbank")):
+        return read_genbank(path)
+    return load_sequences(path, column)
+
+
+# ---------------------------------------------------------------------------- model
+def build_causal_lm(args: ClmModelArguments, tokenizer: PreTrainedTokenizerBase, max_tokens: int):
+    """A fresh LSTM or GPT-NeoX sized to the tokenizer (or a saved model)."""
+    import hf_genomics  # noqa: F401  (Auto registration of dna_lstm)
+
+    if args.model_name_or_path:
+        return AutoModelForCausalLM.from_pretrained(args.model_name_or_path)
+    special = {
+        "vocab_size": len(tokenizer),
+        "pad_token_id": tokenizer.pad_token_id,
+        "bos_token_id": tokenizer.bos_token_id,
+        "eos_token_id": tokenizer.eos_token_id,
+    }
+    overrides = {**special, **parse_overrides(args.config_overrides)}
+    if args.model_type == "lstm":
+        from hf_genomics.models.lstm.configuration_dna_lstm import DnaLstmConfig
+        from hf_genomics.models.lstm.modeling_dna_lstm import DnaLstmForCausalLM
+
+        return DnaLstmForCausalLM(DnaLstmConfig.from_preset(args.preset, **overrides))
+    if args.model_type == "gpt_neox":
+        from transformers import GPTNeoXForCausalLM
+
+        from hf_genomics.models.pythia import pythia_config
+
+        vocab_size = overrides.pop("vocab_size")
+        overrides.setdefault("max_position_embeddings", max(2048, max_tokens))
+        return GPTNeoXForCausalLM(pythia_config(args.preset, vocab_size, **overrides))
+    raise ValueError(f"--model_type must be one of {MODEL_TYPES}, got {args.model_type!r}")
+
+
+# ---------------------------------------------------------------------------- trainer
+class CausalLMTrainer(Trainer):
+    """``Trainer`` whose training loss adds weighted auxiliary terms (``aux_losses``: name -> weight).
+
+    Each term is ``AUX_LOSSES[name](logits, labels, input_ids, tokenizer, model=model)``; evaluation
+    losses stay plain cross-entropy so perplexities remain comparable. Term means are logged as
+    ``aux_<name>``.
+    """
+
+    def __init__(self, *args, aux_losses: dict[str, float] | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.aux_losses = dict(aux_losses or {})
+        if self.aux_losses:
+            from hf_genomics.training.aux_losses import AUX_LOSSES
+
+            unknown = sorted(set(self.aux_losses) - set(AUX_LOSSES))
+            if unknown:
+                raise ValueError(f"unknown auxiliary loss(es) {unknown}; choose from {sorted(AUX_LOSSES)}")
+            self._aux_functions = {name: AUX_LOSSES[name] for name in self.aux_losses}
+        self._aux_sums: dict[str, float] = {}
+        self._aux_count = 0
+
+    def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+        if not self.aux_losses or not model.training:
+            return super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
+        loss, outputs = super().compute_loss(model, inputs, True, num_items_in_batch)
+        for name, weight in self.aux_losses.items():
+            term = self._aux_functions[name](
+                outputs.logits, inputs["labels"], inputs["input_ids"], self.processing_class, model=model
+            )
+            loss = loss + weight * term
+            self._aux_sums[name] = self._aux_sums.get(name, 0.0) + float(term.detach())
+        self._aux_count += 1
+        return (loss, outputs) if return_outputs else loss
+
+    def log(self, logs: dict[str, float], *args, **kwargs) -> None:
+        if self._aux_count and "loss" in logs:
+            for name, total in self._aux_sums.items():
+                logs[f"aux_{name}"] = round(total / self._aux_count, 6)
+            self._aux_sums, self._aux_count = {}, 0
+        super().log(logs, *args, **kwargs)
+
+
+class TimeBudgetCallback(TrainerCallback):
+    """Stop training (cleanly: final save and evaluation still run) after ``minutes`` of wall time."""
+
+    def __init__(self, minutes: float) -> None:
+        self.seconds = minutes * 60
+        self.start = time.monotonic()
+        self.stopped_at_step: int | None = None
+
+    def on_train_begin(self, args, state, control, **kwargs):
+        self.start = time.monotonic()
+
+    def on_step_end(self, args, state, control, **kwargs):
+        if time.monotonic() - self.start > self.seconds:
+            control.should_training_stop = True
+            control.should_evaluate = True
+            control.should_save = True
+            self.stopped_at_step = state.global_step
+        return control
+
+
+class PerplexityGapSelection(TrainerCallback):
+    """The human-genes study's model selection: |train ppl - validation ppl| < threshold.
+
+    Expects ``eval_dataset={"validation": ..., "train": <fixed training subset>}``; after each
+    evaluation where both are known and the gap is below the threshold, the model is saved to
+    ``<output_dir>/selected`` (so the last such evaluation wins: the most trained model that does
+    not yet overfit).
+    """
+
+    def __init__(self, threshold: float, output_dir: str | Path) -> None:
+        self.threshold = threshold
+        self.folder = Path(output_dir) / SELECTED_DIR
+        self.history: list[dict[str, float]] = []
+        self.selected: dict[str, float] | None = None
+        self._pending: dict[str, float] = {}
+
+    def on_evaluate(self, args, state, control, metrics=None, model=None, processing_class=None, **kwargs):
+        metrics = metrics or {}
+        for split in ("train", "validation"):
+            if f"eval_{split}_loss" in metrics:
+                self._pending[split] = math.exp(metrics[f"eval_{split}_loss"])
+        if len(self._pending) < 2:
+            return control
+        entry = {
+            "step": state.global_step,
+            "train_perplexity": self._pending["train"],
+            "validation_perplexity": self._pending["validation"],
+        }
+        entry["gap"] = abs(entry["train_perplexity"] - entry["validation_perplexity"])
+        self.history.append(entry)
+        self._pending = {}
+        if entry["gap"] < self.threshold and state.is_world_process_zero and model is not None:
+            model.save_pretrained(self.folder)
+            if processing_class is not None:
+                processing_class.save_pretrained(self.folder)
+            self.selected = entry
+        return control
+
+
+def causal_collator(tokenizer: PreTrainedTokenizerBase) -> DataCollatorForLanguageModeling:
+    """Right padding, labels = inputs with padding set to -100 (the shift happens in the model)."""
+    if tokenizer.pad_token_id is None:
+        raise ValueError("the tokenizer needs a pad token for batching")
+    return DataCollatorForLanguageModeling(tokenizer, mlm=False)
+
+
+# ---------------------------------------------------------------------------- run
+def _split(data, validation_file, column, percentage, seed):
+    """Train/validation from a saved DatasetDict, a validation file, or a per-record split."""
+    if hasattr(data, "keys"):
+        train = data["train"]
+        validation = next((data[name] for name in ("validation", "test") if name in data), None)
+    else:
+        train, validation = data, None
+    if validation_file:
+        validation = load_dna(validation_file, column)
+    if validation is None:
+        parts = split_records(train, percentage / 100, seed)
+        train, validation = parts["train"], parts["validation"]
+    return train, validation
+
+
+def run(model_args: ClmModelArguments, data_args: ClmDataArguments, training_args: TrainingArguments) -> dict:
+    """Train, select, evaluate with the shared harness and write the results JSON; returns the results."""
+    from hf_genomics.evaluation.perplexity import evaluate_perplexity
+    from hf_genomics.training.aux_losses import parse_aux_losses
+
+    set_seed(training_args.seed)
+    checkpoint = resolve_checkpoint(training_args)
+    aux_losses = dict(parse_aux_losses(data_args.aux_losses))
+    with training_args.main_process_first(desc="load sequences"):
+        data = load_dna(data_args.train_file, data_args.sequence_column)
+        train, validation = _split(
+            data,
+            data_args.validation_file,
+            data_args.sequence_column,
+            data_args.validation_split_percentage,
+            training_args.seed,
+        )
+        if data_args.max_eval_samples:
+            validation = validation.select(range(min(data_args.max_eval_samples, len(validation))))
+
+    # a resumed checkpoint or a saved model brings its own tokenizer; otherwise build the spec
+    source = model_args.tokenizer
+    for folder in (model_args.model_name_or_path, checkpoint):
+        if folder and (Path(folder) / "tokenizer_config.json").exists():
+            source = str(folder)
+    tokenizer = build_tokenizer(source, train_sequences=train[SEQUENCE_COLUMN], causal=True)
+    if tokenizer.bos_token_id is None or tokenizer.eos_token_id is None:
+        logger.warning("tokenizer %s has no [BOS]/[EOS]: the first token is not predicted", source)
+    max_tokens = max_tokens_for(tokenizer, data_args.max_length_nt)
+
+    with training_args.main_process_first(desc="tokenize windows"):
+        train_ids = tokenize_windows(train, tokenizer, data_args.max_length_nt, data_args.min_window_nt)
+        eval_ids = tokenize_windows(validation, tokenizer, data_args.max_length_nt, data_args.min_window_nt)
+    if data_args.max_train_samples:
+        train_ids = train_ids.select(range(min(data_args.max_train_samples, len(train_ids))))
+
+    model = build_causal_lm(model_args, tokenizer, max_tokens)
+    callbacks: list[TrainerCallback] = []
+    eval_dataset: Dataset | dict[str, Dataset] = eval_ids
+    selection = None
+    if data_args.selection_threshold is not None:
+        subset = train_ids.shuffle(seed=training_args.seed).select(
+            range(min(data_args.selection_train_samples, len(train_ids)))
+        )
+        eval_dataset = {"validation": eval_ids, "train": subset}
+        selection = PerplexityGapSelection(data_args.selection_threshold, training_args.output_dir)
+        callbacks.append(selection)
+    budget = TimeBudgetCallback(data_args.max_train_minutes) if data_args.max_train_minutes else None
+    if budget:
+        callbacks.append(budget)
+
+    trainer = CausalLMTrainer(
+        model=model,
+        args=training_args,
+        train_dataset=train_ids,
+        eval_dataset=eval_dataset,
+        data_collator=causal_collator(tokenizer),
+        processing_class=tokenizer,
+        callbacks=callbacks,
+        aux_losses=aux_losses,
+    )
+    started = time.monotonic()
+    train_result = trainer.train(resume_from_checkpoint=checkpoint)
+    train_seconds = time.monotonic() - started
+    trainer.save_model()
+
+    results: dict = {}
+    if trainer.is_world_process_zero():
+        final_model = trainer.model
+        if selection is not None and selection.selected is not None:
+            final_model = AutoModelForCausalLM.from_pretrained(selection.folder).to(trainer.model.device)
+        scored = {"validation": validation[SEQUENCE_COLUMN]}
+        if data_args.test_file:
+            scored["test"] = load_dna(data_args.test_file, data_args.sequence_column)[SEQUENCE_COLUMN]
+        batch = training_args.per_device_eval_batch_size
+        results = {
+            name: evaluate_perplexity(final_model, sequences, tokenizer, batch_size=batch)
+            for name, sequences in scored.items()
+        }
+        results.update(
+            {
+                "model_type": model_args.model_type,
+                "preset": model_args.preset,
+                "tokenizer": model_args.tokenizer,
+                "n_parameters": sum(p.numel() for p in final_model.parameters()),
+                "train": train_result.metrics,
+                "train_seconds": train_seconds,
+                "global_step": trainer.state.global_step,
+                "epochs": trainer.state.epoch,
+                "stopped_by_time_budget": budget is not None and budget.stopped_at_step is not None,
+                "selection": None
+                if selection is None
+                else {
+                    "threshold": selection.threshold,
+                    "selected": selection.selected,
+                    "history": selection.history,
+                },
+                "loss_curve": [
+                    {"step": entry["step"], "loss": entry["loss"]}
+                    for entry in trainer.state.log_history
+                    if "loss" in entry
+                ],
+                "aux_losses": aux_losses,
+                "n_train_windows": len(train_ids),
+                "n_validation_records": len(validation),
+                "max_length_nt": data_args.max_length_nt,
+                "model_args": asdict(model_args),
+                "command": " ".join(sys.argv),
+            }
+        )
+        path = Path(data_args.results_file or Path(training_args.output_dir) / "clm_results.json")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(results, indent=2, default=str))
+        logger.info(
+            "validation perplexity %.4f  bits/nt %.4f -> %s",
+            results["validation"]["perplexity"],
+            results["validation"]["bits_per_nucleotide"],
+            path,
+        )
+    trainer.accelerator.wait_for_everyone()
+    return results
+
+
+def main(argv: list[str] | None = None) -> dict:
+    """Parse arguments (or a single .json file) and run; tears the process group down when distributed."""
+    parser = HfArgumentParser((ClmModelArguments, ClmDataArguments, TrainingArguments))
+    argv = sys.argv[1:] if argv is None else argv
+    if len(argv) == 1 and argv[0].endswith(".json"):
+        model_args, data_args, training_args = parser.parse_json_file(argv[0])
+    else:
+        model_args, data_args, training_args = parser.parse_args_into_dataclasses(args=argv)
+    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO)
+    results = run(model_args, data_args, training_args)
+    if torch.distributed.is_available() and torch.distributed.is_initialized():
+        torch.distributed.barrier()
+        torch.distributed.destroy_process_group()
+    return results
+
+
+__all__ = [
+    "CausalLMTrainer",
+    "ClmDataArguments",
+    "ClmModelArguments",
+    "PerplexityGapSelection",
+    "TimeBudgetCallback",
+    "build_causal_lm",
+    "load_dna",
+    "main",
+    "run",
+]

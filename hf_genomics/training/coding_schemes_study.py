@@ -1,0 +1,494 @@
+"""``hf-genomics study coding-schemes``: tokenizer × position × depth × task × seed on GUE
+(arXiv 2507.15087), every cell trained through :func:`run_classification`.
+
+Each cell (one seed) writes ``cells/<cell>/results.json`` atomically when it finishes; a rerun
+skips finished cells, so a killed run loses at most the cell in progress. After every cell the
+runner refreshes ``results.csv`` (one row per cell), ``summary.csv`` and ``results.md`` (mean ±
+sd MCC over seeds); at the end it draws ``heatmap_L<depth>.png`` (tokenizer × position per task)
+and ``depth_curve.png``. BPE vocabularies are learned once per task and size, from the same
+training rows the cells see, and shared by all cells (``tokenizers/``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import math
+import shutil
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+SHARED_TASKS = ("prom/prom_core_tata", "prom/prom_300_tata", "tf/0", "mouse/0")
+PAPER_TOKENIZERS = ("kmer:1", "kmer:3", "kmer:4", "kmer:5", "kmer:6", "bpe:4096")
+POSITIONS = ("sinusoidal", "alibi", "rope")
+BPE_ABLATION_SIZES = (512, 1024, 2048, 4096, 8192, 16384, 32768)
+# pretrained DNABERT-2, MCC x 100 (DNABERT-2 paper, Table 4)
+DNABERT2_MCC = {"prom/prom_core_tata": 74.17, "prom/prom_300_tata": 71.59, "tf/0": 71.99, "mouse/0": 56.76}
+CSV_FIELDS = (
+    "task",
+    "tokenizer",
+    "position",
+    "depth",
+    "seed",
+    "test_mcc",
+    "test_accuracy",
+    "test_f1",
+    "test_precision",
+    "test_recall",
+    "best_dev_mcc",
+    "vocab_size",
+    "max_length_tokens",
+    "num_parameters",
+    "train_examples",
+    "train_steps",
+    "train_seconds",
+)
+
+
+@dataclass(frozen=True)
+class StudyPreset:
+    """The grid and the per-cell training budget."""
+
+    tokenizers: tuple[str, ...]
+    positions: tuple[str, ...]
+    depths: tuple[int, ...]  # run in this order: the most informative depth first
+    tasks: tuple[str, ...]
+    seeds: tuple[int, ...]
+    model: dict[str, Any]  # DnaEncoderConfig preset (``{depth}`` is filled in) and overrides
+    training: dict[str, Any] = field(default_factory=dict)  # StudyTrainingArguments overrides
+    max_train_samples: int | None = None
+    max_eval_samples: int | None = None
+
+
+PRESETS: dict[str, StudyPreset] = {
+    # the paper's grid: hidden 768, 12 heads, depths 3/6/12/24, full data (GPUs: accelerate launch)
+    "paper": StudyPreset(
+        tokenizers=PAPER_TOKENIZERS,
+        positions=POSITIONS,
+        depths=(3, 6, 12, 24),
+        tasks=SHARED_TASKS,
+        seeds=(1, 2, 3),
+        model={"preset": "paper-L{depth}"},
+        training={"num_train_epochs": 10, "per_device_train_batch_size": 32},
+    ),
+    # same grid shape at CPU scale: hidden 64, depths 2/1/4, 3,000 training rows, 3 epochs, 2 seeds.
+    # lr 1e-3 instead of 1e-4: a 64-wide model trained for ~300 steps does not move at 1e-4.
+    "cpu": StudyPreset(
+        tokenizers=PAPER_TOKENIZERS,
+        positions=POSITIONS,
+        depths=(2, 1, 4),
+        tasks=SHARED_TASKS,
+        seeds=(1, 2),
+        model={"preset": "small", "hidden_size": 64, "num_attention_heads": 4, "intermediate_size": 256},
+        training={"num_train_epochs": 3, "learning_rate": 1e-3, "per_device_train_batch_size": 32},
+        max_train_samples=3000,
+        max_eval_samples=None,
+    ),
+    # for tests and the demo: seconds per cell
+    "tiny": StudyPreset(
+        tokenizers=("kmer:1", "kmer:3", "bpe:64"),
+        positions=POSITIONS,
+        depths=(1, 2),
+        tasks=SHARED_TASKS[:1],
+        seeds=(1, 2),
+        model={"preset": "tiny"},
+        training={"num_train_epochs": 1, "learning_rate": 3e-3, "per_device_train_batch_size": 16},
+        max_train_samples=128,
+        max_eval_samples=64,
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Cell:
+    task: str
+    tokenizer: str
+    position: str
+    depth: int
+    seed: int
+
+    @property
+    def name(self) -> str:
+        tokenizer = self.tokenizer.replace(":", "")
+        return f"{self.task.replace('/', '_')}__{tokenizer}__{self.position}__L{self.depth}__seed{self.seed}"
+
+
+def grid(preset: StudyPreset) -> list[Cell]:
+    """Cells in run order: depth (preset order), seed, task, tokenizer, position.
+
+    A partial run therefore holds complete tokenizer × position tables, first for one seed and
+    then for the next, at the first depth before the second.
+    """
+    return [
+        Cell(task, tokenizer, position, depth, seed)
+        for depth in preset.depths
+        for seed in preset.seeds
+        for task in preset.tasks
+        for tokenizer in preset.tokenizers
+        for position in preset.positions
+    ]
+
+
+def cell_is_done(out_dir: Path, cell: Cell) -> bool:
+    path = out_dir / "cells" / cell.name / "results.json"
+    if not path.is_file():
+        return False
+    try:
+        json.loads(path.read_text())
+    except json.JSONDecodeError:
+        return False
+    return True
+
+
+def bpe_tokenizer_dir(
+    out_dir: Path, task: str, spec: str, preset: StudyPreset, gue_root: Path | None
+) -> Path:
+    """Learn (once) and save the BPE vocabulary of ``spec`` on the task's training rows."""
+    from hf_genomics.data.gue import load_gue
+    from hf_genomics.tokenization.spec import build_tokenizer
+
+    folder = out_dir / "tokenizers" / f"{task.replace('/', '_')}-{spec.replace(':', '')}"
+    if (folder / "tokenizer.json").is_file():
+        return folder
+    limits = {"train": preset.max_train_samples} if preset.max_train_samples else None
+    train = load_gue(task, gue_root, splits=("train",), max_samples=limits)["train"]
+    tokenizer = build_tokenizer(spec, train_sequences=train["sequence"])
+    tmp = folder.with_name(folder.name + ".tmp")
+    tokenizer.save_pretrained(tmp)
+    tmp.rename(folder)
+    return folder
+
+
+def run_cell(cell: Cell, preset: StudyPreset, out_dir: Path, gue_root: Path | None) -> dict[str, Any]:
+    """Train one cell through the run_classification code path; return its results."""
+    import torch
+
+    from hf_genomics.training.classification import (
+        ClassificationArguments,
+        StudyTrainingArguments,
+        run_classification,
+    )
+
+    tokenizer = cell.tokenizer
+    if tokenizer.startswith("bpe:"):
+        tokenizer = str(bpe_tokenizer_dir(out_dir, cell.task, cell.tokenizer, preset, gue_root))
+    model = {k: v for k, v in preset.model.items() if k != "preset"}
+    preset_name = preset.model["preset"].format(depth=cell.depth)
+    if "{depth}" not in preset.model["preset"]:
+        model["num_hidden_layers"] = cell.depth
+    args = ClassificationArguments(
+        task_dir=cell.task,
+        gue_root=str(gue_root) if gue_root else None,
+        tokenizer=tokenizer,
+        tokenizer_name=cell.tokenizer,
+        position_embedding_type=cell.position,
+        preset=preset_name,
+        seeds=[cell.seed],
+        max_train_samples=preset.max_train_samples,
+        max_eval_samples=preset.max_eval_samples,
+        save_model=False,
+        **model,
+    )
+    training = StudyTrainingArguments(
+        output_dir=str(out_dir / "cells" / cell.name),
+        use_cpu=not torch.cuda.is_available(),
+        disable_tqdm=True,
+        logging_strategy="no",
+        **preset.training,
+    )
+    return run_classification(args, training)
+
+
+def cell_rows(out_dir: Path) -> list[dict[str, Any]]:
+    """One CSV row per finished cell."""
+    rows = []
+    for path in sorted((out_dir / "cells").glob("*/results.json")):
+        result = json.loads(path.read_text())
+        record = result["per_seed"][0]
+        rows.append(
+            {
+                "task": result["task"],
+                "tokenizer": result["tokenizer"],
+                "position": result["position_embedding_type"],
+                "depth": result["model_config"]["num_hidden_layers"],
+                "seed": record["seed"],
+                **{f"test_{k}": round(v, 6) for k, v in record["test"].items()},
+                "best_dev_mcc": round(record["best_dev_mcc"], 6),
+                "vocab_size": result["vocab_size"],
+                "max_length_tokens": result["max_length_tokens"],
+                "num_parameters": result["num_parameters"],
+                "train_examples": result["train_examples"],
+                "train_steps": record["train_steps"],
+                "train_seconds": record["train_seconds"],
+            }
+        )
+    return rows
+
+
+def aggregate(rows: list[dict[str, Any]]) -> dict[tuple, dict[str, float]]:
+    """(task, tokenizer, position, depth) -> mean, sd (sample; 0 for one seed), n of test MCC."""
+    groups: dict[tuple, list[float]] = defaultdict(list)
+    for row in rows:
+        groups[(row["task"], row["tokenizer"], row["position"], int(row["depth"]))].append(
+            float(row["test_mcc"])
+        )
+    summary = {}
+    for key, values in groups.items():
+        mean = sum(values) / len(values)
+        sd = math.sqrt(sum((v - mean) ** 2 for v in values) / (len(values) - 1)) if len(values) > 1 else 0.0
+        summary[key] = {"mean": mean, "sd": sd, "n": len(values)}
+    return summary
+
+
+def _ordered(values, preferred) -> list:
+    return [v for v in preferred if v in values] + sorted(v for v in values if v not in preferred)
+
+
+def markdown_report(rows: list[dict[str, Any]], preset_name: str, total_cells: int) -> str:
+    """Tables of MCC × 100 (mean ± sd over seeds, n seeds) and the best cell per task vs DNABERT-2."""
+    summary = aggregate(rows)
+    tasks = _ordered({k[0] for k in summary}, SHARED_TASKS)
+    tokenizers = _ordered({k[1] for k in summary}, PAPER_TOKENIZERS)
+    positions = _ordered({k[2] for k in summary}, POSITIONS)
+    depths = sorted({k[3] for k in summary})
+    lines = [
+        f"# Coding-schemes study — preset `{preset_name}`",
+        "",
+        f"{len(rows)} of {total_cells} cells finished. Test MCC × 100, mean ± sd over seeds (n seeds);",
+        "each cell: best checkpoint by validation MCC, test split evaluated once.",
+        "",
+        "## Best cell per task",
+        "",
+        "| task | best (tokenizer, position, depth) | test MCC | pretrained DNABERT-2 |",
+        "|---|---|---|---|",
+    ]
+    for task in tasks:
+        candidates = {k: v for k, v in summary.items() if k[0] == task}
+        key, best = max(candidates.items(), key=lambda item: item[1]["mean"])
+        published = DNABERT2_MCC.get(task)
+        lines.append(
+            f"| {task} | {key[1]}, {key[2]}, L{key[3]} | {100 * best['mean']:.2f} ± {100 * best['sd']:.2f} "
+            f"(n={best['n']}) | {published if published is not None else '—'} |"
+        )
+    header = [f"L{d} {p}" for d in depths for p in positions]
+    for task in tasks:
+        lines += ["", f"## {task}", "", "| tokenizer | " + " | ".join(header) + " |"]
+        lines.append("|---" * (len(header) + 1) + "|")
+        for tokenizer in tokenizers:
+            cells = []
+            for depth in depths:
+                for position in positions:
+                    value = summary.get((task, tokenizer, position, depth))
+                    cells.append(
+                        "—"
+                        if value is None
+                        else f"{100 * value['mean']:.1f} ± {100 * value['sd']:.1f} ({value['n']})"
+                    )
+            lines.append(f"| {tokenizer} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def write_tables(out_dir: Path, preset_name: str, total_cells: int) -> list[dict[str, Any]]:
+    """results.csv, summary.csv and results.md from the finished cells."""
+    rows = cell_rows(out_dir)
+    with (out_dir / "results.csv").open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=CSV_FIELDS)
+        writer.writeheader()
+        writer.writerows(rows)
+    with (out_dir / "summary.csv").open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["task", "tokenizer", "position", "depth", "test_mcc_mean", "test_mcc_sd", "n_seeds"])
+        for key, value in sorted(aggregate(rows).items()):
+            writer.writerow([*key, f"{value['mean']:.6f}", f"{value['sd']:.6f}", value["n"]])
+    if rows:
+        (out_dir / "results.md").write_text(markdown_report(rows, preset_name, total_cells))
+    return rows
+
+
+def write_plots(out_dir: Path, rows: list[dict[str, Any]]) -> list[Path]:
+    """Heatmaps (tokenizer × position, one panel per task + mean) per depth, and the depth curve."""
+    if not rows:
+        return []
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    summary = aggregate(rows)
+    tasks = _ordered({k[0] for k in summary}, SHARED_TASKS)
+    tokenizers = _ordered({k[1] for k in summary}, PAPER_TOKENIZERS)
+    positions = _ordered({k[2] for k in summary}, POSITIONS)
+    depths = sorted({k[3] for k in summary})
+    written = []
+    for depth in depths:
+        panels = [*tasks, "mean over tasks"] if len(tasks) > 1 else tasks
+        fig, axes = plt.subplots(1, len(panels), figsize=(3.2 * len(panels), 0.45 * len(tokenizers) + 1.8))
+        axes = np.atleast_1d(axes)
+        for ax, panel in zip(axes, panels):
+            matrix = np.full((len(tokenizers), len(positions)), np.nan)
+            for i, tokenizer in enumerate(tokenizers):
+                for j, position in enumerate(positions):
+                    if panel == "mean over tasks":
+                        found = [summary.get((t, tokenizer, position, depth)) for t in tasks]
+                        complete = all(value is not None for value in found)  # no mean over a partial row
+                        matrix[i, j] = np.mean([v["mean"] for v in found]) if complete else np.nan
+                    elif (panel, tokenizer, position, depth) in summary:
+                        matrix[i, j] = summary[(panel, tokenizer, position, depth)]["mean"]
+            image = ax.imshow(100 * matrix, cmap="viridis", aspect="auto")
+            for (i, j), value in np.ndenumerate(matrix):
+                if not np.isnan(value):
+                    ax.text(j, i, f"{100 * value:.0f}", ha="center", va="center", color="white", fontsize=8)
+            ax.set_xticks(range(len(positions)), positions, rotation=30)
+            ax.set_yticks(range(len(tokenizers)), tokenizers)
+            ax.set_title(panel, fontsize=9)
+            fig.colorbar(image, ax=ax, fraction=0.046)
+        fig.suptitle(f"Test MCC × 100 (mean over seeds), {depth} layer(s)")
+        fig.tight_layout()
+        path = out_dir / f"heatmap_L{depth}.png"
+        fig.savefig(path, dpi=110)
+        plt.close(fig)
+        written.append(path)
+
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4), sharey=True)
+    for ax, axis_values, index, title in (
+        (left, tokenizers, 1, "by tokenizer"),
+        (right, positions, 2, "by position"),
+    ):
+        for value in axis_values:
+            xs, ys = [], []
+            for depth in depths:
+                means = [v["mean"] for k, v in summary.items() if k[index] == value and k[3] == depth]
+                if means:
+                    xs.append(depth)
+                    ys.append(100 * sum(means) / len(means))
+            ax.plot(xs, ys, marker="o", label=value)
+        ax.set_xlabel("encoder layers")
+        ax.set_title(f"mean test MCC × 100 over tasks, {title}")
+        ax.set_xticks(depths)
+        ax.legend(fontsize=8)
+    left.set_ylabel("MCC × 100")
+    fig.tight_layout()
+    path = out_dir / "depth_curve.png"
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    written.append(path)
+    return written
+
+
+def run_study(
+    preset: StudyPreset,
+    out_dir: Path,
+    gue_root: Path | None = None,
+    preset_name: str = "custom",
+    max_cells: int | None = None,
+    cell_runner: Callable[..., dict[str, Any]] = run_cell,
+    plots: bool = True,
+) -> dict[str, Any]:
+    """Run (or resume) the grid; ``max_cells`` stops after that many newly trained cells."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    cells = grid(preset)
+    (out_dir / "study.json").write_text(
+        json.dumps(
+            {"preset": preset_name, "grid": {k: v for k, v in preset.__dict__.items()}},
+            indent=2,
+            default=list,
+        )
+    )
+    skipped = trained = 0
+    for index, cell in enumerate(cells, start=1):
+        if cell_is_done(out_dir, cell):
+            skipped += 1
+            continue
+        if max_cells is not None and trained >= max_cells:
+            break
+        shutil.rmtree(out_dir / "cells" / cell.name, ignore_errors=True)  # leftovers of a killed cell
+        start = time.perf_counter()
+        print(f"[{index}/{len(cells)}] {cell.name}", flush=True)
+        result = cell_runner(cell, preset, out_dir, gue_root)
+        trained += 1
+        print(f"    test MCC {result['test_mcc']:.4f} ({time.perf_counter() - start:.1f} s)", flush=True)
+        write_tables(out_dir, preset_name, len(cells))
+    rows = write_tables(out_dir, preset_name, len(cells))
+    images = write_plots(out_dir, rows) if plots else []
+    return {"cells": len(cells), "done": len(rows), "skipped": skipped, "trained": trained, "plots": images}
+
+
+def select_preset(args: argparse.Namespace) -> StudyPreset:
+    """The named preset with command-line overrides of the grid axes."""
+    preset = PRESETS[args.preset]
+    changes: dict[str, Any] = {}
+    for name in ("tokenizers", "positions", "depths", "tasks", "seeds"):
+        value = getattr(args, name)
+        if value:
+            changes[name] = tuple(value)
+    if args.bpe_ablation is not None:
+        changes["tokenizers"] = tuple(f"bpe:{size}" for size in (args.bpe_ablation or BPE_ABLATION_SIZES))
+    if args.max_train_samples is not None:
+        changes["max_train_samples"] = args.max_train_samples or None
+    if args.num_train_epochs is not None:
+        changes["training"] = {**preset.training, "num_train_epochs": args.num_train_epochs}
+    return replace(preset, **changes)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--preset", choices=sorted(PRESETS), default="cpu")
+    parser.add_argument("--output-dir", type=Path, default=Path("runs/coding_schemes"))
+    parser.add_argument("--gue-root", type=Path, default=None, help="GUE root (default: <shared data>/gue)")
+    parser.add_argument("--tasks", nargs="*", help="task names or paths, e.g. prom_core_tata tf/0")
+    parser.add_argument("--tokenizers", nargs="*", help="tokenizer specs, e.g. kmer:3 bpe:4096")
+    parser.add_argument("--positions", nargs="*", choices=POSITIONS)
+    parser.add_argument("--depths", nargs="*", type=int)
+    parser.add_argument("--seeds", nargs="*", type=int)
+    parser.add_argument(
+        "--bpe-ablation",
+        nargs="*",
+        type=int,
+        default=None,
+        help="BPE vocabulary-size ablation: replace the tokenizers by bpe:V for these sizes "
+        f"(no value: {' '.join(map(str, BPE_ABLATION_SIZES))})",
+    )
+    parser.add_argument("--max-train-samples", type=int, default=None, help="0 = all training rows")
+    parser.add_argument("--num-train-epochs", type=float, default=None)
+    parser.add_argument("--max-cells", type=int, default=None, help="stop after training this many cells")
+    parser.add_argument("--threads", type=int, default=None, help="torch.set_num_threads for CPU runs")
+    parser.add_argument("--report-only", action="store_true", help="rebuild tables and plots, train nothing")
+
+
+def run(args: argparse.Namespace) -> int:
+    import datasets
+
+    from hf_genomics.data.gue import get_task
+
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
+    datasets.disable_progress_bars()
+    preset = select_preset(args)
+    preset = replace(preset, tasks=tuple(get_task(t).path for t in preset.tasks))
+    gue_root = args.gue_root
+    if gue_root is None:
+        from hf_genomics.paths import shared_data_dir
+
+        shared = shared_data_dir()
+        gue_root = shared / "gue" if shared else None
+    if args.report_only:
+        rows = write_tables(args.output_dir, args.preset, len(grid(preset)))
+        write_plots(args.output_dir, rows)
+        print(f"{len(rows)} cells reported in {args.output_dir}")
+        return 0
+    outcome = run_study(preset, args.output_dir, gue_root, args.preset, max_cells=args.max_cells)
+    print(
+        f"{outcome['done']} of {outcome['cells']} cells done ({outcome['trained']} trained now, "
+        f"{outcome['skipped']} resumed); tables and plots in {args.output_dir}"
+    )
+    return 0
+
+
+__all__ = ["PRESETS", "Cell", "StudyPreset", "grid", "run_study", "write_plots", "write_tables"]

@@ -1,0 +1,27 @@
+"""``hf-genomics study viral-scaling`` end to end at toy scale (one tiny rung, a few steps)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from hf_genomics.cli import main
+
+
+@pytest.mark.real_data
+def test_viral_scaling_smoke(shared_data, tmp_path):
+    args = ["study", "viral-scaling", "--data-dir", str(shared_data), "--output-dir", str(tmp_path)]
+    args += ["--sizes", "tiny", "--max-steps", "3", "--context-nt", "128", "--eval-nt", "64"]
+    args += ["--eval-per-group", "1", "--eval-ood", "2", "--batch-size", "4"]
+    assert main(args) == 0
+    results = json.loads((tmp_path / "results.json").read_text())
+    assert results[0]["size"] == "tiny" and results[0]["num_parameters"] == 17_664
+    assert {row["split"] for row in results[0]["by_split"]} == {"test", "ood"}
+    assert (tmp_path / "ood_distance_vs_parameters.png").exists()
+    assert (tmp_path / "distance_vs_training_windows.png").exists()
+    # a rerun skips the finished rung
+    assert main(args) == 0
+    assert (
+        json.loads((tmp_path / "results.json").read_text())[0]["train_seconds"] == results[0]["train_seconds"]
+    )

@@ -18,6 +18,7 @@ from transformers import BatchEncoding
 from transformers.tokenization_utils_base import PaddingStrategy, TruncationStrategy
 from transformers.tokenization_utils_tokenizers import TokenizersBackend
 
+from hf_genomics.tokenization.ragged import add_specials, to_lists, to_matrix, truncate
 from hf_genomics.tokenization.validation import special_tokens_pattern, validate_texts
 
 
@@ -37,8 +38,9 @@ class DnaTokenizerBase(TokenizersBackend):
         """Upper bound on the tokens (no specials) of an N-free sequence of ``length_nt`` bases."""
         return length_nt  # every token covers at least one base
 
-    def _encode_batch_ids(self, texts: Sequence[str]) -> list[np.ndarray] | None:
-        """Vectorised ids (no specials) for validated texts, or ``None`` to use the Rust pipeline."""
+    def _encode_batch_ids(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray] | None:
+        """Vectorised ids (no specials) for validated texts as ``(flat ids, tokens per text)``,
+        or ``None`` to use the Rust pipeline."""
         return None
 
     # ---- shared behaviour -------------------------------------------------------------------
@@ -100,55 +102,42 @@ class DnaTokenizerBase(TokenizersBackend):
             return None
         return self._assemble(ids, batched, options)
 
-    def _assemble(self, ids: list[np.ndarray], batched: bool, options: dict[str, Any]) -> BatchEncoding:
+    def _assemble(
+        self, ids: tuple[np.ndarray, np.ndarray], batched: bool, options: dict[str, Any]
+    ) -> BatchEncoding:
         """Add specials, truncate and pad like the Rust pipeline would, then wrap in a BatchEncoding."""
+        flat, counts = ids
         before, after = self._special_ids_around(options.get("add_special_tokens", True))
         max_length = options.get("max_length")
         truncation = options.get("truncation_strategy", TruncationStrategy.DO_NOT_TRUNCATE)
         if truncation != TruncationStrategy.DO_NOT_TRUNCATE and max_length is not None:
             room = max(max_length - len(before) - len(after), 0)
-            if self.truncation_side == "left":
-                ids = [row[max(len(row) - room, 0) :] for row in ids]
-            else:
-                ids = [row[:room] for row in ids]
-        lengths = (
-            np.fromiter((len(row) for row in ids), dtype=np.int64, count=len(ids)) + len(before) + len(after)
-        )
+            flat, counts = truncate(flat, counts, room, self.truncation_side)
+        flat, counts = add_specials(flat, counts, before, after)
         padding = options.get("padding_strategy", PaddingStrategy.DO_NOT_PAD)
         target = None
-        if padding == PaddingStrategy.LONGEST and len(ids):
-            target = int(lengths.max())
+        if padding == PaddingStrategy.LONGEST and len(counts):
+            target = int(counts.max())
         elif padding == PaddingStrategy.MAX_LENGTH and max_length is not None:
             target = max_length
         multiple = options.get("pad_to_multiple_of")
         if target is not None and multiple:
             target = -(-target // multiple) * multiple
-        side = options.get("padding_side") or self.padding_side
         data: dict[str, Any] = {}
         if target is not None:
-            matrix = np.full(
-                (len(ids), max(target, int(lengths.max(initial=0)))), self.pad_token_id, dtype=np.int64
-            )
-            mask = np.zeros_like(matrix)
-            for row_index, row in enumerate(ids):  # one row per sequence: a loop over rows, not bases
-                full = np.concatenate([before, row, after]) if (before or after) else row
-                span = slice(0, len(full)) if side == "right" else slice(matrix.shape[1] - len(full), None)
-                matrix[row_index, span] = full
-                mask[row_index, span] = 1
+            width = max(target, int(counts.max(initial=0)))
+            side = options.get("padding_side") or self.padding_side
+            matrix, mask = to_matrix(flat, counts, width, self.pad_token_id, side)
             data["input_ids"], attention = matrix.tolist(), mask.tolist()
         else:
-            rows = [
-                np.concatenate([before, row, after]).astype(np.int64) if (before or after) else row
-                for row in ids
-            ]
-            data["input_ids"] = [row.tolist() for row in rows]
-            attention = [[1] * len(row) for row in rows]
+            data["input_ids"] = to_lists(flat, counts)
+            attention = [[1] * count for count in counts.tolist()]
         if options.get("return_attention_mask") is not False:
             data["attention_mask"] = attention
         if options.get("return_token_type_ids"):
             data["token_type_ids"] = [[0] * len(row) for row in data["input_ids"]]
         if options.get("return_length"):
-            data["length"] = lengths.tolist()
+            data["length"] = counts.tolist()
         tensor_type = options.get("return_tensors")
         if not batched and tensor_type is None:
             data = {key: value[0] for key, value in data.items()}

@@ -12,6 +12,7 @@ of turning into ``[UNK]``.
 from __future__ import annotations
 
 import gzip
+import itertools
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
@@ -80,11 +81,16 @@ class DnaBpeTokenizer(DnaTokenizerBase):
             **kwargs,
         )
 
-    def _encode_batch_ids(self, texts: Sequence[str]) -> list[np.ndarray] | None:
+    def _encode_batch_ids(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray] | None:
         if any("[" in text for text in texts):
             return None  # special tokens in the text: the full Rust path
-        encodings = self._tokenizer.encode_batch_fast(texts, add_special_tokens=False)
-        return [np.asarray(encoding.ids, dtype=np.int64) for encoding in encodings]
+        rows = [
+            encoding.ids for encoding in self._tokenizer.encode_batch_fast(texts, add_special_tokens=False)
+        ]
+        counts = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
+        return np.fromiter(
+            itertools.chain.from_iterable(rows), dtype=np.int64, count=int(counts.sum())
+        ), counts
 
 
 def _iter_fasta(path: Path) -> Iterator[str]:

@@ -49,7 +49,7 @@ class DnaLlmCharTokenizer(DnaTokenizerBase):
     def _content_tokens_for(self, length_nt: int) -> int:
         return length_nt
 
-    def _encode_batch_ids(self, texts: Sequence[str]) -> list[np.ndarray] | None:
+    def _encode_batch_ids(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray] | None:
         if any("<|" in text for text in texts):
             return None
         from hf_genomics.tokenization.kmer_arrays import concatenated_codes
@@ -57,4 +57,4 @@ class DnaLlmCharTokenizer(DnaTokenizerBase):
         codes, lengths = concatenated_codes(
             [translate_validated(text, strip_whitespace=True) for text in texts]
         )
-        return np.split(_CODE_TO_ID[codes], np.cumsum(lengths)[:-1]) if len(lengths) else []
+        return _CODE_TO_ID[codes], lengths

@@ -28,15 +28,17 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers, processors
 
-from hf_genomics.alphabet import translate_validated
+from hf_genomics.alphabet import BASE_CODES, translate_validated
 from hf_genomics.tokenization.base import DnaTokenizerBase
 from hf_genomics.tokenization.kmer_arrays import (
     KMER_OFFSET,
     concatenated_codes,
     count_tokens,
+    kmer_id_matrix,
     kmer_token_ids,
 )
 from hf_genomics.tokenization.normalization import dna_normalizer
+from hf_genomics.tokenization.ragged import add_specials, row_offsets, to_lists, to_matrix, truncate
 from hf_genomics.tokenization.validation import validate_texts
 
 SPECIAL_TOKENS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
@@ -126,31 +128,52 @@ class KmerTokenizer(DnaTokenizerBase):
             for text in texts
         ]
 
-    def _ids_without_specials(self, texts: Sequence[str]) -> list[np.ndarray]:
+    def _id_rows(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Ids of all texts, concatenated, and tokens per text (no specials)."""
         codes, lengths = concatenated_codes(self._normalised(texts))
-        ids, counts = kmer_token_ids(codes, lengths, self.k, self.stride)
-        return np.split(ids, np.cumsum(counts)[:-1]) if len(counts) else []
+        if not (len(lengths) and lengths[0] > 0 and (lengths == lengths[0]).all()):
+            return kmer_token_ids(codes, lengths, self.k, self.stride)
+        # equal lengths (training windows): a matrix path for N-free rows, the general one for the rest
+        codes = codes.reshape(len(lengths), -1)
+        has_n = (codes == BASE_CODES["N"]).any(axis=1)
+        clean = kmer_id_matrix(codes[~has_n], self.k, self.stride)
+        if not has_n.any():
+            return clean.reshape(-1), np.full(len(lengths), clean.shape[1], dtype=np.int64)
+        messy, messy_counts = kmer_token_ids(codes[has_n].reshape(-1), lengths[has_n], self.k, self.stride)
+        counts = np.empty(len(lengths), dtype=np.int64)
+        counts[~has_n], counts[has_n] = clean.shape[1], messy_counts
+        starts = np.cumsum(counts) - counts
+        flat = np.empty(int(counts.sum()), dtype=np.int64)
+        flat[(starts[~has_n, None] + np.arange(clean.shape[1])).reshape(-1)] = clean.reshape(-1)
+        _, offsets = row_offsets(messy_counts)
+        flat[np.repeat(starts[has_n], messy_counts) + offsets] = messy
+        return flat, counts
 
-    def _encode_batch_ids(self, texts: Sequence[str]) -> list[np.ndarray] | None:
+    def _encode_batch_ids(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray] | None:
         pattern = self._special_pattern
         if pattern is None or not any("[" in text for text in texts):
-            return self._ids_without_specials(texts)
+            return self._id_rows(texts)
         if not self.overlapping:
             return None  # the Rust pipeline handles special tokens written in the text
-        # overlapping k-mers with e.g. "[MASK]" in the text: encode the pieces between specials
+        # overlapping k-mers with e.g. "[MASK]" in the text (a rare path): encode the pieces between
+        # the specials in one vectorised call, then put each special's id back between its neighbours
         pieces_per_text = [pattern.split(text) for text in texts]
-        specials_per_text = [pattern.findall(text) for text in texts]
-        flat = [piece for pieces in pieces_per_text for piece in pieces]
-        encoded = iter(self._ids_without_specials(flat))
-        result = []
-        for pieces, specials in zip(pieces_per_text, specials_per_text):
-            parts = []
+        specials = iter(
+            self.convert_tokens_to_ids(token) for text in texts for token in pattern.findall(text)
+        )
+        piece_rows = iter(to_lists(*self._id_rows([piece for pieces in pieces_per_text for piece in pieces])))
+        rows = []
+        for pieces in pieces_per_text:
+            row: list[int] = []
             for index in range(len(pieces)):
-                parts.append(next(encoded))
-                if index < len(specials):
-                    parts.append(np.array([self.convert_tokens_to_ids(specials[index])], dtype=np.int64))
-            result.append(np.concatenate(parts))
-        return result
+                if index:
+                    row.append(next(specials))
+                row.extend(next(piece_rows))
+            rows.append(row)
+        counts = np.array([len(row) for row in rows], dtype=np.int64)
+        return np.fromiter(
+            itertools.chain.from_iterable(rows), dtype=np.int64, count=int(counts.sum())
+        ), counts
 
     def encode_to_array(
         self, sequences: Iterable[str], max_length: int | None = None, add_special_tokens: bool = True
@@ -163,22 +186,12 @@ class KmerTokenizer(DnaTokenizerBase):
         """
         texts = list(sequences)
         validate_texts(texts, specials=None)
-        codes, lengths = concatenated_codes(self._normalised(texts))
-        ids, counts = kmer_token_ids(codes, lengths, self.k, self.stride)
+        flat, counts = self._id_rows(texts)
         before, after = self._special_ids_around(add_special_tokens)
-        content_room = None if max_length is None else max(max_length - len(before) - len(after), 0)
-        kept = counts if content_room is None else np.minimum(counts, content_room)
-        width = int(kept.max(initial=0)) + len(before) + len(after)
-        matrix = np.full((len(texts), width), self.pad_token_id, dtype=np.int64)
-        # scatter all kept tokens at once: row = sequence, column = offset within it
-        starts = np.cumsum(counts) - counts
-        rows = np.repeat(np.arange(len(texts)), kept)
-        offsets = np.arange(int(kept.sum())) - np.repeat(np.cumsum(kept) - kept, kept)
-        matrix[rows, offsets + len(before)] = ids[np.repeat(starts, kept) + offsets]
-        if before:
-            matrix[:, 0] = before[0]
-        if after:
-            matrix[np.arange(len(texts)), kept + len(before)] = after[0]
+        if max_length is not None:
+            flat, counts = truncate(flat, counts, max(max_length - len(before) - len(after), 0))
+        flat, counts = add_specials(flat, counts, before, after)
+        matrix, _ = to_matrix(flat, counts, int(counts.max(initial=0)), self.pad_token_id)
         return matrix
 
     # ---- decoding overlapping k-mers ----------------------------------------------------------

@@ -83,6 +83,26 @@ def kmer_token_ids(
     return ids, emitted_before[starts + lengths] - emitted_before[starts]
 
 
+def kmer_id_matrix(codes: np.ndarray, k: int, stride: int) -> np.ndarray | None:
+    """Fast case of :func:`kmer_token_ids`: equal-length, N-free sequences as a ``(n, L)`` code matrix.
+
+    Returns the ``(n, tokens)`` id matrix, or ``None`` when the batch is not of that kind (the
+    general function then answers). Training windows are usually exactly this case.
+    """
+    if codes.ndim != 2 or (codes >= BASE_CODES["N"]).any():
+        return None
+    n, length = codes.shape
+    if k == 1 or length < k:
+        return SINGLE_OFFSET + codes.astype(np.int64)
+    windows = np.lib.stride_tricks.sliding_window_view(codes, k, axis=1)[:, ::stride]
+    value = np.zeros(windows.shape[:2], dtype=np.int64)
+    for shift in range(k):  # k vectorised passes over the windows
+        value = value * 4 + windows[:, :, shift]
+    tail_start = (windows.shape[1] - 1) * stride + k
+    tail = SINGLE_OFFSET + codes[:, tail_start:].astype(np.int64)
+    return np.concatenate([KMER_OFFSET + value, tail], axis=1)
+
+
 def count_tokens(length_nt: int, k: int, stride: int) -> int:
     """Tokens (no specials) for an N-free sequence of ``length_nt`` bases."""
     if length_nt <= 0:

@@ -128,8 +128,14 @@ def main() -> None:
         "ours KmerTokenizer(k=6) tokenizer(list)": ("6-mer", lambda: ours6(seqs)),
         "ours KmerTokenizer(k=6) Rust pipeline only": ("6-mer", ours6_rust),
         "ours KmerTokenizer(k=6).encode_to_array": ("6-mer", lambda: ours6.encode_to_array(seqs)),
-        "DNABERT-1 Python split + BERT fast (peer)": ("overlapping 6-mer", lambda: dnabert1_tokenize(bert, seqs)),
-        "ours KmerTokenizer(k=6, stride=1) tokenizer(list)": ("overlapping 6-mer", lambda: ours6_overlap(seqs)),
+        "DNABERT-1 Python split + BERT fast (peer)": (
+            "overlapping 6-mer",
+            lambda: dnabert1_tokenize(bert, seqs),
+        ),
+        "ours KmerTokenizer(k=6, stride=1) tokenizer(list)": (
+            "overlapping 6-mer",
+            lambda: ours6_overlap(seqs),
+        ),
         "ours KmerTokenizer(k=6, stride=1).encode_to_array": (
             "overlapping 6-mer",
             lambda: ours6_overlap.encode_to_array(seqs),
@@ -146,7 +152,9 @@ def main() -> None:
     rows = []
     for name, (family, function) in cases.items():
         seconds = median_seconds(function, args.repeats)
-        rows.append({"name": name, "family": family, "seconds": seconds, "mnt_per_s": total_nt / seconds / 1e6})
+        rows.append(
+            {"name": name, "family": family, "seconds": seconds, "mnt_per_s": total_nt / seconds / 1e6}
+        )
         print(f"{name:55s} {seconds:8.3f} s  {total_nt / seconds / 1e6:8.2f} M nt/s", flush=True)
     nt_speed = rows[0]["mnt_per_s"]
     peers = {row["family"]: row["mnt_per_s"] for row in rows if row["name"].endswith("(peer)")}

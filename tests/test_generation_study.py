@@ -14,9 +14,11 @@ def test_viral_scaling_smoke(shared_data, tmp_path):
     args = ["study", "viral-scaling", "--data-dir", str(shared_data), "--output-dir", str(tmp_path)]
     args += ["--sizes", "tiny", "--max-steps", "3", "--context-nt", "128", "--eval-nt", "64"]
     args += ["--eval-per-group", "1", "--eval-ood", "2", "--batch-size", "4"]
+    args += ["--aux-losses", "walk:0.1", "complement:0.5"]
     assert main(args) == 0
     results = json.loads((tmp_path / "results.json").read_text())
     assert results[0]["size"] == "tiny" and results[0]["num_parameters"] == 17_664
+    assert results[0]["aux_losses"] == ["walk:0.1", "complement:0.5"]
     assert {row["split"] for row in results[0]["by_split"]} == {"test", "ood"}
     assert (tmp_path / "ood_distance_vs_parameters.png").exists()
     assert (tmp_path / "distance_vs_training_windows.png").exists()

@@ -2,10 +2,11 @@
 not enough", Figures 2–3).
 
 For every size of the ladder (``tiny``, ``14m``, ``31m``, ... from :mod:`hf_genomics.models.pythia`)
-the runner trains a GPT-NeoX causal LM with the study's 8-token vocabulary (``dnallm``) through
-``transformers.Trainer`` on the training windows, then
+the runner trains a GPT-NeoX causal LM with the study's 8-token vocabulary (``dnallm``) on the
+training windows with run_clm's ``CausalLMTrainer`` (so ``--aux-losses`` work as in
+``scripts/run_clm.py``), then
 
-* scores validation likelihood (perplexity per token and bits per nucleotide);
+* scores validation likelihood with the shared harness (perplexity per token, bits per nucleotide);
 * prompts with the first half of held-in test windows and of out-of-distribution windows (held-out
   species) and scores the generated halves (:mod:`hf_genomics.evaluation.generation`).
 
@@ -87,61 +88,15 @@ def evaluation_windows(
     return [{**row, "sequence": row["sequence"][:length]} for row in rows]
 
 
-def sequence_likelihood(model, tokenizer, sequences: list[str], batch_size: int = 8) -> dict[str, float]:
-    """Total NLL over the sequences -> perplexity per predicted token and bits per nucleotide."""
-    import torch
-
-    from hf_genomics.evaluation.units import bits_per_nucleotide, perplexity
-
-    total, n_tokens = 0.0, 0
-    model.eval()
-    with torch.no_grad():
-        for start in range(0, len(sequences), batch_size):
-            batch = tokenizer(sequences[start : start + batch_size], padding=True, return_tensors="pt")
-            logits = model(**batch).logits[:, :-1].float()
-            targets = batch["input_ids"][:, 1:].masked_fill(batch["attention_mask"][:, 1:] == 0, -100)
-            nll = torch.nn.functional.cross_entropy(
-                logits.reshape(-1, logits.shape[-1]), targets.reshape(-1), ignore_index=-100, reduction="sum"
-            )
-            total += float(nll)
-            n_tokens += int((targets != -100).sum())
-    n_nt = sum(len(s) for s in sequences)
-    return {
-        "perplexity": perplexity(total, n_tokens),
-        "bits_per_nucleotide": bits_per_nucleotide(total, n_nt),
-    }
-
-
-def _trainer_class(aux_losses: list[tuple[str, float]], tokenizer):
-    """``Trainer`` whose loss adds the named auxiliary losses (see :mod:`hf_genomics.training.aux_losses`)."""
-    from transformers import Trainer
-
-    from hf_genomics.training.aux_losses import AUX_LOSSES
-
-    if not aux_losses:
-        return Trainer
-
-    class AuxLossTrainer(Trainer):
-        def compute_loss(self, model, inputs, return_outputs=False, **kwargs):
-            outputs = model(**inputs)
-            loss = outputs.loss
-            for name, weight in aux_losses:
-                loss = loss + weight * AUX_LOSSES[name](
-                    outputs.logits, inputs["labels"], inputs["input_ids"], tokenizer, model=model
-                )
-            return (loss, outputs) if return_outputs else loss
-
-    return AuxLossTrainer
-
-
 def train_rung(size: str, tokenizer, train_texts: list[str], out_dir: Path, args: argparse.Namespace):
     """Train one Pythia size with ``Trainer``; returns the model and training facts."""
     import torch
     from datasets import Dataset
-    from transformers import DataCollatorForLanguageModeling, GPTNeoXForCausalLM, TrainingArguments
+    from transformers import GPTNeoXForCausalLM, TrainingArguments
 
     from hf_genomics.models.pythia import pythia_config
     from hf_genomics.training.aux_losses import parse_aux_losses
+    from hf_genomics.training.clm import CausalLMTrainer, causal_collator
 
     torch.manual_seed(args.seed)
     config = pythia_config(
@@ -171,13 +126,13 @@ def train_rung(size: str, tokenizer, train_texts: list[str], out_dir: Path, args
         dataloader_num_workers=0,
         disable_tqdm=True,
     )
-    trainer_class = _trainer_class(parse_aux_losses(args.aux_losses), tokenizer)
-    trainer = trainer_class(
+    trainer = CausalLMTrainer(
         model=model,
         args=training_args,
         train_dataset=dataset,
-        data_collator=DataCollatorForLanguageModeling(tokenizer, mlm=False),
+        data_collator=causal_collator(tokenizer),
         processing_class=tokenizer,
+        aux_losses=dict(parse_aux_losses(args.aux_losses)),
     )
     start = time.perf_counter()
     result = trainer.train()
@@ -192,12 +147,13 @@ def run_rung(size: str, tokenizer, splits, args: argparse.Namespace, rung_dir: P
     """Train, score likelihood and generation for one size; write ``results.json`` and ``scores.json``."""
     from hf_genomics.data.viruses import windows_per_group
     from hf_genomics.evaluation.generation import evaluate_generation, summarize
+    from hf_genomics.evaluation.perplexity import evaluate_perplexity
 
     rung_dir.mkdir(parents=True, exist_ok=True)
     train_texts = chunk_sequences(splits["train"]["sequence"], args.context_nt)
     model, facts = train_rung(size, tokenizer, train_texts, rung_dir, args)
     validation = chunk_sequences(splits["validation"]["sequence"], args.context_nt)[:64]
-    likelihood = sequence_likelihood(model, tokenizer, validation)
+    likelihood = evaluate_perplexity(model, validation, tokenizer, batch_size=8)
     counts = windows_per_group(splits["train"], args.group_column)
     eval_rows = evaluation_windows(
         splits, args.group_column, args.eval_per_group, args.eval_ood, args.eval_nt, args.seed

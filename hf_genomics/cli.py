@@ -13,7 +13,6 @@ import sys
 # command path -> (module, one-line help)
 COMMANDS: dict[tuple[str, ...], tuple[str, str]] = {
     ("demo",): ("hf_genomics.demo", "short tour of the three studies at toy scale"),
-    ("tokenize",): ("hf_genomics.tokenization.command", "tokenize sequences and report tokens/sequence"),
     ("study", "coding-schemes"): (
         "hf_genomics.training.coding_schemes_study",
         "k-mer/BPE x position x depth on GUE",

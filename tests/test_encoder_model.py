@@ -339,3 +339,20 @@ def test_presets_and_paper_size():
         DnaEncoderConfig.from_preset("huge")
     with pytest.raises(StrictDataclassClassValidationError, match="multiple"):
         DnaEncoderConfig(hidden_size=100, num_attention_heads=3)
+
+
+def test_pipelines_fill_mask_and_text_classification():
+    from transformers import pipeline
+
+    from hf_genomics.tokenization.kmer import KmerTokenizer
+
+    tokenizer = KmerTokenizer(k=3)
+    torch.manual_seed(10)
+    mlm = DnaEncoderForMaskedLM(tiny_config("rope", vocab_size=len(tokenizer))).eval()
+    predictions = pipeline("fill-mask", model=mlm, tokenizer=tokenizer)("ACGTAC[MASK]GGT", top_k=3)
+    assert len(predictions) == 3 and all("[MASK]" not in p["sequence"] for p in predictions)
+    classifier = DnaEncoderForSequenceClassification(
+        tiny_config("alibi", vocab_size=len(tokenizer), num_labels=2)
+    ).eval()
+    (result,) = pipeline("text-classification", model=classifier, tokenizer=tokenizer)(["ACGTACGTAA"])
+    assert result["label"] in {"LABEL_0", "LABEL_1"}

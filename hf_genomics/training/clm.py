@@ -344,7 +344,9 @@ def run(model_args: ClmModelArguments, data_args: ClmDataArguments, training_arg
         eval_dataset = {"validation": eval_ids, "train": subset}
         selection = PerplexityGapSelection(data_args.selection_threshold, training_args.output_dir)
         callbacks.append(selection)
-    budget = TimeBudgetCallback(data_args.max_train_minutes) if data_args.max_train_minutes else None
+    budget = (
+        TimeBudgetCallback(data_args.max_train_minutes) if data_args.max_train_minutes is not None else None
+    )
     if budget:
         callbacks.append(budget)
 

@@ -129,10 +129,14 @@ class DnaLstmForCausalLM(DnaLstmPreTrainedModel, GenerationMixin):
         lstm_state: tuple[torch.Tensor, torch.Tensor] | None = None,
         **kwargs,
     ) -> dict:
-        """Feed the whole prompt once, then only the newest token with the carried state."""
-        if lstm_state is not None:
+        """Feed the whole prompt once, then only the newest token with the carried state
+        (``use_cache=False``: the whole sequence every step, a check of the cached path)."""
+        use_cache = kwargs.get("use_cache", True) is not False
+        if lstm_state is not None and use_cache:
             input_ids = input_ids[:, -1:]
-        return {"input_ids": input_ids, "lstm_state": lstm_state, "use_cache": True}
+        else:
+            lstm_state = None
+        return {"input_ids": input_ids, "lstm_state": lstm_state, "use_cache": use_cache}
 
     def _update_model_kwargs_for_generation(self, outputs, model_kwargs, is_encoder_decoder=False, **kwargs):
         model_kwargs = super()._update_model_kwargs_for_generation(

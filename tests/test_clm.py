@@ -1,0 +1,86 @@
+"""scripts/run_clm.py (hf_genomics.training.clm): tiny LSTM / GPT-NeoX runs, resume, selection, aux losses."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from hf_genomics.training.clm import CausalLMTrainer, load_dna, main
+
+COMMON = [
+    "--per_device_train_batch_size", "4", "--per_device_eval_batch_size", "8", "--use_cpu",
+    "--report_to", "none", "--logging_steps", "1", "--disable_tqdm", "true", "--learning_rate", "1e-3",
+    "--dataloader_num_workers", "0",
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def gene_files(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("genes")
+    rng = np.random.default_rng(0)
+    seqs = ["".join(rng.choice(list("ACGT"), int(rng.integers(20, 60)))) for _ in range(30)]
+    csv = folder / "genes.csv"
+    lines = ["NCBIGeneID,Symbol,Description,GeneType,GeneGroupIdentifier,GeneGroupMethod,NucleotideSequence"]
+    lines += [f"{i},G{i},gene {i},PROTEIN_CODING,,,<{s}>" for i, s in enumerate(seqs)]
+    csv.write_text("\n".join(lines) + "\n")
+    fasta = folder / "genes.fa"
+    fasta.write_text("".join(f">g{i}\n{s}\n" for i, s in enumerate(seqs[:8])))
+    return csv, fasta, seqs
+
+
+def test_load_dna_reads_the_study_csv_and_fasta(gene_files):
+    csv, fasta, seqs = gene_files
+    assert load_dna(csv)["sequence"] == seqs
+    assert load_dna(fasta)["sequence"] == seqs[:8]
+
+
+def test_lstm_run_selection_and_resume(gene_files, tmp_path):
+    csv, fasta, seqs = gene_files
+    out = tmp_path / "lstm"
+    args = [
+        "--model_type", "lstm", "--preset", "tiny", "--tokenizer", "char", "--train_file", str(csv),
+        "--test_file", str(fasta), "--output_dir", str(out), "--max_steps", "4", "--eval_strategy", "steps",
+        "--eval_steps", "2", "--save_steps", "2", "--selection_threshold", "100", *COMMON,
+    ]  # fmt: skip
+    results = main(args)
+    assert results["global_step"] == 4 and results["model_type"] == "lstm"
+    assert results["test"]["n_predicted_tokens"] == sum(len(s) + 1 for s in seqs[:8])
+    assert results["validation"]["perplexity"] > 1
+    assert [entry["step"] for entry in results["selection"]["history"]] == [2, 4]
+    assert results["selection"]["selected"]["step"] == 4 and (out / "selected" / "model.safetensors").exists()
+    assert json.loads((out / "clm_results.json").read_text())["validation"] == results["validation"]
+    # resume from the last checkpoint and train 2 more steps
+    resumed = main([*args[: args.index("--max_steps")], "--max_steps", "6", *args[args.index("--eval_strategy") :],
+                    "--resume_from_checkpoint", "last"])  # fmt: skip
+    assert resumed["global_step"] == 6
+
+
+def test_gpt_neox_with_aux_losses_and_time_budget(gene_files, tmp_path):
+    csv, _, _ = gene_files
+    args = [
+        "--model_type", "gpt_neox", "--preset", "tiny", "--tokenizer", "char", "--train_file", str(csv),
+        "--output_dir", str(tmp_path / "neox"), "--max_steps", "50", "--max_train_minutes", "0",
+        "--aux_losses", "walk:0.1", "complement:0.5", "--save_strategy", "no", *COMMON,
+    ]  # fmt: skip
+    results = main(args)
+    assert results["stopped_by_time_budget"] and results["global_step"] == 1
+    assert results["aux_losses"] == {"walk": 0.1, "complement": 0.5}
+    assert results["n_parameters"] > 0 and results["validation"]["bits_per_nucleotide"] > 0
+
+
+def test_unknown_aux_loss_is_rejected(tmp_path):
+    from transformers import TrainingArguments
+
+    from hf_genomics.tokenization.spec import build_tokenizer
+    from hf_genomics.training.clm import ClmModelArguments, build_causal_lm
+
+    tokenizer = build_tokenizer("char", causal=True)
+    model = build_causal_lm(ClmModelArguments(preset="tiny"), tokenizer, 64)
+    with pytest.raises(ValueError, match="unknown auxiliary loss"):
+        CausalLMTrainer(
+            model=model,
+            args=TrainingArguments(output_dir=str(tmp_path), use_cpu=True, report_to="none"),
+            aux_losses={"entropy": 1.0},
+        )

@@ -114,6 +114,8 @@ def find_task_dir(task: str | Path, root: str | Path | None = None) -> Path:
             raise FileNotFoundError(f"{task!r} is not a folder and no GUE root was given or found")
         root = shared / "gue"
     root = Path(root)
+    if (root / str(task) / "train.csv").is_file():  # a folder under the root that is not a GUE task
+        return root / str(task)
     folder = root / get_task(str(task)).path
     if not folder.is_dir():
         raise FileNotFoundError(f"GUE task {task!r} not found: expected the folder {folder}")

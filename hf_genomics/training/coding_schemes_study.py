@@ -82,7 +82,7 @@ PRESETS: dict[str, StudyPreset] = {
         tokenizers=PAPER_TOKENIZERS,
         positions=POSITIONS,
         depths=(2, 1, 4),
-        tasks=SHARED_TASKS,
+        tasks=("prom/prom_core_tata", "mouse/0", "tf/0", "prom/prom_300_tata"),  # cheapest first
         seeds=(1, 2),
         model={"preset": "small", "hidden_size": 64, "num_attention_heads": 4, "intermediate_size": 256},
         training={"num_train_epochs": 3, "learning_rate": 1e-3, "per_device_train_batch_size": 32},
@@ -119,18 +119,18 @@ class Cell:
 
 
 def grid(preset: StudyPreset) -> list[Cell]:
-    """Cells in run order: depth (preset order), seed, task, tokenizer, position.
+    """Cells in run order: depth (preset order), task, tokenizer, position, seed.
 
-    A partial run therefore holds complete tokenizer × position tables, first for one seed and
-    then for the next, at the first depth before the second.
+    Seeds are innermost so every finished group already has its mean ± sd, and a partial run
+    holds complete tokenizer × position tables task by task at the first depth.
     """
     return [
         Cell(task, tokenizer, position, depth, seed)
         for depth in preset.depths
-        for seed in preset.seeds
         for task in preset.tasks
         for tokenizer in preset.tokenizers
         for position in preset.positions
+        for seed in preset.seeds
     ]
 
 

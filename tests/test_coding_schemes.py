@@ -1,0 +1,149 @@
+"""The coding-schemes study runner: grid, resume after a real SIGKILL, tables, plots, CLI wiring."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from hf_genomics.cli import build_parser
+from hf_genomics.demos.coding_schemes import write_planted_motif_task
+from hf_genomics.training import coding_schemes_study as study
+
+TASK = "prom/prom_core_tata"
+# 1 task x 2 tokenizers x 1 position x 1 depth x 2 seeds = 4 cells of about a second each
+SMALL = replace(
+    study.PRESETS["tiny"],
+    tokenizers=("kmer:3", "bpe:64"),
+    positions=("rope",),
+    depths=(1,),
+    tasks=(TASK,),
+    seeds=(1, 2),
+    max_train_samples=64,
+    max_eval_samples=32,
+)
+
+
+@pytest.fixture(scope="module")
+def gue_root(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("gue")
+    write_planted_motif_task(root / TASK, sizes=(64, 32, 32))
+    return root
+
+
+def test_presets_cover_the_paper_grid():
+    paper = study.PRESETS["paper"]
+    assert paper.tokenizers == ("kmer:1", "kmer:3", "kmer:4", "kmer:5", "kmer:6", "bpe:4096")
+    assert paper.positions == ("sinusoidal", "alibi", "rope") and paper.depths == (3, 6, 12, 24)
+    assert len(study.grid(paper)) == 6 * 3 * 4 * 4 * 3
+    cpu = study.PRESETS["cpu"]
+    assert set(cpu.tasks) == set(study.SHARED_TASKS) and cpu.tokenizers == paper.tokenizers
+    cells = study.grid(cpu)
+    assert len({c.name for c in cells}) == len(cells) == 6 * 3 * 3 * 4 * 2
+    assert [c.seed for c in cells[:2]] == [1, 2]  # seeds innermost: every group gets its sd early
+
+
+def test_cli_is_wired_and_bpe_ablation(tmp_path):
+    args = build_parser().parse_args(
+        ["study", "coding-schemes", "--preset", "cpu", "--output-dir", str(tmp_path), "--bpe-ablation"]
+    )
+    preset = study.select_preset(args)
+    assert preset.tokenizers == tuple(f"bpe:{v}" for v in (512, 1024, 2048, 4096, 8192, 16384, 32768))
+    args = build_parser().parse_args(
+        ["study", "coding-schemes", "--bpe-ablation", "512", "1024", "--seeds", "7"]
+    )
+    preset = study.select_preset(args)
+    assert preset.tokenizers == ("bpe:512", "bpe:1024") and preset.seeds == (7,)
+
+
+def test_resume_after_sigkill(gue_root, tmp_path):
+    """Kill -9 the runner while a cell is training; the rerun trains only what is missing."""
+    out = tmp_path / "study"
+    cells = study.grid(SMALL)
+    code = (
+        "import sys, torch; torch.set_num_threads(1)\n"
+        "from pathlib import Path\n"
+        "from tests.test_coding_schemes import SMALL\n"
+        "from hf_genomics.training import coding_schemes_study as s\n"
+        f"s.run_study(SMALL, Path({str(out)!r}), Path({str(gue_root)!r}), plots=False)\n"
+    )
+    root = Path(__file__).resolve().parent.parent
+    process = subprocess.Popen(
+        [sys.executable, "-c", code], cwd=root, env={**os.environ, "PYTHONPATH": str(root)}
+    )
+    try:
+        deadline = time.time() + 120
+        while time.time() < deadline and not study.cell_is_done(out, cells[0]):
+            time.sleep(0.2)
+        assert study.cell_is_done(out, cells[0]), "first cell never finished"
+        while time.time() < deadline and not (out / "cells" / cells[1].name).exists():
+            time.sleep(0.05)
+        process.send_signal(signal.SIGKILL)  # mid-cell (the second cell has started)
+        process.wait(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    done_before = [c for c in cells if study.cell_is_done(out, c)]
+    assert 1 <= len(done_before) < len(cells)
+    kept = {c.name: (out / "cells" / c.name / "results.json").read_text() for c in done_before}
+
+    trained: list[str] = []
+
+    def recording_runner(cell, *args):
+        trained.append(cell.name)
+        return study.run_cell(cell, *args)
+
+    outcome = study.run_study(SMALL, out, gue_root, preset_name="test", cell_runner=recording_runner)
+    assert trained == [c.name for c in cells if c.name not in kept]
+    assert outcome["skipped"] == len(kept) and outcome["done"] == len(cells)
+    for name, text in kept.items():  # finished cells are untouched
+        assert (out / "cells" / name / "results.json").read_text() == text
+
+    rows = list(csv.DictReader((out / "results.csv").open()))
+    assert len(rows) == len(cells)
+    summary = {
+        (r["tokenizer"]): (float(r["test_mcc_mean"]), float(r["test_mcc_sd"]), int(r["n_seeds"]))
+        for r in csv.DictReader((out / "summary.csv").open())
+    }
+    for tokenizer in SMALL.tokenizers:
+        values = [float(r["test_mcc"]) for r in rows if r["tokenizer"] == tokenizer]
+        assert summary[tokenizer] == pytest.approx((statistics.mean(values), statistics.stdev(values), 2))
+    report = (out / "results.md").read_text()
+    assert "4 of 4 cells finished" in report and "| bpe:64 |" in report and "74.17" in report
+    for image in ("heatmap_L1.png", "depth_curve.png"):
+        assert (out / image).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    bpe_dirs = list((out / "tokenizers").iterdir())
+    assert [d.name for d in bpe_dirs] == ["prom_prom_core_tata-bpe64"]  # learned once, shared by cells
+    assert json.loads((out / "study.json").read_text())["preset"] == "test"
+
+
+def test_markdown_marks_missing_cells():
+    rows = [
+        {"task": TASK, "tokenizer": "kmer:3", "position": "rope", "depth": 2, "seed": s, "test_mcc": v}
+        for s, v in ((1, 0.5), (2, 0.7))
+    ]
+    rows.append(
+        {"task": TASK, "tokenizer": "kmer:6", "position": "alibi", "depth": 2, "seed": 1, "test_mcc": 0.4}
+    )
+    report = study.markdown_report(rows, "cpu", total_cells=10)
+    assert "3 of 10 cells finished" in report
+    assert "| kmer:3 | — | 60.0 ± 14.1 (2) |" in report
+    assert "kmer:3, rope, L2 | 60.00 ± 14.14 (n=2) | 74.17" in report
+
+
+def test_planted_motif_generator():
+    from hf_genomics.demos.coding_schemes import PLANTED_MOTIF, planted_motif_sequences
+
+    sequences, labels = planted_motif_sequences(300, length=50, seed=3)
+    assert {len(s) for s in sequences} == {50} and set("".join(sequences)) == set("ACGT")
+    assert all(PLANTED_MOTIF in s for s, y in zip(sequences, labels) if y == 1)
+    assert 0.3 < labels.mean() < 0.7

@@ -12,11 +12,13 @@ from transformers import GPTNeoXForCausalLM
 
 from hf_genomics.data.viruses import load_shared_viruses, split_windows, window_genomes, windows_per_group
 from hf_genomics.evaluation.generation import (
+    composition_continuations,
     evaluate_generation,
     generate_continuations,
     jensen_shannon,
     kmer_frequencies,
     score_continuation,
+    score_rows,
     summarize,
 )
 from hf_genomics.models.pythia import pythia_config
@@ -104,3 +106,13 @@ def test_tiny_gpt_neox_train_and_generation_eval_on_viruses(shared_data, tok):
     by_species = summarize(scores, by="species")
     assert {row["species"] for row in by_species} <= {"Norovirus", "Zika virus"}
     assert all(row["walk_max_mean"] >= row["walk_mean_mean"] for row in by_species)
+
+
+def test_composition_baseline():
+    seq = "AAAAAAAAAACCCCCCCCCC" * 5
+    out = composition_continuations([seq], seed=0)
+    prompt, true, generated = out[0]
+    assert prompt + true == seq and len(generated) == len(true)
+    assert set(generated) <= set("ACGT") and generated.count("A") > generated.count("G")
+    scores = score_rows([{"species": "x"}], out, training_counts={"x": 2})
+    assert scores[0]["n_training_windows"] == 2 and scores[0]["walk_max"] >= scores[0]["walk_mean"]

@@ -22,6 +22,7 @@ def test_viral_scaling_smoke(shared_data, tmp_path):
     assert {row["split"] for row in results[0]["by_split"]} == {"test", "ood"}
     assert (tmp_path / "ood_distance_vs_parameters.png").exists()
     assert (tmp_path / "distance_vs_training_windows.png").exists()
+    assert "prompt-composition baseline" in (tmp_path / "results.md").read_text()
     # a rerun skips the finished rung
     assert main(args) == 0
     assert (

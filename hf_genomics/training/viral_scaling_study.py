@@ -191,8 +191,29 @@ def run_rung(size: str, tokenizer, splits, args: argparse.Namespace, rung_dir: P
     return results
 
 
-def write_report(out_dir: Path, rungs: list[dict], group_column: str, command: str) -> None:
-    """``results.json``, ``results.md`` and the two figures from the finished rungs."""
+def composition_baseline(splits, args: argparse.Namespace) -> list[dict]:
+    """Summary by split of the prompt-composition baseline on the rungs' evaluation windows."""
+    from hf_genomics.data.viruses import windows_per_group
+    from hf_genomics.evaluation.generation import composition_continuations, score_rows, summarize
+
+    rows = evaluation_windows(
+        splits, args.group_column, args.eval_per_group, args.eval_ood, args.eval_nt, args.seed
+    )
+    outputs = composition_continuations([row["sequence"] for row in rows], seed=args.seed)
+    scores = score_rows(
+        rows,
+        outputs,
+        training_counts=windows_per_group(splits["train"], args.group_column),
+        group_column=args.group_column,
+        metadata_columns=("accession", "species", "lineage", "start", "split"),
+    )
+    return summarize(scores, by="split")
+
+
+def write_report(
+    out_dir: Path, rungs: list[dict], group_column: str, command: str, baseline: list[dict] | None = None
+) -> None:
+    """``results.json``, ``results.md`` and the two figures from the finished rungs (and the baseline)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -220,6 +241,16 @@ def write_report(out_dir: Path, rungs: list[dict], group_column: str, command: s
             f"| {ood.get('walk_max_mean', math.nan):.1f} ± {ood.get('walk_max_sd', math.nan):.1f} "
             f"| {ood.get('kmer3_js_mean', math.nan):.3f} | {ood.get('gc_difference_mean', math.nan):+.3f} |"
         )
+    if baseline:
+        split = {row["split"]: row for row in baseline}
+        test, ood = split.get("test", {}), split.get("ood", {})
+        lines.append(
+            "| prompt-composition baseline | 0 | - | - | - | - "
+            f"| {test.get('walk_max_mean', math.nan):.1f} ± {test.get('walk_max_sd', math.nan):.1f} "
+            f"| {ood.get('walk_max_mean', math.nan):.1f} ± {ood.get('walk_max_sd', math.nan):.1f} "
+            f"| {ood.get('kmer3_js_mean', math.nan):.3f} | {ood.get('gc_difference_mean', math.nan):+.3f} |"
+        )
+        (out_dir / "baseline.json").write_text(json.dumps(baseline, indent=1))
     (out_dir / "results.md").write_text("\n".join(lines) + "\n")
 
     fig, ax = plt.subplots(figsize=(5, 4))
@@ -232,7 +263,15 @@ def write_report(out_dir: Path, rungs: list[dict], group_column: str, command: s
                 ys.append(row["walk_max_mean"])
                 es.append(row["walk_max_sd"])
         if xs:
-            ax.errorbar(xs, ys, yerr=es, marker=marker, capsize=3, label=split_name)
+            line = ax.errorbar(xs, ys, yerr=es, marker=marker, capsize=3, label=split_name)
+            base = next((row for row in baseline or [] if row["split"] == split_name), None)
+            if base:
+                ax.axhline(
+                    base["walk_max_mean"],
+                    linestyle="--",
+                    color=line[0].get_color(),
+                    label=f"{split_name}: composition",
+                )
     ax.set(xscale="log", xlabel="parameters", ylabel="max walk distance (mean ± sd)")
     ax.set_title("Generated vs true halves: distance vs model size")
     ax.legend()
@@ -294,6 +333,7 @@ def run(args: argparse.Namespace) -> int:
             flush=True,
         )
         write_report(out_dir, rungs, args.group_column, command)
-    write_report(out_dir, rungs, args.group_column, command)
+    baseline = composition_baseline(splits, args)
+    write_report(out_dir, rungs, args.group_column, command, baseline)
     print(f"results in {out_dir}")
     return 0

@@ -134,7 +134,8 @@ def test_markdown_marks_missing_cells():
     rows.append(
         {"task": TASK, "tokenizer": "kmer:6", "position": "alibi", "depth": 2, "seed": 1, "test_mcc": 0.4}
     )
-    report = study.markdown_report(rows, "cpu", total_cells=10)
+    report = study.markdown_report(rows, "cpu", total_cells=10, expected_tasks=(TASK, "tf/0"))
+    assert "| tf/0 | not run yet | — | 71.99 |" in report
     assert "3 of 10 cells finished" in report
     assert "| kmer:3 | — | 60.0 ± 14.1 (2) |" in report
     assert "kmer:3, rope, L2 | 60.00 ± 14.14 (n=2) | 74.17" in report

@@ -249,8 +249,13 @@ def _ordered(values, preferred) -> list:
     return [v for v in preferred if v in values] + sorted(v for v in values if v not in preferred)
 
 
-def markdown_report(rows: list[dict[str, Any]], preset_name: str, total_cells: int) -> str:
-    """Tables of MCC × 100 (mean ± sd over seeds, n seeds) and the best cell per task vs DNABERT-2."""
+def markdown_report(
+    rows: list[dict[str, Any]], preset_name: str, total_cells: int, expected_tasks: tuple[str, ...] = ()
+) -> str:
+    """Tables of MCC × 100 (mean ± sd over seeds, n seeds) and the best cell per task vs DNABERT-2.
+
+    Tasks of the grid with no finished cell still get a row in the best-cell table ("not run yet").
+    """
     summary = aggregate(rows)
     tasks = _ordered({k[0] for k in summary}, SHARED_TASKS)
     tokenizers = _ordered({k[1] for k in summary}, PAPER_TOKENIZERS)
@@ -267,8 +272,11 @@ def markdown_report(rows: list[dict[str, Any]], preset_name: str, total_cells: i
         "| task | best (tokenizer, position, depth) | test MCC | pretrained DNABERT-2 |",
         "|---|---|---|---|",
     ]
-    for task in tasks:
+    for task in _ordered(set(tasks) | set(expected_tasks), SHARED_TASKS):
         candidates = {k: v for k, v in summary.items() if k[0] == task}
+        if not candidates:
+            lines.append(f"| {task} | not run yet | — | {DNABERT2_MCC.get(task, '—')} |")
+            continue
         key, best = max(candidates.items(), key=lambda item: item[1]["mean"])
         published = DNABERT2_MCC.get(task)
         lines.append(
@@ -293,7 +301,9 @@ def markdown_report(rows: list[dict[str, Any]], preset_name: str, total_cells: i
     return "\n".join(lines) + "\n"
 
 
-def write_tables(out_dir: Path, preset_name: str, total_cells: int) -> list[dict[str, Any]]:
+def write_tables(
+    out_dir: Path, preset_name: str, total_cells: int, expected_tasks: tuple[str, ...] = ()
+) -> list[dict[str, Any]]:
     """results.csv, summary.csv and results.md from the finished cells."""
     rows = cell_rows(out_dir)
     with (out_dir / "results.csv").open("w", newline="") as handle:
@@ -306,7 +316,7 @@ def write_tables(out_dir: Path, preset_name: str, total_cells: int) -> list[dict
         for key, value in sorted(aggregate(rows).items()):
             writer.writerow([*key, f"{value['mean']:.6f}", f"{value['sd']:.6f}", value["n"]])
     if rows:
-        (out_dir / "results.md").write_text(markdown_report(rows, preset_name, total_cells))
+        (out_dir / "results.md").write_text(markdown_report(rows, preset_name, total_cells, expected_tasks))
     return rows
 
 
@@ -413,8 +423,8 @@ def run_study(
         result = cell_runner(cell, preset, out_dir, gue_root)
         trained += 1
         print(f"    test MCC {result['test_mcc']:.4f} ({time.perf_counter() - start:.1f} s)", flush=True)
-        write_tables(out_dir, preset_name, len(cells))
-    rows = write_tables(out_dir, preset_name, len(cells))
+        write_tables(out_dir, preset_name, len(cells), preset.tasks)
+    rows = write_tables(out_dir, preset_name, len(cells), preset.tasks)
     images = write_plots(out_dir, rows) if plots else []
     return {"cells": len(cells), "done": len(rows), "skipped": skipped, "trained": trained, "plots": images}
 
@@ -479,7 +489,7 @@ def run(args: argparse.Namespace) -> int:
         shared = shared_data_dir()
         gue_root = shared / "gue" if shared else None
     if args.report_only:
-        rows = write_tables(args.output_dir, args.preset, len(grid(preset)))
+        rows = write_tables(args.output_dir, args.preset, len(grid(preset)), preset.tasks)
         write_plots(args.output_dir, rows)
         print(f"{len(rows)} cells reported in {args.output_dir}")
         return 0

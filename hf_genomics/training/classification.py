@@ -366,6 +366,8 @@ def run_classification(args: ClassificationArguments, training_args: TrainingArg
         "dataset_id": args.dataset_id,
         "command": " ".join([Path(sys.argv[0]).name, *sys.argv[1:]]),
     }
+    if training_args.process_index != 0:  # under accelerate/torchrun only the main process writes
+        return results
     if args.save_model:
         best_model.save_pretrained(output_dir)
         tokenizer.save_pretrained(output_dir)

@@ -32,6 +32,9 @@ _LAZY_NAMES: dict[str, str] = {
     "DnaLstmConfig": "hf_genomics.models.lstm.configuration_dna_lstm",
     "DnaLstmForCausalLM": "hf_genomics.models.lstm.modeling_dna_lstm",
     "pythia_config": "hf_genomics.models.pythia",
+    # GUE classification
+    "load_gue": "hf_genomics.data.gue",
+    "compute_classification_metrics": "hf_genomics.evaluation.metrics",
 }
 
 __all__ = ["__version__", "register_auto_classes", *_LAZY_NAMES]

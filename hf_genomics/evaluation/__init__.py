@@ -16,6 +16,8 @@ _LAZY_NAMES: dict[str, str] = {
     "evaluate_perplexity": "hf_genomics.evaluation.perplexity",
     "mutation_accuracy": "hf_genomics.evaluation.mutation_task",
     "mutation_task_scores": "hf_genomics.evaluation.mutation_task",
+    "compute_classification_metrics": "hf_genomics.evaluation.metrics",
+    "GueClassificationMetric": "hf_genomics.evaluation.metrics",
 }
 
 __all__ = list(_LAZY_NAMES)

@@ -23,6 +23,7 @@ from typing import Literal
 import numpy as np
 
 from hf_genomics.evaluation.units import bits_per_nucleotide, perplexity
+from hf_genomics.models.ngram import as_sequence_list
 
 ModelKind = Literal["auto", "causal", "masked"]
 
@@ -76,7 +77,7 @@ def sequence_log_likelihoods(
     kind: ModelKind = "auto",
 ) -> SequenceScores:
     """Score sequences with any model of the harness (see the module docstring)."""
-    sequences = list(sequences)
+    sequences = as_sequence_list(sequences)
     if hasattr(model, "sequence_log_likelihoods"):
         nll, predicted, nucleotides = model.sequence_log_likelihoods(sequences)
         return SequenceScores(np.asarray(nll, float), np.asarray(predicted), np.asarray(nucleotides))

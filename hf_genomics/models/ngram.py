@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from hf_genomics.alphabet import encode
+from hf_genomics.alphabet import BASE_CODES, encode
 
 # symbol ids: pads first, then the alphabet's base codes (A0 C1 G2 T3 N4) shifted by 2, then <UNK>
 SYMBOLS = ["<s>", "</s>", "A", "C", "G", "T", "N", "<UNK>"]
@@ -36,6 +36,15 @@ RADIX_BITS = 3  # 8 symbols -> 3 bits per symbol; an int64 code holds up to 21 s
 RADIX = 1 << RADIX_BITS
 MAX_ORDER = 63 // RADIX_BITS
 CHUNK_SYMBOLS = 20_000_000  # symbols counted per chunk; bounds the memory of fit()
+
+# one byte per symbol: pads as control bytes, bases (either case, U as T) as in hf_genomics.alphabet
+_PAD_START_BYTE, _PAD_END_BYTE = "\x00", "\x01"
+_INVALID = 255
+_SYMBOL_LUT = np.full(256, _INVALID, dtype=np.uint8)
+_SYMBOL_LUT[0], _SYMBOL_LUT[1] = START, END
+for _base, _code in BASE_CODES.items():
+    _SYMBOL_LUT[ord(_base)] = _SYMBOL_LUT[ord(_base.lower())] = _code + BASE_OFFSET
+_SYMBOL_LUT[ord("U")] = _SYMBOL_LUT[ord("u")] = BASE_CODES["T"] + BASE_OFFSET
 
 CONFIG_NAME = "ngram_config.json"
 COUNTS_NAME = "ngram_counts.npz"
@@ -58,20 +67,34 @@ def _smoothing_k(smoothing: str | float) -> float:
     return k
 
 
-def _window_codes(symbols: np.ndarray, starts: np.ndarray, n: int) -> np.ndarray:
-    """Integer code of the n symbols starting at each of ``starts`` (a loop over n, not positions).
+def _window_codes(symbols: np.ndarray, n: int) -> np.ndarray:
+    """Integer code of the n symbols starting at every position (``len(symbols) - n + 1`` codes).
 
-    Codes are built for every position with contiguous slices (fast), then the starts are picked.
+    Built by doubling: windows of 1, 2, 4, ... symbols combined with contiguous slices, log2(n)
+    passes and no loop over positions. ``uint32`` when the codes fit (faster to sort), else
+    ``int64``; callers cast their tables to int64.
     """
+    dtype = np.uint32 if RADIX_BITS * n <= 32 else np.int64
     if len(symbols) < n:
-        return np.zeros(0, dtype=np.int64)
-    width = len(symbols) - n + 1
-    codes = np.zeros(width, dtype=np.int64)
-    wide = symbols.astype(np.int64)
-    for offset in range(n):
-        codes <<= RADIX_BITS
-        codes |= wide[offset : offset + width]
-    return codes[starts]
+        return np.zeros(0, dtype=dtype)
+    codes: np.ndarray | None = None  # code of the first `width` symbols of the window, per position
+    width = 0
+    power = symbols.astype(dtype)  # windows of `size` symbols, size = 1, 2, 4, ...
+    size = 1
+    remaining = n
+    while remaining:
+        if remaining & 1:
+            if codes is None:
+                codes, width = power, size
+            else:
+                count = min(len(codes), len(power) - width)
+                codes = (codes[:count] << dtype(RADIX_BITS * size)) | power[width : width + count]
+                width += size
+        remaining >>= 1
+        if remaining:
+            power = (power[:-size] << dtype(RADIX_BITS * size)) | power[size:]
+            size *= 2
+    return codes
 
 
 def _merge_counts(codes: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -86,6 +109,16 @@ def _sorted_group_sum(codes: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray
         return codes.astype(np.int64), counts.astype(np.int64)
     first = np.concatenate([[0], np.flatnonzero(codes[1:] != codes[:-1]) + 1])
     return codes[first], np.add.reduceat(counts.astype(np.int64), first)
+
+
+def as_sequence_list(sequences: Iterable[str] | str) -> list[str]:
+    """A plain list from a list, a string, a ``datasets`` column (sliced: iterating one is slow), ..."""
+    if isinstance(sequences, str):
+        return [sequences]
+    if isinstance(sequences, list):
+        return sequences
+    sliced = sequences[:] if hasattr(sequences, "__getitem__") else None
+    return sliced if isinstance(sliced, list) else list(sequences)
 
 
 class NGramLM:
@@ -119,44 +152,42 @@ class NGramLM:
         return bool(self.seen_symbols.any())
 
     def _padded(self, sequences: Sequence[str], end_pads: int) -> tuple[np.ndarray, np.ndarray]:
-        """All sequences as one symbol array with n-1 start pads and ``end_pads`` end pads each."""
-        pads = self.n - 1
-        lengths = np.fromiter((len(s) for s in sequences), dtype=np.int64, count=len(sequences))
-        total = lengths + pads + end_pads
-        offsets = np.concatenate([[0], np.cumsum(total)])
-        symbols = np.full(int(offsets[-1]), END, dtype=np.uint8)
-        body = self._encode_all(sequences) + BASE_OFFSET
-        # positions of the bases: after each sequence's start pads
-        base_pos = np.repeat(offsets[:-1] + pads - np.concatenate([[0], np.cumsum(lengths)[:-1]]), lengths)
-        base_pos += np.arange(len(body))
-        symbols[base_pos] = body
-        if pads:
-            start_pos = (offsets[:-1, None] + np.arange(pads)[None, :]).ravel()
-            symbols[start_pos] = START
-        return symbols, offsets
+        """All sequences as one symbol array with n-1 start pads and ``end_pads`` end pads each.
 
-    @staticmethod
-    def _encode_all(sequences: Sequence[str]) -> np.ndarray:
-        """Base codes of all sequences, concatenated; a bad base is reported with its record index."""
+        Built as one string (pads as control bytes between the genes) mapped through a 256-entry
+        lookup table; returns the symbols and each sequence's block offsets.
+        """
+        pads = self.n - 1
+        lead, tail = _PAD_START_BYTE * pads, _PAD_END_BYTE * end_pads
+        text = lead + (tail + lead).join(sequences) + tail if len(sequences) else ""
         try:
-            return encode("".join(sequences))
-        except ValueError:
+            symbols = _SYMBOL_LUT[np.frombuffer(text.encode("latin-1"), dtype=np.uint8)]
+            valid = not (symbols == _INVALID).any()
+        except UnicodeEncodeError:
+            valid = False
+        if not valid:  # report the first bad base with its record and position
             for index, seq in enumerate(sequences):
                 encode(seq, record_id=f"#{index}")
-            raise
+            raise ValueError("sequences contain characters that are not DNA")
+        lengths = np.fromiter((len(s) for s in sequences), dtype=np.int64, count=len(sequences))
+        offsets = np.concatenate([[0], np.cumsum(lengths + pads + end_pads)])
+        return symbols, offsets
 
-    @staticmethod
-    def _starts(offsets: np.ndarray, windows_per_sequence: np.ndarray) -> np.ndarray:
-        """Window start positions: ``windows_per_sequence[i]`` consecutive starts from ``offsets[i]``."""
-        windows_per_sequence = np.maximum(windows_per_sequence, 0)
-        first = np.repeat(offsets[:-1], windows_per_sequence)
-        before = np.concatenate([[0], np.cumsum(windows_per_sequence)[:-1]])
-        return first + np.arange(int(windows_per_sequence.sum())) - np.repeat(before, windows_per_sequence)
+    def _window_codes_in_blocks(self, symbols: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+        """Codes of every window that lies inside one sequence's block (the last n-1 starts of each
+        block would cross into the next one)."""
+        codes = _window_codes(symbols, self.n)
+        if self.n == 1 or not len(codes):
+            return codes
+        keep = np.ones(len(symbols), dtype=bool)
+        crossing = (offsets[1:, None] - np.arange(1, self.n)[None, :]).ravel()
+        keep[crossing[crossing >= 0]] = False
+        return codes[keep[: len(codes)]]
 
     # ------------------------------------------------------------------ training
     def fit(self, sequences: Iterable[str]) -> NGramLM:
         """Count every n-gram of the padded training sequences (adds to existing counts)."""
-        sequences = list(sequences)
+        sequences = as_sequence_list(sequences)
         codes, counts = [self.ngram_codes], [self.ngram_counts]
         chunk: list[str] = []
         size = 0
@@ -183,10 +214,9 @@ class NGramLM:
 
     def _count_chunk(self, sequences: list[str]) -> tuple[np.ndarray, np.ndarray]:
         symbols, offsets = self._padded(sequences, end_pads=self.n - 1)
-        self.seen_symbols[np.unique(symbols)] = True
-        windows = np.diff(offsets) - self.n + 1
-        starts = self._starts(offsets, windows)
-        return np.unique(_window_codes(symbols, starts, self.n), return_counts=True)
+        self.seen_symbols |= np.bincount(symbols, minlength=RADIX) > 0
+        unique, counts = np.unique(self._window_codes_in_blocks(symbols, offsets), return_counts=True)
+        return unique.astype(np.int64), counts
 
     # ------------------------------------------------------------------ scoring
     @staticmethod
@@ -204,6 +234,9 @@ class NGramLM:
     def log_probs_of_codes(self, codes: np.ndarray) -> np.ndarray:
         """Natural-log probability of each n-gram code's last symbol given the others."""
         unique, inverse = np.unique(codes, return_inverse=True)
+        return self._log_probs_of_sorted_unique(unique.astype(np.int64))[inverse.reshape(codes.shape)]
+
+    def _log_probs_of_sorted_unique(self, unique: np.ndarray) -> np.ndarray:
         ngram = self._lookup(self.ngram_codes, self.ngram_counts, unique)
         # the contexts of sorted codes are sorted too
         context = self._lookup(self.context_codes, self.context_counts, unique >> RADIX_BITS)
@@ -212,29 +245,32 @@ class NGramLM:
         with np.errstate(divide="ignore", invalid="ignore"):
             log_probs = np.log(numerator) - np.log(denominator)
         # MLE with an unseen context: NLTK's FreqDist.freq is 0 there, so log-probability -inf
-        log_probs = np.where(numerator == 0, -np.inf, log_probs)
-        return log_probs[inverse.reshape(codes.shape)]
+        return np.where(numerator == 0, -np.inf, log_probs)
 
-    def token_log_probs(self, sequences: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-        """Log-probability of every predicted symbol, and the number of predictions per sequence."""
+    def _predicted_codes(self, sequences: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Codes of every predicted n-gram, and the number of predictions per sequence."""
         if not self.is_fitted:
             raise RuntimeError("NGramLM.fit() must be called before scoring")
-        if isinstance(sequences, str):
-            sequences = [sequences]
+        sequences = as_sequence_list(sequences)
         end_pads = 1 if self.n >= 2 else 0
-        symbols, offsets = self._padded(list(sequences), end_pads=end_pads)
+        symbols, offsets = self._padded(sequences, end_pads=end_pads)
         # symbols never seen in training are <UNK> (NLTK's vocab.lookup)
         symbols = np.where(self.seen_symbols[symbols], symbols, UNK).astype(np.uint8)
         lengths = np.fromiter((len(s) for s in sequences), dtype=np.int64, count=len(sequences))
-        predictions = lengths + end_pads
-        starts = self._starts(offsets, predictions)
-        return self.log_probs_of_codes(_window_codes(symbols, starts, self.n)), predictions
+        # each block is L + n symbols (n >= 2), so its in-block windows are the L + 1 predictions
+        return self._window_codes_in_blocks(symbols, offsets), lengths + end_pads
+
+    def token_log_probs(self, sequences: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Log-probability of every predicted symbol, and the number of predictions per sequence."""
+        codes, predictions = self._predicted_codes(sequences)
+        return self.log_probs_of_codes(codes), predictions
 
     def sequence_log_likelihoods(self, sequences: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The scorer protocol of :mod:`hf_genomics.evaluation.perplexity`.
 
         Returns ``(total negative log-likelihood in nats, predicted tokens, nucleotides)`` per sequence.
         """
+        sequences = as_sequence_list(sequences)
         log_probs, predictions = self.token_log_probs(sequences)
         segment = np.repeat(np.arange(len(predictions)), predictions)
         nll = -np.bincount(segment, weights=log_probs, minlength=len(predictions))
@@ -250,10 +286,15 @@ class NGramLM:
 
     def perplexity(self, sequences: Sequence[str] | str) -> float:
         """Corpus perplexity: exp of the mean negative log-probability over all predicted symbols."""
-        log_probs, _ = self.token_log_probs([sequences] if isinstance(sequences, str) else sequences)
-        if not len(log_probs):
+        codes, _ = self._predicted_codes(sequences)
+        if not len(codes):
             raise ValueError("perplexity needs at least one predicted symbol")
-        return float(math.exp(-log_probs.mean()))
+        # only the sum matters: sort (no argsort, no inverse) and weigh each distinct n-gram by its count
+        unique, counts = _sorted_group_sum(np.sort(codes), np.ones(len(codes), dtype=np.int64))
+        log_probs = self._log_probs_of_sorted_unique(unique.astype(np.int64))
+        if np.isneginf(log_probs).any():
+            return math.inf
+        return float(math.exp(-np.dot(log_probs, counts) / len(codes)))
 
     # ------------------------------------------------------------------ sampling
     def next_symbol_probs(self, contexts: np.ndarray) -> np.ndarray:
@@ -333,4 +374,4 @@ class NGramLM:
         return model
 
 
-__all__ = ["NGramLM"]
+__all__ = ["NGramLM", "as_sequence_list"]

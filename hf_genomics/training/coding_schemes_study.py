@@ -15,6 +15,7 @@ import argparse
 import csv
 import json
 import math
+import os
 import shutil
 import time
 from collections import defaultdict
@@ -158,9 +159,12 @@ def bpe_tokenizer_dir(
     limits = {"train": preset.max_train_samples} if preset.max_train_samples else None
     train = load_gue(task, gue_root, splits=("train",), max_samples=limits)["train"]
     tokenizer = build_tokenizer(spec, train_sequences=train["sequence"])
-    tmp = folder.with_name(folder.name + ".tmp")
+    tmp = folder.with_name(f"{folder.name}.{os.getpid()}.tmp")  # one per process under accelerate
     tokenizer.save_pretrained(tmp)
-    tmp.rename(folder)
+    try:
+        tmp.rename(folder)
+    except OSError:  # another process got there first: same data, same vocabulary
+        shutil.rmtree(tmp, ignore_errors=True)
     return folder
 
 

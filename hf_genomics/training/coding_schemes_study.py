@@ -342,7 +342,9 @@ def write_plots(out_dir: Path, rows: list[dict[str, Any]]) -> list[Path]:
     written = []
     for depth in depths:
         panels = [*tasks, "mean over tasks"] if len(tasks) > 1 else tasks
-        fig, axes = plt.subplots(1, len(panels), figsize=(3.2 * len(panels), 0.45 * len(tokenizers) + 1.8))
+        fig, axes = plt.subplots(
+            1, len(panels), figsize=(max(5.0, 3.2 * len(panels)), 0.45 * len(tokenizers) + 1.8)
+        )
         axes = np.atleast_1d(axes)
         for ax, panel in zip(axes, panels):
             matrix = np.full((len(tokenizers), len(positions)), np.nan)
@@ -362,7 +364,7 @@ def write_plots(out_dir: Path, rows: list[dict[str, Any]]) -> list[Path]:
             ax.set_yticks(range(len(tokenizers)), tokenizers)
             ax.set_title(panel, fontsize=9)
             fig.colorbar(image, ax=ax, fraction=0.046)
-        fig.suptitle(f"Test MCC × 100 (mean over seeds), {depth} layer(s)")
+        fig.suptitle(f"Test MCC × 100 (mean over seeds), {depth} layer(s)", fontsize=10)
         fig.tight_layout()
         path = out_dir / f"heatmap_L{depth}.png"
         fig.savefig(path, dpi=110)

@@ -5,9 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from hf_genomics.alphabet import InvalidSequenceError
-from hf_genomics.data.gue import GUE_TASKS, GueFormatError, get_task, load_gue
+from hf_genomics.data.gue import GUE_TASKS, GueFormatError, get_task, load_gue, read_gue_csv
 
 
 def write_task(folder: Path, rows: dict[str, str]) -> Path:
@@ -109,3 +111,18 @@ def test_real_gue_tasks(shared_data, task, sizes, length):
     assert tuple(data[s].num_rows for s in ("train", "validation", "test")) == sizes
     assert {len(s) for s in data["test"]["sequence"]} == {length}
     assert set(data["train"]["label"]) == {0, 1}
+
+
+dna = st.text(alphabet="ACGTNacgtnUu", min_size=1, max_size=40)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(st.tuples(dna, st.integers(0, 1)), min_size=1, max_size=20))
+def test_csv_round_trip_is_normalised(tmp_path, rows):
+    """Whatever DNA is written comes back upper-case with U->T, same order, same labels."""
+    text = "sequence,label\n" + "".join(f"{s},{y}\n" for s, y in rows)
+    path = tmp_path / "split.csv"
+    path.write_text(text)
+    columns = read_gue_csv(path, num_classes=2)
+    assert columns["sequence"] == [s.upper().replace("U", "T") for s, _ in rows]
+    assert columns["label"] == [y for _, y in rows]

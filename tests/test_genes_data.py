@@ -83,3 +83,27 @@ def test_real_gene_files(shared_data):
     assert len(data) == 4577
     assert max(len(s) for s in data["sequence"]) <= 1000
     assert len(filter_genes(data)) == 4577  # already ≤ 1,000 nt, A/C/G/T only
+
+
+def test_dataset_builder_writes_parquet_and_card(tmp_path):
+    import importlib.util
+
+    from datasets import load_dataset
+
+    from hf_genomics.paths import PROJECT_ROOT
+
+    spec = importlib.util.spec_from_file_location(
+        "build_genes", PROJECT_ROOT / "dataset_scripts" / "build_genes_dataset.py"
+    )
+    builder = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(builder)
+    fasta = tmp_path / "genes.fa"
+    fasta.write_text(
+        "".join(f">g{i}\n{'ACGT' * (i + 1)}\n" for i in range(40)) + ">long\n" + "A" * 1001 + "\n"
+    )
+    splits = builder.build(tmp_path / "out", inputs=[fasta], seed=0)
+    assert sum(len(s) for s in splits.values()) == 40  # the 1,001-nt record is filtered out
+    card = (tmp_path / "out" / "README.md").read_text()
+    assert "configs:" in card and "data/train.parquet" in card and "41 records read, 40 kept" in card
+    loaded = load_dataset(str(tmp_path / "out"))
+    assert set(loaded) == {"train", "validation", "test"} and len(loaded["test"]) == 8

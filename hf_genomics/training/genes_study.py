@@ -348,7 +348,10 @@ def plot_report(results: dict, path: Path) -> None:
         left.axhline(
             PUBLISHED_PERPLEXITY[(model, None)], color=color, linestyle=":", label=f"{model} (study)"
         )
-    left.set(xlabel="N", ylabel="test perplexity (capped at 5)", ylim=(3.0, 5.05), title="Perplexity")
+    lowest = min([3.0, *(r["perplexity"] for r in results["perplexity"])])
+    left.set(
+        xlabel="N", ylabel="test perplexity (capped at 5)", ylim=(lowest - 0.05, 5.05), title="Perplexity"
+    )
     left.legend(fontsize=7)
     models = list(dict.fromkeys(r["model"] for r in results["mutation"]))
     for index, model in enumerate(models):

@@ -226,12 +226,10 @@ def train_one_seed(args, training_args, tokens, tokenizer, num_labels, max_token
         processing_class=tokenizer,
         compute_metrics=trainer_compute_metrics,
     )
-    if args.rc_augment:  # evaluation batches never carry rc_* fields, but be explicit
-        trainer.data_collator = collator
     start = time.perf_counter()
     trainer.train()
     train_seconds = time.perf_counter() - start
-    if args.rc_augment:
+    if args.rc_augment:  # prediction batches: plain padding, no strand draws
         trainer.data_collator = strip_rc_fields(padding)
     if not seed_args.load_best_model_at_end:
         dev = trainer.evaluate()

@@ -13,12 +13,17 @@ Results: ``benchmarks/results/ngram.json`` and a table on stdout.
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+# benchmarks/tokenizers.py would shadow the `tokenizers` package: keep this folder off the import path
+sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != Path(__file__).resolve().parent]
+
 import argparse
 import json
 import platform
 import statistics
 import time
-from pathlib import Path
 
 import nltk
 import numpy as np

@@ -332,8 +332,6 @@ class DnaEncoderPreTrainedModel(PreTrainedModel):
             inv_freq, _ = module.rope_init_fn(module.config)
             init.copy_(module.inv_freq, inv_freq)
             init.copy_(module.original_inv_freq, inv_freq)
-        elif isinstance(module, DnaEncoderLMHead):
-            init.zeros_(module.bias)
 
     def save_pretrained(self, save_directory, *args, **kwargs) -> None:
         """Save as usual, plus a complete ``auto_map`` and the two code files (remote-code loading)."""
@@ -412,18 +410,17 @@ class DnaEncoderModel(DnaEncoderPreTrainedModel):
 
 
 class DnaEncoderLMHead(nn.Module):
-    """dense -> act -> LayerNorm -> decoder (weight tied to the input embeddings) + bias."""
+    """dense -> act -> LayerNorm -> decoder (weight tied to the input embeddings, own bias: one addmm)."""
 
     def __init__(self, config: DnaEncoderConfig):
         super().__init__()
         self.dense = nn.Linear(config.hidden_size, config.hidden_size)
         self.act = ACT2FN[config.hidden_act]
         self.norm = nn.LayerNorm(config.hidden_size, eps=config.layer_norm_eps)
-        self.decoder = nn.Linear(config.hidden_size, config.vocab_size, bias=False)
-        self.bias = nn.Parameter(torch.zeros(config.vocab_size))
+        self.decoder = nn.Linear(config.hidden_size, config.vocab_size)
 
     def forward(self, hidden_states: torch.Tensor) -> torch.Tensor:
-        return self.decoder(self.norm(self.act(self.dense(hidden_states)))) + self.bias
+        return self.decoder(self.norm(self.act(self.dense(hidden_states))))
 
 
 class DnaEncoderForMaskedLM(DnaEncoderPreTrainedModel):

@@ -357,9 +357,19 @@ def write_plots(out_dir: Path, rows: list[dict[str, Any]]) -> list[Path]:
                     elif (panel, tokenizer, position, depth) in summary:
                         matrix[i, j] = summary[(panel, tokenizer, position, depth)]["mean"]
             image = ax.imshow(100 * matrix, cmap="viridis", aspect="auto")
+            low, high = image.get_clim()
             for (i, j), value in np.ndenumerate(matrix):
                 if not np.isnan(value):
-                    ax.text(j, i, f"{100 * value:.0f}", ha="center", va="center", color="white", fontsize=8)
+                    dark = 100 * value < low + 0.6 * (high - low)  # white text on the dark end of viridis
+                    ax.text(
+                        j,
+                        i,
+                        f"{100 * value:.0f}",
+                        ha="center",
+                        va="center",
+                        fontsize=8,
+                        color="white" if dark else "black",
+                    )
             ax.set_xticks(range(len(positions)), positions, rotation=30)
             ax.set_yticks(range(len(tokenizers)), tokenizers)
             ax.set_title(panel, fontsize=9)

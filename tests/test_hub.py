@@ -165,3 +165,12 @@ def test_cli_dry_run_lists_files(tmp_path, capsys):
     assert main(["push", str(folder), "--repo-id", "me/gue-run", "--dry-run"]) == 0
     out = capsys.readouterr().out
     assert "model.safetensors" in out and "training_args.bin" not in out and "model-index" in out
+
+
+def test_cli_push_offline_fails_fast_with_message(tmp_path, capsys, monkeypatch):
+    from hf_genomics.cli import main
+
+    folder = make_run_folder(tmp_path)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    assert main(["push", str(folder), "--repo-id", "me/gue-run"]) == 1
+    assert "HF_HUB_OFFLINE is set: nothing was pushed" in capsys.readouterr().out

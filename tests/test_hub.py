@@ -173,4 +173,4 @@ def test_cli_push_offline_fails_fast_with_message(tmp_path, capsys, monkeypatch)
     folder = make_run_folder(tmp_path)
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     assert main(["push", str(folder), "--repo-id", "me/gue-run"]) == 1
-    assert "HF_HUB_OFFLINE is set: nothing was pushed" in capsys.readouterr().out
+    assert "(HF_HUB_OFFLINE is set): nothing was pushed" in capsys.readouterr().out

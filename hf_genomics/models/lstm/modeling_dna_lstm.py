@@ -42,9 +42,12 @@ class DnaLstmPreTrainedModel(PreTrainedModel):
 
     @torch.no_grad()
     def _init_weights(self, module: nn.Module) -> None:
-        """Normal(0, initializer_range) embeddings/head; LSTM weights U(±1/sqrt(hidden)) as in PyTorch,
-        with the forget-gate bias at 1 (Jozefowicz et al., 2015) so early training keeps memory."""
+        """Normal(0, embedding_init_std) embeddings, Normal(0, initializer_range) head, LSTM weights
+        U(±1/sqrt(hidden)) as in PyTorch, forget-gate bias 1 (Jozefowicz et al., 2015) so early
+        training keeps memory."""
         super()._init_weights(module)
+        if isinstance(module, nn.Embedding):  # see DnaLstmConfig.embedding_init_std
+            init.normal_(module.weight, mean=0.0, std=self.config.embedding_init_std)
         if isinstance(module, nn.LSTM):
             bound = 1.0 / math.sqrt(module.hidden_size)
             for name, parameter in module.named_parameters():

@@ -39,3 +39,12 @@ def test_subset_equals_nltk_computed_here(genes, n):
     train, test = genes[0][:400], genes[1][:250]
     reference = nltk_perplexity(nltk_fit(train, n), test, n)
     assert NGramLM(n).fit(train).perplexity(test) == pytest.approx(reference, abs=1e-9)
+
+
+@pytest.mark.slow
+def test_full_files_equal_nltk_computed_here_n8(genes):
+    """The study's headline order on the full files, NLTK run here (~20 s)."""
+    train, test = genes
+    reference = nltk_perplexity(nltk_fit(train, 8), test, 8)
+    assert reference == pytest.approx(NLTK_FULL_FILE_PERPLEXITY[8], abs=1e-9)
+    assert NGramLM(8).fit(train).perplexity(test) == pytest.approx(reference, abs=1e-9)

@@ -33,12 +33,10 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import torch
 from datasets import Dataset
 from transformers import (
     AutoModelForCausalLM,
     DataCollatorForLanguageModeling,
-    HfArgumentParser,
     PreTrainedTokenizerBase,
     Trainer,
     TrainerCallback,
@@ -47,6 +45,7 @@ from transformers import (
 )
 
 from hf_genomics.tokenization.spec import build_tokenizer
+from hf_genomics.training.entrypoint import parse_and_run
 from hf_genomics.training.mlm_data import (
     SEQUENCE_COLUMN,
     load_sequences,
@@ -424,18 +423,7 @@ def run(model_args: ClmModelArguments, data_args: ClmDataArguments, training_arg
 
 def main(argv: list[str] | None = None) -> dict:
     """Parse arguments (or a single .json file) and run; tears the process group down when distributed."""
-    parser = HfArgumentParser((ClmModelArguments, ClmDataArguments, TrainingArguments))
-    argv = sys.argv[1:] if argv is None else argv
-    if len(argv) == 1 and argv[0].endswith(".json"):
-        model_args, data_args, training_args = parser.parse_json_file(argv[0])
-    else:
-        model_args, data_args, training_args = parser.parse_args_into_dataclasses(args=argv)
-    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO)
-    results = run(model_args, data_args, training_args)
-    if torch.distributed.is_available() and torch.distributed.is_initialized():
-        torch.distributed.barrier()
-        torch.distributed.destroy_process_group()
-    return results
+    return parse_and_run((ClmModelArguments, ClmDataArguments, TrainingArguments), run, argv)
 
 
 __all__ = [

@@ -66,7 +66,7 @@ def model_card_data(results: dict[str, Any], dataset_id: str = DEFAULT_DATASET_I
         f"tokenizer-{results['tokenizer'].replace(':', '-')}",
         f"position-{results['position_embedding_type']}",
     ]
-    extra = {"base_model": results["model_name_or_path"]} if results.get("model_name_or_path") else {}
+    extra = {"base_model": results["base_model"]} if results.get("base_model") else {}
     return ModelCardData(
         model_name=results.get("model_name") or default_model_name(results),
         library_name="transformers",
@@ -105,7 +105,8 @@ def render_model_card(
         task_description=results.get("task_description", results["task"]),
         task_path=results["task"],
         num_labels=results["num_labels"],
-        base_model=results.get("model_name_or_path"),
+        base_model=results.get("base_model"),
+        local_base=results.get("model_name_or_path"),
         tokenizer_spec=results["tokenizer"],
         vocab_size=results.get("vocab_size", "?"),
         position_embedding_type=results["position_embedding_type"],

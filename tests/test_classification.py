@@ -188,3 +188,28 @@ def test_rc_average_is_strand_symmetric():
     np.testing.assert_allclose(rc_averaged_probabilities(forward, reverse).sum(-1), 1.0)
     with pytest.raises(ValueError, match="differ in shape"):
         rc_averaged_probabilities(forward, reverse[:5])
+
+
+def test_fine_tune_from_pretrained_encoder(task_dir, tmp_path):
+    """--model_name_or_path: the MLM encoder's weights are the starting point; the card says so."""
+    from safetensors.torch import load_file
+
+    from hf_genomics import DnaEncoderConfig, DnaEncoderForMaskedLM, KmerTokenizer
+
+    tokenizer = KmerTokenizer(k=3)
+    config = DnaEncoderConfig.from_preset("tiny", vocab_size=len(tokenizer), position_embedding_type="alibi")
+    mlm_dir = tmp_path / "mlm"
+    DnaEncoderForMaskedLM(config).save_pretrained(mlm_dir)
+    tokenizer.save_pretrained(mlm_dir)
+    out = tmp_path / "ft"
+    args, training = parse(
+        ["--task_dir", str(task_dir), "--model_name_or_path", str(mlm_dir), "--output_dir", str(out)]
+        + ["--seeds", "1", "--max_train_samples", "32", *TINY[2:]]
+        + ["--base_model", "me/dna-mlm", "--num_train_epochs", "1", "--learning_rate", "0"]
+    )
+    results = classification.run_classification(args, training)
+    assert results["position_embedding_type"] == "alibi" and results["base_model"] == "me/dna-mlm"
+    pretrained, tuned = load_file(mlm_dir / "model.safetensors"), load_file(out / "model.safetensors")
+    key = "model.embeddings.word_embeddings.weight"
+    assert torch.equal(pretrained[key], tuned[key])  # lr 0: the encoder is exactly the pretrained one
+    assert "base_model: me/dna-mlm" in (out / "README.md").read_text()

@@ -24,6 +24,7 @@ def results(pretrained: str | None = None) -> dict:
         "position_embedding_type": "rope",
         "model_config": {"num_hidden_layers": 2, "hidden_size": 32, "num_attention_heads": 2},
         "model_name_or_path": pretrained,
+        "base_model": pretrained,
         "per_seed": [{"seed": 1}, {"seed": 2}],
         "test": test,
         "test_mcc": 0.5,

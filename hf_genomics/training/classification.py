@@ -63,6 +63,12 @@ class ClassificationArguments:
     model_name_or_path: str | None = field(
         default=None, metadata={"help": "start from this pretrained encoder (e.g. a run_mlm output folder)"}
     )
+    base_model: str | None = field(
+        default=None,
+        metadata={
+            "help": "Hub id of the pretrained model for the card (default: model_name_or_path unless a local folder)"
+        },
+    )
     position_embedding_type: str = field(default="rope", metadata={"help": "sinusoidal, alibi or rope"})
     preset: str = field(
         default="small", metadata={"help": "DnaEncoderConfig preset: paper-L3/6/12/24, small, tiny"}
@@ -252,6 +258,16 @@ def train_one_seed(args, training_args, tokens, tokenizer, num_labels, max_token
     return record, model
 
 
+def base_model_id(args: ClassificationArguments) -> str | None:
+    """The card's ``base_model``: a Hub id, never a local path (the Hub would reject it)."""
+    if args.base_model:
+        return args.base_model
+    path = args.model_name_or_path
+    if path and not Path(path).exists() and path.count("/") == 1 and not path.startswith((".", "/")):
+        return path
+    return None
+
+
 def _best_step(trainer: Trainer) -> int | None:
     checkpoint = trainer.state.best_model_checkpoint
     return int(checkpoint.rsplit("-", 1)[-1]) if checkpoint else None
@@ -339,6 +355,7 @@ def run_classification(args: ClassificationArguments, training_args: TrainingArg
         "max_length_nt": max_length_nt,
         "max_length_tokens": max_tokens,
         "model_name_or_path": args.model_name_or_path,
+        "base_model": base_model_id(args),
         "use_lora": args.use_lora,
         "rc_augment": args.rc_augment,
         "rc_average": args.rc_average,

@@ -44,7 +44,7 @@ PUBLISHED_PERPLEXITY = {
     ("lstm", None): 3.2878,
     ("decoder", None): 3.6905,
 }
-# syntheticMutationDataset/results.txt: accuracy per seed (419432, 623598, 638453 order as published)
+# syntheticMutationDataset/results.txt: accuracy of its 3 runs per cell (the file does not say which seed is which)
 PUBLISHED_MUTATION = {
     "perplexity": {
         "ngram-laplace-8": {1: (0.685, 0.707, 0.652), 5: (0.763, 0.736, 0.758), 10: (0.806, 0.811, 0.813)},

@@ -82,3 +82,12 @@ def test_generate_with_state_cache_equals_full_recompute(model, tokenizer):
     torch.manual_seed(1)
     sampled = model.generate(input_ids=prompt, max_new_tokens=8, do_sample=True)
     assert sampled.shape[1] <= prompt.shape[1] + 8
+
+
+def test_text_generation_pipeline(model, tokenizer):
+    from transformers import pipeline
+
+    generator = pipeline("text-generation", model=model, tokenizer=tokenizer, device="cpu")
+    torch.manual_seed(0)
+    out = generator("ACGT", max_new_tokens=10, min_new_tokens=10, do_sample=True)[0]["generated_text"]
+    assert out.startswith("ACGT") and len(out) > 4 and set(out) <= set("ACGTN")

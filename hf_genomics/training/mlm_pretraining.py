@@ -14,11 +14,9 @@ import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import torch
 from torch.utils.data import DataLoader
 from transformers import (
     AutoModelForMaskedLM,
-    HfArgumentParser,
     PreTrainedTokenizerBase,
     Trainer,
     TrainingArguments,
@@ -29,6 +27,7 @@ from transformers.trainer_utils import get_last_checkpoint
 from hf_genomics.models.encoder.configuration_dna_encoder import DnaEncoderConfig
 from hf_genomics.models.encoder.modeling_dna_encoder import DnaEncoderForMaskedLM
 from hf_genomics.tokenization.spec import build_tokenizer
+from hf_genomics.training.entrypoint import parse_and_run
 from hf_genomics.training.mlm_collator import DnaMlmCollator, MaskingEpochCallback, default_span
 from hf_genomics.training.mlm_data import (
     SEQUENCE_COLUMN,
@@ -227,15 +226,4 @@ def run(model_args: ModelArguments, data_args: DataArguments, training_args: Tra
 
 def main(argv: list[str] | None = None) -> dict:
     """Parse arguments (or a single .json file) and run; tears the process group down when distributed."""
-    parser = HfArgumentParser((ModelArguments, DataArguments, TrainingArguments))
-    argv = sys.argv[1:] if argv is None else argv
-    if len(argv) == 1 and argv[0].endswith(".json"):
-        model_args, data_args, training_args = parser.parse_json_file(argv[0])
-    else:
-        model_args, data_args, training_args = parser.parse_args_into_dataclasses(args=argv)
-    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO)
-    results = run(model_args, data_args, training_args)
-    if torch.distributed.is_available() and torch.distributed.is_initialized():
-        torch.distributed.barrier()
-        torch.distributed.destroy_process_group()
-    return results
+    return parse_and_run((ModelArguments, DataArguments, TrainingArguments), run, argv)

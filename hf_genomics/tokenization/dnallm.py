@@ -14,6 +14,7 @@ from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_toke
 
 from hf_genomics.alphabet import translate_validated
 from hf_genomics.tokenization.base import DnaTokenizerBase
+from hf_genomics.tokenization.kmer_arrays import concatenated_codes
 from hf_genomics.tokenization.normalization import dna_normalizer
 
 DNALLM_VOCAB = ["<|beginoftext|>", "<|endoftext|>", "<|unknown|>", "a", "c", "g", "t", "n"]
@@ -52,8 +53,6 @@ class DnaLlmCharTokenizer(DnaTokenizerBase):
     def _encode_batch_ids(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray] | None:
         if any("<|" in text for text in texts):
             return None
-        from hf_genomics.tokenization.kmer_arrays import concatenated_codes
-
         codes, lengths = concatenated_codes(
             [translate_validated(text, strip_whitespace=True) for text in texts]
         )

@@ -1,17 +1,14 @@
 """DNA encoder of the coding-schemes study (arXiv 2507.15087): one pre-LN BERT-style encoder whose
 only switch is how positions are encoded (sinusoidal table, ALiBi bias or rotary q/k).
 
-The file is self-contained on purpose: it imports only torch, transformers and its sibling config
-file, so ``save_pretrained`` can copy both files next to the weights and the folder loads with
-``trust_remote_code=True`` where ``hf_genomics`` is not installed.
+``save_pretrained`` also exports this file and its config (``hf_genomics.remote_code``), so the folder
+loads with ``trust_remote_code=True`` where ``hf_genomics`` is not installed.
 """
 
 from __future__ import annotations
 
 import math
-import shutil
 from collections.abc import Callable
-from pathlib import Path
 
 import torch
 from torch import nn
@@ -31,10 +28,11 @@ from transformers.modeling_utils import ALL_ATTENTION_FUNCTIONS, PreTrainedModel
 from transformers.utils.generic import can_return_tuple
 from transformers.utils.output_capturing import capture_outputs
 
+from hf_genomics.remote_code import RemoteCodeMixin
+
 from .configuration_dna_encoder import DnaEncoderConfig
 
 # What ``save_pretrained`` writes into config.json so the folder also loads as remote code.
-REMOTE_CODE_FILES = ("configuration_dna_encoder.py", "modeling_dna_encoder.py")
 AUTO_MAP = {
     "AutoConfig": "configuration_dna_encoder.DnaEncoderConfig",
     "AutoModel": "modeling_dna_encoder.DnaEncoderModel",
@@ -307,7 +305,8 @@ class DnaEncoderLayer(GradientCheckpointingLayer):
 # ----------------------------------------------------------------------------------------------
 
 
-class DnaEncoderPreTrainedModel(PreTrainedModel):
+class DnaEncoderPreTrainedModel(RemoteCodeMixin, PreTrainedModel):
+    remote_code_auto_map = AUTO_MAP
     config_class = DnaEncoderConfig
     config: DnaEncoderConfig
     base_model_prefix = "model"
@@ -332,15 +331,6 @@ class DnaEncoderPreTrainedModel(PreTrainedModel):
             inv_freq, _ = module.rope_init_fn(module.config)
             init.copy_(module.inv_freq, inv_freq)
             init.copy_(module.original_inv_freq, inv_freq)
-
-    def save_pretrained(self, save_directory, *args, **kwargs) -> None:
-        """Save as usual, plus a complete ``auto_map`` and the two code files (remote-code loading)."""
-        self.config.auto_map = dict(AUTO_MAP)
-        super().save_pretrained(save_directory, *args, **kwargs)
-        if kwargs.get("is_main_process", True):
-            here = Path(__file__).resolve().parent
-            for name in REMOTE_CODE_FILES:
-                shutil.copyfile(here / name, Path(save_directory) / name)
 
 
 class DnaEncoderModel(DnaEncoderPreTrainedModel):

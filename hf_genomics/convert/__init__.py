@@ -1,0 +1,39 @@
+"""Convert the community's pretrained DNA models into native hf-genomics folders.
+
+``convert_checkpoint(src, out)`` reads a checkpoint in its original layout (a local folder, or a Hub
+id downloaded with ``huggingface_hub`` when online), recognises the family from its ``config.json``
+(never executing the original's remote code; weights read with safetensors or
+``torch.load(weights_only=True)``) and writes a native folder: our config class, safetensors
+weights, a tokenizer reproducing the original's ids, a model card and the remote-code export.
+
+Each family is one module in this package exposing ``CONVERTER`` (a :class:`FamilyConverter`);
+add its module name to :data:`CONVERTER_MODULES`.
+"""
+
+from __future__ import annotations
+
+from hf_genomics.convert.base import (
+    ConversionError,
+    ConvertedCheckpoint,
+    FamilyConverter,
+    convert_checkpoint,
+    detect_family,
+    from_pretrained_any,
+    load_original_state_dict,
+    resolve_source,
+)
+
+# one line per family, in the order families are tried
+CONVERTER_MODULES: list[str] = []
+
+__all__ = [
+    "CONVERTER_MODULES",
+    "ConversionError",
+    "ConvertedCheckpoint",
+    "FamilyConverter",
+    "convert_checkpoint",
+    "detect_family",
+    "from_pretrained_any",
+    "load_original_state_dict",
+    "resolve_source",
+]

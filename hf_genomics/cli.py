@@ -22,6 +22,10 @@ COMMANDS: dict[tuple[str, ...], tuple[str, str]] = {
         "hf_genomics.training.viral_scaling_study",
         "Pythia ladder on viral genomes",
     ),
+    ("baseline",): (
+        "hf_genomics.evaluation.kmer_baseline",
+        "bag-of-k-mers logistic regression on a GUE task folder",
+    ),
     ("push",): ("hf_genomics.hub", "push a run folder or dataset to the Hugging Face Hub"),
 }
 

@@ -46,6 +46,22 @@ def register_auto_classes() -> None:
     AutoConfig.register("dna_lstm", DnaLstmConfig, exist_ok=True)
     AutoModelForCausalLM.register(DnaLstmConfig, DnaLstmForCausalLM, exist_ok=True)
     register_tokenizers(DnaLstmConfig)
+    _register_genes_transformer()
+
+
+def _register_genes_transformer() -> None:
+    from transformers import AutoConfig, AutoModel, AutoModelForCausalLM
+
+    from hf_genomics.models.genes_transformer import (
+        GenesTransformerConfig,
+        GenesTransformerForCausalLM,
+        GenesTransformerModel,
+    )
+
+    AutoConfig.register("genes_transformer", GenesTransformerConfig, exist_ok=True)
+    AutoModel.register(GenesTransformerConfig, GenesTransformerModel, exist_ok=True)
+    AutoModelForCausalLM.register(GenesTransformerConfig, GenesTransformerForCausalLM, exist_ok=True)
+    register_tokenizers(GenesTransformerConfig)
 
 
 def register_tokenizers(config_class) -> None:

@@ -143,7 +143,9 @@ def _run_ready() -> None:
 
 
 def _watched(name: str) -> bool:
-    return any(name == package or name.startswith(package + ".") for package in ("transformers", "hf_genomics"))
+    return any(
+        name == package or name.startswith(package + ".") for package in ("transformers", "hf_genomics")
+    )
 
 
 class _AutoRegistrationHook(importlib.abc.MetaPathFinder):

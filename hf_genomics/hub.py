@@ -434,11 +434,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("folder", type=Path, help="a run folder (model) or a built dataset folder")
     parser.add_argument("--repo-id", required=True, help="<user or org>/<name> on the Hub")
     parser.add_argument("--dataset", action="store_true", help="push as a dataset repository")
-    parser.add_argument("--private", action="store_true")
+    parser.add_argument("--private", action="store_true", help="create the repository as private")
     parser.add_argument("--token", default=None, help="defaults to the cached login / $HF_TOKEN")
-    parser.add_argument("--commit-message", default=None)
     parser.add_argument(
-        "--dry-run", action="store_true", help="list the files and card metadata; send nothing"
+        "--commit-message", default=None, help='defaults to "Upload <folder name> with hf-genomics"'
+    )
+    parser.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="list the files that would be sent (and those left out) and the card metadata; "
+        "write and send nothing",
     )
 
 
@@ -464,7 +469,7 @@ def run(args: argparse.Namespace) -> int:
         info = push(
             folder, args.repo_id, private=args.private, token=args.token, commit_message=args.commit_message
         )
-    except (HubUnavailableError, FileNotFoundError, ValueError) as error:
+    except HubUnavailableError as error:  # input errors go up: the CLI prints them in one line (exit 2)
         print(f"hf-genomics push: {error}")
         return 1
     print(f"pushed {folder} -> {getattr(info, 'commit_url', args.repo_id)}")

@@ -161,3 +161,24 @@ def test_layers_are_reexported_from_the_modeling_file():
     from hf_genomics.models.layers.alibi import alibi_slopes as moved
 
     assert alibi_slopes is moved
+
+
+def test_eager_scores_that_cannot_fit_are_refused(monkeypatch):
+    from hf_genomics.models.layers import attention
+
+    monkeypatch.setattr(attention, "device_memory_bytes", lambda device: 10_000)  # a 10 kB machine
+    ids, mask = padded_batch()
+    rope = encoder.DnaEncoderModel(tiny("rope", attn_implementation="eager")).eval()
+    with pytest.raises(
+        ValueError,
+        match=r"eager attention: \(3, 4, 17, 17\) attention scores need .* use attn_implementation='sdpa'",
+    ):
+        rope(input_ids=ids, attention_mask=mask)
+    sdpa = encoder.DnaEncoderModel(tiny("rope", attn_implementation="sdpa")).eval()
+    assert torch.isfinite(sdpa(input_ids=ids, attention_mask=mask).last_hidden_state).all()
+    # ALiBi on eager keeps only one query chunk of scores, unless attention maps are asked for
+    monkeypatch.setattr(alibi, "ALIBI_CHUNK_BYTES", 3 * 4 * 17 * 4)  # one row per chunk
+    model = encoder.DnaEncoderModel(tiny("alibi", attn_implementation="eager")).eval()
+    assert torch.isfinite(model(input_ids=ids, attention_mask=mask).last_hidden_state).all()
+    with pytest.raises(ValueError, match="eager attention"):
+        model(input_ids=ids, attention_mask=mask, output_attentions=True)

@@ -35,7 +35,7 @@ from transformers.utils.generic import can_return_tuple
 from transformers.utils.output_capturing import capture_outputs
 
 from hf_genomics.models.layers.alibi import alibi_slopes, query_rows_per_chunk, symmetric_alibi_bias
-from hf_genomics.models.layers.attention import eager_attention_forward
+from hf_genomics.models.layers.attention import check_scores_fit, eager_attention_forward
 from hf_genomics.models.layers.rotary import apply_rotary_pos_emb, rotate_half
 from hf_genomics.models.layers.sinusoidal import sinusoidal_inv_freq, sinusoidal_positions, sinusoidal_table
 from hf_genomics.remote_code import RemoteCodeMixin
@@ -204,24 +204,26 @@ class DnaEncoderAttention(nn.Module):
         settings = dict(
             dropout=self.attention_dropout if self.training else 0.0, scaling=self.scaling, **kwargs
         )
+        batch, heads, length, num_keys = q.shape[0], self.num_heads, q.shape[2], k.shape[2]
+        eager = self.config._attn_implementation == "eager"
+        if eager and (position_bias is None or kwargs.get("output_attentions")):
+            check_scores_fit((batch, heads, length, num_keys), q.device, "eager attention")
         if position_bias is None:
             y, att = attention_interface(self, q, k, v, attention_mask, **settings)
         else:
-            length = q.shape[2]
-            rows = query_rows_per_chunk(q.shape[0], self.num_heads, length, k.shape[2], q.dtype)
-            chunks = [
-                attention_interface(
-                    self,
-                    q[:, :, start : start + rows],
-                    k,
-                    v,
-                    position_bias(slice(start, start + rows)),
-                    **settings,
+            rows = query_rows_per_chunk(batch, heads, length, num_keys, q.dtype)
+            keep_maps = bool(kwargs.get("output_attentions"))  # otherwise nothing L × L is kept
+            outputs, maps = [], []
+            for start in range(0, length, rows):
+                bias = position_bias(slice(start, start + rows))
+                y_rows, att_rows = attention_interface(
+                    self, q[:, :, start : start + rows], k, v, bias, **settings
                 )
-                for start in range(0, length, rows)
-            ]
-            y = torch.cat([chunk[0] for chunk in chunks], dim=1) if len(chunks) > 1 else chunks[0][0]
-            att = None if chunks[0][1] is None else torch.cat([chunk[1] for chunk in chunks], dim=2)
+                outputs.append(y_rows)
+                if keep_maps and att_rows is not None:
+                    maps.append(att_rows)
+            y = torch.cat(outputs, dim=1) if len(outputs) > 1 else outputs[0]
+            att = torch.cat(maps, dim=2) if maps else None
         y = y.reshape(*input_shape, -1).contiguous()
         return self.out_proj(y), att
 

@@ -1,9 +1,34 @@
-"""The eager attention kernel (registered kernels come from transformers' ALL_ATTENTION_FUNCTIONS)."""
+"""The eager attention kernel (registered kernels come from transformers' ALL_ATTENTION_FUNCTIONS)
+and the guard that refuses score matrices no memory could hold."""
 
 from __future__ import annotations
 
+import os
+
 import torch
 from torch import nn
+
+
+def device_memory_bytes(device: torch.device) -> int:
+    """Total memory of ``device`` (GPU: its global memory; CPU: physical RAM), from the host."""
+    if device.type == "cuda":
+        return torch.cuda.get_device_properties(device).total_memory
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+
+
+def check_scores_fit(shape: tuple[int, ...], device: torch.device, what: str) -> None:
+    """Raise before allocating a float32 score tensor of ``shape`` larger than the device's memory
+    (an eager kernel at 100k tokens wants heads × L × L floats: hundreds of GB)."""
+    needed = 4
+    for size in shape:
+        needed *= int(size)
+    available = device_memory_bytes(device)
+    if needed > available:
+        raise ValueError(
+            f"{what}: {tuple(shape)} attention scores need {needed / 2**30:.1f} GiB but {device.type} memory is "
+            f"{available / 2**30:.1f} GiB; use attn_implementation='sdpa' (no score matrix is kept), "
+            "do not ask for attention maps, or shorten the input"
+        )
 
 
 def eager_attention_forward(

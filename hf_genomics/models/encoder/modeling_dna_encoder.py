@@ -344,13 +344,23 @@ class DnaEncoderModel(DnaEncoderPreTrainedModel):
         full_mask = attention_mask if attention_mask is not None and attention_mask.dim() == 4 else None
         dtype = hidden_states.dtype
 
-        def bias(rows: slice) -> torch.Tensor:
+        length = hidden_states.shape[1]
+        whole: list[torch.Tensor] = []  # a bias covering every row is built once and shared by all layers
+
+        def build(rows: slice) -> torch.Tensor:
             chunk = self.alibi(position_ids[:, rows], position_ids, key_mask, dtype)
             if full_mask is None:
                 return chunk
             if full_mask.dtype == torch.bool:
                 return chunk.masked_fill(~full_mask[:, :, rows], torch.finfo(dtype).min)
             return chunk + full_mask[:, :, rows].to(dtype)
+
+        def bias(rows: slice) -> torch.Tensor:
+            if rows.start or rows.stop < length:
+                return build(rows)
+            if not whole:
+                whole.append(build(rows))
+            return whole[0]
 
         return bias
 

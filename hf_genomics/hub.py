@@ -300,8 +300,10 @@ def plan_push(folder: str | Path, repo_type: str = "model", card_text: str | Non
         raise FileNotFoundError(f"not a folder: {folder}")
     readme = folder / "README.md"
     card_pending = card_text is not None
+    if readme.is_symlink():
+        raise ValueError(f"{readme} is a symbolic link: push sends only regular files; copy it in")
     if card_text is None:
-        if readme.is_symlink() or not readme.is_file():
+        if not readme.is_file():
             raise FileNotFoundError(f"{folder} has no README.md card: write one first (hf_genomics.hub)")
         card_text = readme.read_text(encoding="utf-8")
     if repo_type == "dataset":

@@ -2,7 +2,9 @@
 
 ``import hf_genomics`` registers our configs, models and tokenizers with transformers' Auto
 classes, so folders written by our scripts load with ``AutoTokenizer``/``AutoModel*`` and no
-``trust_remote_code``. Public names are imported lazily on first use.
+``trust_remote_code``. The import itself stays light (no torch, no transformers): registration
+happens when transformers imports its Auto modules (see ``_registration``), and public names are
+imported lazily on first use.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from hf_genomics._registration import register_auto_classes
+from hf_genomics._registration import install_auto_registration_hook, register_auto_classes
 
 __version__ = "0.1.0"
 
@@ -30,6 +32,7 @@ _LAZY_NAMES: dict[str, str] = {
     # generative models
     "NGramLM": "hf_genomics.models.ngram",
     "DnaLstmConfig": "hf_genomics.models.lstm.configuration_dna_lstm",
+    "DnaLstmModel": "hf_genomics.models.lstm.modeling_dna_lstm",
     "DnaLstmForCausalLM": "hf_genomics.models.lstm.modeling_dna_lstm",
     "pythia_config": "hf_genomics.models.pythia",
     # GUE classification
@@ -48,4 +51,4 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'hf_genomics' has no attribute {name!r}")
 
 
-register_auto_classes()
+install_auto_registration_hook()

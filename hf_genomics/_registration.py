@@ -1,70 +1,75 @@
-"""Native registration of our model types with transformers' Auto classes (no remote code)."""
+"""Native registration of our model types with transformers' Auto classes (no remote code).
+
+Registering needs our config, model and tokenizer classes, i.e. torch and most of transformers:
+several seconds that ``import hf_genomics`` (and every ``hf-genomics --help``) should not pay.
+So ``import hf_genomics`` only installs a light post-import hook: each part is registered right
+after transformers imports the Auto module that needs it (``configuration_auto``,
+``tokenization_auto``, ``modeling_auto``), i.e. before any ``Auto*.from_pretrained`` can run, and
+at once when transformers is already imported. ``register_auto_classes()`` registers everything
+now (and raises what a deferred registration swallowed).
+"""
 
 from __future__ import annotations
 
-_DONE = False
+import importlib
+import importlib.abc
+import logging
+import sys
+import warnings
+from collections.abc import Callable
+
+logger = logging.getLogger(__name__)
+
+CONFIGURATION_AUTO = "transformers.models.auto.configuration_auto"
+TOKENIZATION_AUTO = "transformers.models.auto.tokenization_auto"
+MODELING_AUTO = "transformers.models.auto.modeling_auto"
 
 
-def register_auto_classes() -> None:
-    """Register configs, models and tokenizers once; safe to call again."""
-    global _DONE
-    if _DONE:
-        return
-    _DONE = True
+ENCODER = "hf_genomics.models.encoder"
+# model_type -> (config class, {Auto class name: model class}); one entry per model family
+MODEL_FAMILIES: dict[str, tuple[str, dict[str, str]]] = {
+    "dna_encoder": (
+        f"{ENCODER}.configuration_dna_encoder.DnaEncoderConfig",
+        {
+            "AutoModel": f"{ENCODER}.modeling_dna_encoder.DnaEncoderModel",
+            "AutoModelForMaskedLM": f"{ENCODER}.modeling_dna_encoder.DnaEncoderForMaskedLM",
+            "AutoModelForSequenceClassification": f"{ENCODER}.modeling_dna_encoder.DnaEncoderForSequenceClassification",
+            "AutoModelForTokenClassification": f"{ENCODER}.modeling_dna_encoder.DnaEncoderForTokenClassification",
+        },
+    ),
+    "dna_lstm": (
+        "hf_genomics.models.lstm.configuration_dna_lstm.DnaLstmConfig",
+        {
+            "AutoModel": "hf_genomics.models.lstm.modeling_dna_lstm.DnaLstmModel",
+            "AutoModelForCausalLM": "hf_genomics.models.lstm.modeling_dna_lstm.DnaLstmForCausalLM",
+        },
+    ),
+    "genes_transformer": (
+        "hf_genomics.models.genes_transformer.configuration_genes_transformer.GenesTransformerConfig",
+        {
+            "AutoModel": "hf_genomics.models.genes_transformer.modeling_genes_transformer.GenesTransformerModel",
+            "AutoModelForCausalLM": (
+                "hf_genomics.models.genes_transformer.modeling_genes_transformer.GenesTransformerForCausalLM"
+            ),
+        },
+    ),
+}
+
+
+def _load(path: str):
+    module, _, name = path.rpartition(".")
+    return getattr(importlib.import_module(module), name)
+
+
+def register_configs() -> None:
+    """``AutoConfig``: every family's ``model_type``."""
     from transformers import AutoConfig
 
-    from hf_genomics.models.encoder.configuration_dna_encoder import DnaEncoderConfig
-
-    AutoConfig.register("dna_encoder", DnaEncoderConfig, exist_ok=True)
-    register_tokenizers(DnaEncoderConfig)
-
-    # --- encoder models (models/encoder) ---
-    from transformers import (
-        AutoModel,
-        AutoModelForMaskedLM,
-        AutoModelForSequenceClassification,
-        AutoModelForTokenClassification,
-    )
-
-    from hf_genomics.models.encoder import modeling_dna_encoder as encoder
-
-    AutoModel.register(DnaEncoderConfig, encoder.DnaEncoderModel, exist_ok=True)
-    AutoModelForMaskedLM.register(DnaEncoderConfig, encoder.DnaEncoderForMaskedLM, exist_ok=True)
-    AutoModelForSequenceClassification.register(
-        DnaEncoderConfig, encoder.DnaEncoderForSequenceClassification, exist_ok=True
-    )
-    AutoModelForTokenClassification.register(
-        DnaEncoderConfig, encoder.DnaEncoderForTokenClassification, exist_ok=True
-    )
-
-    # --- LSTM causal LM (models/lstm) ---
-    from transformers import AutoModelForCausalLM
-
-    from hf_genomics.models.lstm.configuration_dna_lstm import DnaLstmConfig
-    from hf_genomics.models.lstm.modeling_dna_lstm import DnaLstmForCausalLM
-
-    AutoConfig.register("dna_lstm", DnaLstmConfig, exist_ok=True)
-    AutoModelForCausalLM.register(DnaLstmConfig, DnaLstmForCausalLM, exist_ok=True)
-    register_tokenizers(DnaLstmConfig)
-    _register_genes_transformer()
+    for model_type, (config_path, _) in MODEL_FAMILIES.items():
+        AutoConfig.register(model_type, _load(config_path), exist_ok=True)
 
 
-def _register_genes_transformer() -> None:
-    from transformers import AutoConfig, AutoModel, AutoModelForCausalLM
-
-    from hf_genomics.models.genes_transformer import (
-        GenesTransformerConfig,
-        GenesTransformerForCausalLM,
-        GenesTransformerModel,
-    )
-
-    AutoConfig.register("genes_transformer", GenesTransformerConfig, exist_ok=True)
-    AutoModel.register(GenesTransformerConfig, GenesTransformerModel, exist_ok=True)
-    AutoModelForCausalLM.register(GenesTransformerConfig, GenesTransformerForCausalLM, exist_ok=True)
-    register_tokenizers(GenesTransformerConfig)
-
-
-def register_tokenizers(config_class) -> None:
+def register_tokenizers() -> None:
     """Make our tokenizer class names resolvable from ``tokenizer_config.json``.
 
     ``AutoTokenizer.register`` maps a config to one default tokenizer (the last registered, k-mer)
@@ -76,5 +81,139 @@ def register_tokenizers(config_class) -> None:
     from hf_genomics.tokenization.dnallm import DnaLlmCharTokenizer
     from hf_genomics.tokenization.kmer import KmerTokenizer
 
-    for tokenizer_class in (DnaLlmCharTokenizer, DnaBpeTokenizer, KmerTokenizer):
-        AutoTokenizer.register(config_class, tokenizer_class=tokenizer_class, exist_ok=True)
+    for config_path, _ in MODEL_FAMILIES.values():
+        for tokenizer_class in (DnaLlmCharTokenizer, DnaBpeTokenizer, KmerTokenizer):
+            AutoTokenizer.register(_load(config_path), tokenizer_class=tokenizer_class, exist_ok=True)
+
+
+def register_models() -> None:
+    """``AutoModel*``: every family's heads."""
+    import transformers
+
+    for config_path, heads in MODEL_FAMILIES.values():
+        config_class = _load(config_path)
+        for auto_name, model_path in heads.items():
+            getattr(transformers, auto_name).register(config_class, _load(model_path), exist_ok=True)
+
+
+# Auto module -> the registration it needs (insertion order is the order they run in)
+_PENDING: dict[str, Callable[[], None]] = {
+    CONFIGURATION_AUTO: register_configs,
+    TOKENIZATION_AUTO: register_tokenizers,
+    MODELING_AUTO: register_models,
+}
+_FAILED: dict[str, BaseException] = {}
+_state = {"executing": 0, "running": False, "done": False}
+
+
+def register_auto_classes() -> None:
+    """Register configs, tokenizers and models now (raising any error); safe to call again."""
+    if _state["done"]:
+        return
+    _PENDING.clear()
+    _uninstall()
+    register_configs()
+    register_tokenizers()
+    register_models()
+    _FAILED.clear()
+    _state["done"] = True
+
+
+def _is_initializing(name: str) -> bool:
+    module = sys.modules.get(name)
+    return module is None or bool(getattr(getattr(module, "__spec__", None), "_initializing", False))
+
+
+def _run_ready() -> None:
+    """Run the registrations whose Auto module is imported, once no watched module is half-run.
+
+    Importing our classes imports more of transformers (and of hf_genomics); inside the import of,
+    say, ``transformers.modeling_layers`` (which imports ``AutoModel`` at its top) or of our own
+    modeling file that would meet a partially initialised module, so registration waits for the
+    outermost transformers/hf_genomics import to finish.
+    """
+    if _state["running"] or _state["executing"]:
+        return
+    ready = [trigger for trigger in _PENDING if not _is_initializing(trigger)]
+    if not ready:
+        return
+    _state["running"] = True
+    try:
+        for trigger in ready:
+            register = _PENDING.pop(trigger)
+            try:
+                register()
+            except Exception as error:  # an import must not fail because of us: report and go on
+                _FAILED[trigger] = error
+                warnings.warn(
+                    f"hf_genomics could not register its {register.__name__[9:]} with transformers "
+                    f"({type(error).__name__}: {error}); call hf_genomics.register_auto_classes() to see why",
+                    RuntimeWarning,
+                    stacklevel=2,
+                )
+    finally:
+        _state["running"] = False
+    if not _PENDING:
+        _uninstall()
+
+
+def _watched(name: str) -> bool:
+    return any(
+        name == package or name.startswith(package + ".") for package in ("transformers", "hf_genomics")
+    )
+
+
+class _AutoRegistrationHook(importlib.abc.MetaPathFinder):
+    """Wraps the ``exec_module`` of transformers and hf_genomics modules imported while registrations
+    are pending, to know when the outermost of those imports is over."""
+
+    def find_spec(self, fullname, path, target=None):
+        if not _PENDING or not _watched(fullname):
+            return None
+        for finder in sys.meta_path:
+            if finder is self or not hasattr(finder, "find_spec"):
+                continue
+            spec = finder.find_spec(fullname, path, target)
+            if spec is not None:
+                break
+        else:
+            return None
+        loader = spec.loader
+        if loader is None or not hasattr(loader, "exec_module") or hasattr(loader, "_hf_genomics_wrapped"):
+            return spec
+        original = loader.exec_module
+
+        def exec_module(module):
+            _state["executing"] += 1
+            try:
+                original(module)
+            finally:
+                _state["executing"] -= 1
+            # the import machinery marks the module initialised only after exec_module returns
+            getattr(module, "__spec__", spec)._initializing = False
+            _run_ready()
+
+        try:
+            loader.exec_module = exec_module
+            loader._hf_genomics_wrapped = True
+        except AttributeError:  # a loader that refuses attributes: import it untouched
+            return spec
+        return spec
+
+
+_HOOK = _AutoRegistrationHook()
+
+
+def _uninstall() -> None:
+    if _HOOK in sys.meta_path:
+        sys.meta_path.remove(_HOOK)
+
+
+def install_auto_registration_hook() -> None:
+    """Register now what transformers has already imported; register the rest as it is imported."""
+    if _PENDING and _HOOK not in sys.meta_path:
+        sys.meta_path.insert(0, _HOOK)
+    _run_ready()
+
+
+__all__ = ["install_auto_registration_hook", "register_auto_classes"]

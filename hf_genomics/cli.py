@@ -1,13 +1,19 @@
 """``hf-genomics``: a thin command line over library functions.
 
 Every sub-command lives in a module exposing ``add_arguments(parser)`` and ``run(args) -> int``;
-this file only wires them, importing each module when its command is used.
+this file only wires them, importing only the module of the command being run (or asked for
+``--help``), so ``hf-genomics --help`` imports no command module at all.
+
+User errors (a missing file or folder, a malformed spec, an unknown column) end with one line on
+stderr and exit status 2, as argparse's own usage errors do; ``HF_GENOMICS_TRACEBACK=1`` shows the
+traceback instead.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 # command path -> (module, one-line help)
@@ -28,22 +34,63 @@ COMMANDS: dict[tuple[str, ...], tuple[str, str]] = {
     ),
     ("push",): ("hf_genomics.hub", "push a run folder or dataset to the Hugging Face Hub"),
 }
+# exceptions that mean "the input is wrong", not "the program is wrong"
+USER_ERRORS = (
+    FileNotFoundError,
+    NotADirectoryError,
+    IsADirectoryError,
+    PermissionError,
+    ValueError,
+    KeyError,
+)
+EXIT_USER_ERROR = 2
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="hf-genomics", description=__doc__.splitlines()[0])
-    top = parser.add_subparsers(dest="command", required=True)
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows every option's default; leaves ``None`` defaults and flags unadorned."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        if action.default is None or isinstance(action, argparse._StoreConstAction):
+            return action.help or ""
+        return super()._get_help_string(action)
+
+
+def selected_command(argv: list[str]) -> tuple[str, ...] | None:
+    """The command path named by ``argv`` (its leading words), or ``None`` when none is named."""
+    words = []
+    for token in argv:
+        if token.startswith("-"):
+            break
+        words.append(token)
+    for path in COMMANDS:
+        if tuple(words[: len(path)]) == path:
+            return path
+    return None
+
+
+def build_parser(only: tuple[str, ...] | None = None, *, lazy: bool = False) -> argparse.ArgumentParser:
+    """The parser; with ``lazy`` only the command ``only`` gets its arguments (its module imported)."""
+    parser = argparse.ArgumentParser(
+        prog="hf-genomics", description=__doc__.splitlines()[0], formatter_class=HelpFormatter
+    )
+    top = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     groups: dict[str, argparse._SubParsersAction] = {}
     for path, (module_name, help_text) in COMMANDS.items():
         if len(path) == 1:
-            sub = top.add_parser(path[0], help=help_text)
+            sub = top.add_parser(
+                path[0], help=help_text, description=help_text, formatter_class=HelpFormatter
+            )
         else:
             if path[0] not in groups:
-                groups[path[0]] = top.add_parser(path[0], help=f"{path[0]} commands").add_subparsers(
-                    dest="subcommand", required=True
-                )
-            sub = groups[path[0]].add_parser(path[1], help=help_text)
-        sub.set_defaults(_module=module_name)
+                groups[path[0]] = top.add_parser(
+                    path[0], help=f"{path[0]} commands", formatter_class=HelpFormatter
+                ).add_subparsers(dest="subcommand", required=True, metavar="SUBCOMMAND")
+            sub = groups[path[0]].add_parser(
+                path[1], help=help_text, description=help_text, formatter_class=HelpFormatter
+            )
+        sub.set_defaults(_module=module_name, _path=path)
+        if lazy and path != only:
+            continue
         try:
             importlib.import_module(module_name).add_arguments(sub)
         except ModuleNotFoundError as error:  # a command whose module is not built yet
@@ -54,11 +101,21 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(selected_command(argv), lazy=True)
+    args = parser.parse_args(argv)
+    command = " ".join(args._path)
     if getattr(args, "_missing", False):
-        print(f"hf-genomics: command not available ({args._module} is missing)", file=sys.stderr)
-        return 2
-    return int(importlib.import_module(args._module).run(args) or 0)
+        print(f"hf-genomics {command}: command not available ({args._module} is missing)", file=sys.stderr)
+        return EXIT_USER_ERROR
+    try:
+        return int(importlib.import_module(args._module).run(args) or 0)
+    except USER_ERRORS as error:
+        if os.environ.get("HF_GENOMICS_TRACEBACK"):
+            raise
+        message = error.args[0] if isinstance(error, KeyError) and error.args else error
+        print(f"hf-genomics {command}: error: {message}", file=sys.stderr)
+        return EXIT_USER_ERROR
 
 
 if __name__ == "__main__":

@@ -18,8 +18,12 @@ SECTIONS = ["tokenizers", "coding_schemes", "genes", "viruses"]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--output-dir", type=Path, default=Path("outputs"))
-    parser.add_argument("--sections", nargs="*", default=SECTIONS, choices=SECTIONS)
+    parser.add_argument(
+        "--output-dir", type=Path, default=Path("outputs"), help="where tables, plots and demo.md go"
+    )
+    parser.add_argument(
+        "--sections", nargs="*", default=SECTIONS, choices=SECTIONS, help="which parts of the tour to run"
+    )
     parser.add_argument(
         "--threads",
         type=int,

@@ -1,10 +1,14 @@
 """Share run folders and datasets on the Hugging Face Hub: model/dataset cards and ``push``.
 
-Cards are rendered from the Jinja templates in ``model_cards/`` with ``huggingface_hub``'s own
-``ModelCard``/``DatasetCard`` so the YAML metadata (``library_name``, ``tags``, ``datasets``,
+Cards are rendered from the Jinja templates shipped inside the package (``hf_genomics/templates``,
+read with ``importlib.resources`` so an installed wheel renders them too) with ``huggingface_hub``'s
+own ``ModelCard``/``DatasetCard``, so the YAML metadata (``library_name``, ``tags``, ``datasets``,
 ``metrics``, ``base_model``, ``pipeline_tag``, ``model-index``) is exactly what the Hub parses.
-Pushing sends an explicit list of files in one commit (safetensors, JSON, tokenizer files, the
-card, plots) and never pickles (``*.bin``, ``*.pt``, optimizer states, Trainer checkpoints).
+
+Pushing sends an allow-list of exact artefact names in one commit (:func:`plan_push`): a folder
+holds what a user puts there (tokens, credentials, notes, data), so nothing is sent for matching a
+suffix. Never sent: dotfiles, symbolic links (never followed), files in subfolders the card does
+not declare, pickles (``*.bin``, ``*.pt``, optimizer states, Trainer checkpoints).
 Offline (``HF_HUB_OFFLINE=1``) or unreachable Hub: a clear error before anything is sent.
 """
 
@@ -13,18 +17,39 @@ from __future__ import annotations
 import argparse
 import json
 import os
-from pathlib import Path
-from typing import Any
+import stat
+from dataclasses import dataclass, field
+from importlib.resources import files
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Any
 
-from huggingface_hub import DatasetCard, DatasetCardData, EvalResult, ModelCard, ModelCardData
+if TYPE_CHECKING:  # huggingface_hub is imported where used: ``hf-genomics push --help`` stays fast
+    from huggingface_hub import DatasetCard, ModelCard, ModelCardData
 
-from hf_genomics.paths import PROJECT_ROOT
-
-TEMPLATES = PROJECT_ROOT / "model_cards"
 DEFAULT_DATASET_ID = "hf-genomics/GUE"
 MODEL_TAGS = ["hf-genomics", "dna", "genomics", "biology", "gue"]
-# top-level file suffixes that make up a shareable folder; everything else stays local
-SHAREABLE_SUFFIXES = (".safetensors", ".json", ".md", ".txt", ".py", ".png", ".csv", ".parquet", ".jinja")
+# The top-level files a model folder may send, by exact name. Remote-code files and weight shards
+# are added from what config.json / tokenizer_config.json (auto_map) and the shard index declare.
+MODEL_ARTEFACTS = frozenset(
+    {
+        "README.md",
+        "config.json",
+        "generation_config.json",
+        "model.safetensors",
+        "model.safetensors.index.json",
+        "adapter_config.json",
+        "adapter_model.safetensors",
+        "tokenizer.json",
+        "tokenizer_config.json",
+        "special_tokens_map.json",
+        "added_tokens.json",
+        "vocab.txt",
+        "vocab.json",
+        "merges.txt",
+        "chat_template.jinja",
+        "results.json",
+    }
+)
 PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".pkl", ".pickle", ".ckpt")
 METRIC_LABELS = {
     "mcc": "Matthews correlation",
@@ -39,12 +64,19 @@ class HubUnavailableError(RuntimeError):
     """Offline mode or no route to the Hub: raised before any file is sent."""
 
 
+def template_text(name: str) -> str:
+    """A card template shipped as package data (works from a source tree and from an installed wheel)."""
+    return files("hf_genomics").joinpath("templates", name).read_text(encoding="utf-8")
+
+
 def _config_name(task_path: str) -> str:
     return task_path.replace("/", "_")
 
 
 def model_card_data(results: dict[str, Any], dataset_id: str = DEFAULT_DATASET_ID) -> ModelCardData:
     """YAML metadata of a run folder's card, with a ``model-index`` entry per test metric (mean)."""
+    from huggingface_hub import EvalResult, ModelCardData
+
     task = results["task"]
     eval_results = [
         EvalResult(
@@ -91,12 +123,14 @@ def render_model_card(
     results: dict[str, Any], repo_id: str | None = None, dataset_id: str = DEFAULT_DATASET_ID
 ) -> ModelCard:
     """The card of a run folder from its ``results.json`` content."""
+    from huggingface_hub import ModelCard
+
     config = results["model_config"]
     training = results.get("training", {})
     name = results.get("model_name") or default_model_name(results)
     return ModelCard.from_template(
         model_card_data(results, dataset_id),
-        template_path=str(TEMPLATES / "sequence_classification.md"),
+        template_str=template_text("sequence_classification.md"),
         model_name=name,
         repo_id=repo_id or f"<user>/{name}",
         architecture_summary=(
@@ -140,6 +174,8 @@ def write_model_card(run_dir: str | Path, repo_id: str | None = None, **kwargs) 
     run_dir = Path(run_dir)
     results = json.loads((run_dir / "results.json").read_text())
     card = render_model_card(results, repo_id=repo_id, **kwargs)
+    if (run_dir / "README.md").is_symlink():  # replace the link itself, never write through it
+        (run_dir / "README.md").unlink()
     card.save(run_dir / "README.md")
     return run_dir / "README.md"
 
@@ -150,6 +186,8 @@ def render_dataset_card(rows: list[dict[str, Any]], repo_id: str, source: str) -
     The ``configs:`` block maps each config to its Parquet files so ``load_dataset(repo, config)``
     works on the Hub with no loading script.
     """
+    from huggingface_hub import DatasetCard, DatasetCardData
+
     configs = [
         {
             "config_name": row["config"],
@@ -170,7 +208,7 @@ def render_dataset_card(rows: list[dict[str, Any]], repo_id: str, source: str) -
     )
     return DatasetCard.from_template(
         data,
-        template_path=str(TEMPLATES / "gue_dataset.md"),
+        template_str=template_text("gue_dataset.md"),
         pretty_name="GUE: Genome Understanding Evaluation",
         rows=rows,
         repo_id=repo_id,
@@ -180,24 +218,140 @@ def render_dataset_card(rows: list[dict[str, Any]], repo_id: str, source: str) -
     )
 
 
-def files_to_push(folder: str | Path) -> list[str]:
-    """Relative paths sent for a folder: shareable top-level files and Parquet config folders.
+@dataclass
+class PushPlan:
+    """What a push sends (``files``, paths relative to the folder) and what it leaves out, with why."""
 
-    Refuses a folder whose weights exist only as pickle files, and one with no ``README.md``.
+    files: list[str]
+    left_out: dict[str, str] = field(default_factory=dict)
+
+
+def _declared_code_files(folder: Path) -> set[str]:
+    """``<module>.py`` files named by ``auto_map`` in config.json / tokenizer_config.json."""
+    names = set()
+    for config_name in ("config.json", "tokenizer_config.json"):
+        path = folder / config_name
+        if not path.is_file() or path.is_symlink():
+            continue
+        try:
+            auto_map = json.loads(path.read_text()).get("auto_map") or {}
+        except (json.JSONDecodeError, AttributeError):
+            continue
+        for reference in auto_map.values():
+            for item in reference if isinstance(reference, list) else [reference]:
+                if isinstance(item, str) and "--" not in item and "." in item:  # not "repo--module.Class"
+                    names.add(item.rsplit(".", 1)[0] + ".py")
+    return names
+
+
+def _declared_shards(folder: Path) -> set[str]:
+    """Weight shards named by ``model.safetensors.index.json``."""
+    index = folder / "model.safetensors.index.json"
+    if not index.is_file() or index.is_symlink():
+        return set()
+    return set(json.loads(index.read_text()).get("weight_map", {}).values())
+
+
+def _declared_data_files(card_text: str) -> set[str]:
+    """Exact data file paths declared by a dataset card's ``configs:`` block."""
+    from huggingface_hub import DatasetCard
+
+    configs = DatasetCard(card_text).data.to_dict().get("configs") or []
+    declared = set()
+    for config in configs:
+        data_files = config.get("data_files") or []
+        for entry in data_files if isinstance(data_files, list) else [data_files]:
+            paths = entry.get("path") if isinstance(entry, dict) else entry
+            for path in paths if isinstance(paths, list) else [paths]:
+                if any(ch in path for ch in "*?[") or ".." in PurePosixPath(path).parts:
+                    raise ValueError(f"dataset card declares {path!r}: push needs exact relative file paths")
+                declared.add(str(PurePosixPath(path)))
+    return declared
+
+
+def _refusal(folder: Path, relative: str) -> str | None:
+    """Why ``relative`` must not be sent (dotfile, link on the way, not a regular file), else None."""
+    parts = PurePosixPath(relative).parts
+    if any(part.startswith(".") for part in parts):
+        return "dotfile"
+    current = folder
+    for part in parts:
+        current = current / part
+        try:
+            mode = current.lstat().st_mode  # lstat: a link is reported as a link, never followed
+        except FileNotFoundError:
+            return "missing"
+        if stat.S_ISLNK(mode):
+            return "symbolic link (never followed)"
+    return None if stat.S_ISREG(mode) else "not a regular file"
+
+
+def plan_push(folder: str | Path, repo_type: str = "model", card_text: str | None = None) -> PushPlan:
+    """The exact files a push of ``folder`` sends, from an allow-list; everything else is left out.
+
+    Model folders: :data:`MODEL_ARTEFACTS`, remote-code files declared by ``auto_map`` and shards
+    declared by the safetensors index, all at top level. Dataset folders: ``README.md`` and the data
+    files the card's ``configs:`` declares. ``card_text`` is the card about to be written (a dry run
+    renders it without writing); otherwise ``README.md`` must exist. Refuses a folder whose weights
+    exist only as pickle files, and a declared artefact that is a symbolic link.
     """
     folder = Path(folder)
     if not folder.is_dir():
         raise FileNotFoundError(f"not a folder: {folder}")
-    if not (folder / "README.md").is_file():
-        raise FileNotFoundError(f"{folder} has no README.md card: write one first (hf_genomics.hub)")
-    files = sorted(p.name for p in folder.iterdir() if p.is_file() and p.name.endswith(SHAREABLE_SUFFIXES))
-    files += sorted(str(p.relative_to(folder)) for p in folder.glob("*/*.parquet"))
+    readme = folder / "README.md"
+    card_pending = card_text is not None
+    if readme.is_symlink():
+        raise ValueError(f"{readme} is a symbolic link: push sends only regular files; copy it in")
+    if card_text is None:
+        if not readme.is_file():
+            raise FileNotFoundError(f"{folder} has no README.md card: write one first (hf_genomics.hub)")
+        card_text = readme.read_text(encoding="utf-8")
+    if repo_type == "dataset":
+        allowed = {"README.md"} | _declared_data_files(card_text)
+    else:
+        allowed = set(MODEL_ARTEFACTS) | _declared_code_files(folder) | _declared_shards(folder)
+    plan = PushPlan(files=[])
+    for relative in sorted(allowed):
+        if relative == "README.md" and card_pending and not readme.is_symlink() and not readme.exists():
+            plan.files.append(relative)  # written just before the push
+            continue
+        reason = _refusal(folder, relative)
+        if reason == "missing":
+            if repo_type == "dataset" and relative != "README.md":
+                raise FileNotFoundError(f"{folder}: the card declares {relative} but it does not exist")
+            continue
+        if reason is not None:
+            raise ValueError(f"{folder / relative} is a {reason}: push sends only regular files; copy it in")
+        plan.files.append(relative)
+    sent = set(plan.files)
+    for root, dirs, names in os.walk(folder):  # never follows links to folders
+        base = PurePosixPath(Path(root).relative_to(folder).as_posix())
+        for name in sorted(names) + [
+            d for d in sorted(dirs) if d.startswith(".") or Path(root, d).is_symlink()
+        ]:
+            relative = str(base / name) if str(base) != "." else name
+            if relative in sent:
+                continue
+            if name.startswith(".") or any(part.startswith(".") for part in base.parts):
+                plan.left_out[relative] = "dotfile"
+            elif Path(root, name).is_symlink():
+                plan.left_out[relative] = "symbolic link"
+            elif str(base) != ".":
+                plan.left_out[relative] = "undeclared subfolder"
+            else:
+                plan.left_out[relative] = "not an artefact name"
+        dirs[:] = [d for d in dirs if not d.startswith(".") and not Path(root, d).is_symlink()]
     pickles = [
         p.name for p in folder.iterdir() if p.name.endswith(PICKLE_SUFFIXES) and "training_args" not in p.name
     ]
-    if pickles and not any(name.endswith(".safetensors") for name in files):
+    if pickles and not any(name.endswith(".safetensors") for name in plan.files):
         raise ValueError(f"{folder} holds only pickle weights ({', '.join(pickles)}); save with safetensors")
-    return files
+    return plan
+
+
+def files_to_push(folder: str | Path, repo_type: str = "model") -> list[str]:
+    """Relative paths a push of ``folder`` sends (see :func:`plan_push`)."""
+    return plan_push(folder, repo_type).files
 
 
 def ensure_hub_reachable() -> None:
@@ -226,7 +380,7 @@ def push_folder(
     from huggingface_hub import CommitOperationAdd, HfApi
 
     folder = Path(folder)
-    files = files_to_push(folder)
+    files = files_to_push(folder, repo_type)
     if repo_type == "model" and not any(name.endswith(".safetensors") for name in files):
         raise FileNotFoundError(f"{folder} has no *.safetensors weights to push")
     ensure_hub_reachable()
@@ -241,7 +395,10 @@ def push_folder(
         if type(error).__name__ in {"ConnectError", "ConnectTimeout", "ReadTimeout", "ConnectionError"}:
             raise HubUnavailableError(f"cannot reach the Hugging Face Hub: {error}") from error
         raise
-    operations = [CommitOperationAdd(path_in_repo=name, path_or_fileobj=str(folder / name)) for name in files]
+    # bytes read now (not a path opened later): what was checked is what is sent
+    operations = [
+        CommitOperationAdd(path_in_repo=name, path_or_fileobj=(folder / name).read_bytes()) for name in files
+    ]
     return api.create_commit(
         repo_id,
         operations,
@@ -251,10 +408,23 @@ def push_folder(
 
 
 def push_run_to_hub(run_dir: str | Path, repo_id: str, **kwargs) -> Any:
-    """Re-render the card with the final ``repo_id`` (usage snippets), then push the run folder."""
-    if (Path(run_dir) / "results.json").is_file():
-        write_model_card(run_dir, repo_id=repo_id)
+    """Re-render the card with the final ``repo_id`` (usage snippets), then push the run folder.
+
+    The folder is checked (:func:`plan_push`) before the card is written, so a refused folder is
+    left untouched."""
+    card = _pending_card(Path(run_dir), repo_id)
+    if card is not None:
+        plan_push(run_dir, "model", card_text=str(card))
+        card.save(Path(run_dir) / "README.md")
     return push_folder(run_dir, repo_id, repo_type="model", **kwargs)
+
+
+def _pending_card(run_dir: Path, repo_id: str) -> ModelCard | None:
+    """The card a push of a run folder (one with ``results.json``) writes, rendered in memory."""
+    results = run_dir / "results.json"
+    if not results.is_file() or results.is_symlink():
+        return None
+    return render_model_card(json.loads(results.read_text()), repo_id=repo_id)
 
 
 def push_dataset_to_hub(dataset_dir: str | Path, repo_id: str, **kwargs) -> Any:
@@ -266,31 +436,42 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("folder", type=Path, help="a run folder (model) or a built dataset folder")
     parser.add_argument("--repo-id", required=True, help="<user or org>/<name> on the Hub")
     parser.add_argument("--dataset", action="store_true", help="push as a dataset repository")
-    parser.add_argument("--private", action="store_true")
+    parser.add_argument("--private", action="store_true", help="create the repository as private")
     parser.add_argument("--token", default=None, help="defaults to the cached login / $HF_TOKEN")
-    parser.add_argument("--commit-message", default=None)
     parser.add_argument(
-        "--dry-run", action="store_true", help="list the files and card metadata; send nothing"
+        "--commit-message", default=None, help='defaults to "Upload <folder name> with hf-genomics"'
+    )
+    parser.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="list the files that would be sent (and those left out) and the card metadata; "
+        "write and send nothing",
     )
 
 
 def run(args: argparse.Namespace) -> int:
+    from huggingface_hub import DatasetCard, ModelCard
+
     folder: Path = args.folder
-    if not args.dataset and (folder / "results.json").is_file():
-        write_model_card(folder, repo_id=args.repo_id)
-    if args.dry_run:
-        files = files_to_push(folder)
-        card = (ModelCard if not args.dataset else DatasetCard).load(folder / "README.md")
-        print(f"would push {len(files)} files to {args.repo_id}:")
-        print("\n".join(f"  {name}" for name in files))
+    repo_type = "dataset" if args.dataset else "model"
+    if args.dry_run:  # writes nothing: the card a push would write is rendered in memory
+        card = None if args.dataset else _pending_card(folder, args.repo_id)
+        plan = plan_push(folder, repo_type, card_text=str(card) if card is not None else None)
+        if card is None:
+            card = (DatasetCard if args.dataset else ModelCard).load(folder / "README.md")
+        print(f"would push {len(plan.files)} files to {args.repo_id}:")
+        print("\n".join(f"  {name}" for name in plan.files))
+        if plan.left_out:
+            print(f"left out ({len(plan.left_out)}):")
+            print("\n".join(f"  {name} ({why})" for name, why in plan.left_out.items()))
         print("card metadata:\n" + card.data.to_yaml())
         return 0
     try:
-        push = push_dataset_to_hub if args.dataset else push_folder
+        push = push_dataset_to_hub if args.dataset else push_run_to_hub
         info = push(
             folder, args.repo_id, private=args.private, token=args.token, commit_message=args.commit_message
         )
-    except (HubUnavailableError, FileNotFoundError, ValueError) as error:
+    except HubUnavailableError as error:  # input errors go up: the CLI prints them in one line (exit 2)
         print(f"hf-genomics push: {error}")
         return 1
     print(f"pushed {folder} -> {getattr(info, 'commit_url', args.repo_id)}")
@@ -302,6 +483,8 @@ __all__ = [
     "ensure_hub_reachable",
     "files_to_push",
     "model_card_data",
+    "plan_push",
+    "PushPlan",
     "push_dataset_to_hub",
     "push_folder",
     "push_run_to_hub",

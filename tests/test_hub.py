@@ -165,7 +165,8 @@ def test_cli_dry_run_lists_files(tmp_path, capsys):
     folder = make_run_folder(tmp_path)
     assert main(["push", str(folder), "--repo-id", "me/gue-run", "--dry-run"]) == 0
     out = capsys.readouterr().out
-    assert "model.safetensors" in out and "training_args.bin" not in out and "model-index" in out
+    sent = out.split("left out")[0]  # the dry run also names what it leaves out, and why
+    assert "model.safetensors" in sent and "training_args.bin" not in sent and "model-index" in out
 
 
 def test_cli_push_offline_fails_fast_with_message(tmp_path, capsys, monkeypatch):
@@ -175,3 +176,107 @@ def test_cli_push_offline_fails_fast_with_message(tmp_path, capsys, monkeypatch)
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     assert main(["push", str(folder), "--repo-id", "me/gue-run"]) == 1
     assert "(HF_HUB_OFFLINE is set): nothing was pushed" in capsys.readouterr().out
+
+
+def plant_secrets(folder: Path) -> None:
+    """What a hostile or careless folder holds beside the artefacts."""
+    (folder / ".secrets.json").write_text('{"token": "hf_secret"}')
+    (folder / "credentials.json").write_text('{"aws": "secret"}')
+    (folder / "hf_token.txt").write_text("hf_secret")
+    (folder / "notes.md").write_text("private notes")
+    (folder / "passwd.json").symlink_to("/etc/passwd")
+    (folder / ".cache").mkdir()
+    (folder / ".cache" / "data.parquet").write_bytes(b"PAR1")
+    (folder / "stray").mkdir()
+    (folder / "stray" / "part-0.parquet").write_bytes(b"PAR1")
+    (folder / "linked").symlink_to(folder / "stray", target_is_directory=True)
+    (folder / "modeling_evil.py").write_text("import os")  # a .py no auto_map declares
+
+
+def test_push_sends_only_the_allow_list(tmp_path):
+    folder = make_run_folder(tmp_path)
+    config = {"auto_map": {"AutoModel": "modeling_dna_encoder.DnaEncoderModel"}}
+    (folder / "config.json").write_text(json.dumps(config))
+    (folder / "modeling_dna_encoder.py").write_text("# exported code")
+    plant_secrets(folder)
+    plan = hub.plan_push(folder)
+    assert plan.files == [
+        "README.md",
+        "config.json",
+        "model.safetensors",
+        "modeling_dna_encoder.py",
+        "results.json",
+        "tokenizer.json",
+        "tokenizer_config.json",
+    ]
+    assert plan.left_out[".secrets.json"] == "dotfile"
+    assert plan.left_out[".cache"] == "dotfile"
+    assert plan.left_out["passwd.json"] == "symbolic link"
+    assert plan.left_out["linked"] == "symbolic link"
+    assert plan.left_out["stray/part-0.parquet"] == "undeclared subfolder"
+    assert plan.left_out["checkpoint-10/optimizer.pt"] == "undeclared subfolder"
+    for name in ("credentials.json", "hf_token.txt", "notes.md", "modeling_evil.py", "training_args.bin"):
+        assert plan.left_out[name] == "not an artefact name"
+    api = FakeApi()
+    hub.push_run_to_hub(folder, "me/gue-run", api=api)
+    operations = api.calls[1][2]
+    assert sorted(op.path_in_repo for op in operations) == plan.files
+    sent = b"".join(op.path_or_fileobj for op in operations)
+    assert b"secret" not in sent and b"root:" not in sent
+
+
+def test_declared_artefact_that_is_a_link_is_refused_before_anything_is_written(tmp_path):
+    folder = make_run_folder(tmp_path)
+    (folder / "tokenizer.json").unlink()
+    (folder / "tokenizer.json").symlink_to("/etc/passwd")
+    before = (folder / "README.md").read_text()
+    api = FakeApi()
+    with pytest.raises(ValueError, match="symbolic link"):
+        hub.push_run_to_hub(folder, "me/other-repo", api=api)
+    assert api.calls == [] and (folder / "README.md").read_text() == before
+
+
+def test_dataset_push_sends_only_declared_files(tmp_path):
+    folder = tmp_path / "ds"
+    (folder / "cfg").mkdir(parents=True)
+    for split in ("train", "validation", "test"):
+        (folder / "cfg" / f"{split}.parquet").write_bytes(b"PAR1")
+    (folder / "cfg" / "extra.parquet").write_bytes(b"PAR1")
+    (folder / "other").mkdir()
+    (folder / "other" / "x.parquet").write_bytes(b"PAR1")
+    card = hub.render_dataset_card(
+        [{"config": "cfg", "path": "cfg", "train": 2, "validation": 0, "test": 2}], "me/ds", "test"
+    )
+    (folder / "README.md").write_text(str(card))
+    plant_secrets(folder)
+    plan = hub.plan_push(folder, "dataset")
+    assert plan.files == ["README.md", "cfg/test.parquet", "cfg/train.parquet", "cfg/validation.parquet"]
+    assert plan.left_out["cfg/extra.parquet"] == "undeclared subfolder"
+    assert plan.left_out["other/x.parquet"] == "undeclared subfolder"
+    (folder / "cfg" / "test.parquet").unlink()
+    with pytest.raises(FileNotFoundError, match="declares cfg/test.parquet"):
+        hub.plan_push(folder, "dataset")
+
+
+def test_cli_dry_run_writes_nothing_and_lists_left_out_files(tmp_path, capsys):
+    from hf_genomics.cli import main
+
+    folder = make_run_folder(tmp_path)
+    plant_secrets(folder)
+    (folder / "README.md").unlink()  # a dry run must not (re)write the card
+
+    def snapshot():
+        return {
+            str(p.relative_to(folder)): (p.lstat().st_mtime_ns, p.lstat().st_size)
+            for p in sorted(folder.rglob("*"))
+        }
+
+    before = snapshot()
+    assert main(["push", str(folder), "--repo-id", "me/gue-run", "--dry-run"]) == 0
+    assert snapshot() == before and not (folder / "README.md").exists()
+    out = capsys.readouterr().out
+    listed = out.split("left out")[0]
+    assert "README.md" in listed and "model.safetensors" in listed
+    for name in (".secrets.json", "credentials.json", "hf_token.txt", "passwd.json", "stray/part-0.parquet"):
+        assert name not in listed and name in out
+    assert "model-index" in out.split("card metadata:")[1]

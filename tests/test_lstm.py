@@ -91,3 +91,116 @@ def test_text_generation_pipeline(model, tokenizer):
     torch.manual_seed(0)
     out = generator("ACGT", max_new_tokens=10, min_new_tokens=10, do_sample=True)[0]["generated_text"]
     assert out.startswith("ACGT") and len(out) > 4 and set(out) <= set("ACGTN")
+
+
+def test_base_model_and_legacy_weight_names_load(model, tmp_path):
+    """``base_model_prefix`` names the base model; folders saved with the old flat names still load."""
+    import json
+
+    from safetensors.torch import load_file, save_file
+    from transformers import AutoModel
+
+    from hf_genomics import DnaLstmModel
+
+    assert isinstance(getattr(model, model.base_model_prefix), DnaLstmModel)
+    model.save_pretrained(tmp_path / "new")
+    assert "model.lstm.weight_ih_l0" in load_file(tmp_path / "new" / "model.safetensors")
+    legacy = tmp_path / "legacy"  # the layout written before DnaLstmModel existed
+    legacy.mkdir()
+    state = {key.removeprefix("model."): value.contiguous() for key, value in model.state_dict().items()}
+    save_file(state, legacy / "model.safetensors", metadata={"format": "pt"})
+    config = json.loads((tmp_path / "new" / "config.json").read_text())
+    config.pop("auto_map")
+    (legacy / "config.json").write_text(json.dumps(config))
+
+    ids = torch.randint(1, model.config.vocab_size, (2, 7))
+    with torch.no_grad():
+        expected = model(input_ids=ids).logits
+        for folder in (tmp_path / "new", legacy):
+            loaded = AutoModelForCausalLM.from_pretrained(folder).eval()
+            assert torch.equal(loaded(input_ids=ids).logits, expected)
+            base = AutoModel.from_pretrained(folder).eval()
+            assert isinstance(base, DnaLstmModel)
+            assert torch.equal(
+                base(input_ids=ids).last_hidden_state, model.model(input_ids=ids).last_hidden_state
+            )
+        loaded.save_pretrained(tmp_path / "resaved")  # legacy in, today's names out
+    assert "model.lstm.weight_ih_l0" in load_file(tmp_path / "resaved" / "model.safetensors")
+
+
+# Runs in a fresh interpreter: any attempt to import hf_genomics fails loudly.
+REMOTE_CHILD = """
+import importlib.abc, json, sys
+
+class BlockHfGenomics(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name == "hf_genomics" or name.startswith("hf_genomics."):
+            raise ImportError(f"blocked import of {name}")
+        return None
+
+sys.meta_path.insert(0, BlockHfGenomics())
+import torch
+from safetensors.torch import load_file
+from transformers import AutoModel, AutoModelForCausalLM
+
+folder, tensors = sys.argv[1:3]
+t = load_file(tensors)
+model = AutoModelForCausalLM.from_pretrained(folder, trust_remote_code=True).eval()
+base = AutoModel.from_pretrained(folder, trust_remote_code=True).eval()
+with torch.no_grad():
+    logits = model(input_ids=t["ids"]).logits
+    hidden = base(input_ids=t["ids"]).last_hidden_state
+    generated = model.generate(input_ids=t["ids"][:1, :3], max_new_tokens=5, min_new_tokens=5, do_sample=False)
+print(json.dumps({
+    "module": type(model).__module__,
+    "class": type(model).__name__,
+    "base_class": type(base).__name__,
+    "logits_diff": float((logits - t["logits"]).abs().max()),
+    "hidden_diff": float((hidden - t["hidden"]).abs().max()),
+    "generated": generated.tolist(),
+    "hf_genomics_loaded": any(m.startswith("hf_genomics") for m in sys.modules),
+}))
+"""
+
+
+def test_folder_loads_as_remote_code_without_hf_genomics(model, tmp_path):
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from safetensors.torch import save_file
+
+    from hf_genomics.models.lstm.modeling_dna_lstm import AUTO_MAP
+
+    model.save_pretrained(tmp_path / "lstm")
+    saved = json.loads((tmp_path / "lstm" / "config.json").read_text())
+    assert saved["auto_map"] == AUTO_MAP
+    ids = torch.randint(1, model.config.vocab_size, (2, 9))
+    with torch.no_grad():
+        tensors = {
+            "ids": ids,
+            "logits": model(input_ids=ids).logits,
+            "hidden": model.model(input_ids=ids).last_hidden_state.contiguous(),
+        }
+        expected_generation = model.generate(
+            input_ids=ids[:1, :3], max_new_tokens=5, min_new_tokens=5, do_sample=False
+        ).tolist()
+    save_file(tensors, tmp_path / "tensors.safetensors")
+    env = {**os.environ, "HF_MODULES_CACHE": str(tmp_path / "modules"), "HF_HUB_OFFLINE": "1"}
+    env.pop("PYTHONPATH", None)
+    result = subprocess.run(
+        [sys.executable, "-c", REMOTE_CHILD, str(tmp_path / "lstm"), str(tmp_path / "tensors.safetensors")],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert not report["hf_genomics_loaded"]
+    assert report["module"].startswith("transformers_modules")
+    assert (report["class"], report["base_class"]) == ("DnaLstmForCausalLM", "DnaLstmModel")
+    assert report["logits_diff"] == 0.0 and report["hidden_diff"] == 0.0
+    assert report["generated"] == expected_generation

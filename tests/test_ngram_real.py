@@ -1,7 +1,7 @@
 """On the real human-gene files: NGramLM equals NLTK's Laplace (the study's recipe) to 1e-9.
 
 NLTK itself runs on a deterministic subset (the first genes of each file) to keep this test
-short; the full files are checked against the NLTK perplexities that ``benchmarks/ngram.py``
+short; the full files are checked against the NLTK perplexities that ``benchmarks/bench_ngram.py``
 computes in the same run as ours (stored in ``benchmarks/results/ngram.json``).
 """
 
@@ -16,7 +16,7 @@ from hf_genomics.models.ngram_nltk import nltk_fit, nltk_perplexity
 pytest.importorskip("nltk")
 pytestmark = pytest.mark.real_data
 
-# NLTK 3.x Laplace(n) trained on validation.csv, perplexity on test.csv (benchmarks/ngram.py)
+# NLTK 3.x Laplace(n) trained on validation.csv, perplexity on test.csv (benchmarks/bench_ngram.py)
 NLTK_FULL_FILE_PERPLEXITY = {6: 3.870571836333804, 7: 3.8715172279095937, 8: 3.9412155082170246}
 
 

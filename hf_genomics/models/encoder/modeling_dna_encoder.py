@@ -1,6 +1,13 @@
 """DNA encoder of the coding-schemes study (arXiv 2507.15087): one pre-LN BERT-style encoder whose
 only switch is how positions are encoded (sinusoidal table, ALiBi bias or rotary q/k).
 
+The shared blocks (ALiBi slopes and chunked bias, sinusoidal encodings, rotary helpers, eager
+attention) live in ``hf_genomics.models.layers`` and are re-exported here. ``forward`` makes no host
+sync (no ``.item()``, no Python branch on tensor values) apart from the masked-LM head's sparse
+prediction (``config.sparse_prediction``), whose output size depends on the labels. ALiBi's bias is
+built per query chunk, so its memory is linear in the length; flash kernels take no additive bias,
+so an ALiBi model refuses them.
+
 ``save_pretrained`` also exports this file and its config (``hf_genomics.remote_code``), so the folder
 loads with ``trust_remote_code=True`` where ``hf_genomics`` is not installed.
 """
@@ -12,7 +19,6 @@ from collections.abc import Callable
 
 import torch
 from torch import nn
-from torch.nn import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss
 from transformers import initialization as init
 from transformers.activations import ACT2FN
 from transformers.masking_utils import create_bidirectional_mask
@@ -28,9 +34,19 @@ from transformers.modeling_utils import ALL_ATTENTION_FUNCTIONS, PreTrainedModel
 from transformers.utils.generic import can_return_tuple
 from transformers.utils.output_capturing import capture_outputs
 
+from hf_genomics.models.layers.alibi import alibi_slopes, query_rows_per_chunk, symmetric_alibi_bias
+from hf_genomics.models.layers.attention import check_scores_fit, eager_attention_forward
+from hf_genomics.models.layers.rotary import apply_rotary_pos_emb, rotate_half
+from hf_genomics.models.layers.sinusoidal import sinusoidal_inv_freq, sinusoidal_positions, sinusoidal_table
 from hf_genomics.remote_code import RemoteCodeMixin
 
 from .configuration_dna_encoder import DnaEncoderConfig
+
+ALIBI_FLASH_MESSAGE = (
+    "attn_implementation={!r}: ALiBi adds a float bias to the attention scores and flash kernels take "
+    "none; use attn_implementation='sdpa' (memory linear in length: the bias is built per query chunk) "
+    "or 'eager'"
+)
 
 # What ``save_pretrained`` writes into config.json so the folder also loads as remote code.
 AUTO_MAP = {
@@ -47,33 +63,6 @@ AUTO_MAP = {
 # ----------------------------------------------------------------------------------------------
 
 
-def sinusoidal_table(num_positions: int, dim: int) -> torch.Tensor:
-    """Vaswani et al. (2017): ``pe[p, 2i] = sin(p / 10000^(2i/d))``, ``pe[p, 2i+1] = cos(...)``."""
-    position = torch.arange(num_positions, dtype=torch.float32)[:, None]
-    inv_freq = torch.exp(torch.arange(0, dim, 2, dtype=torch.float32) * (-math.log(10_000.0) / dim))
-    table = torch.zeros(num_positions, dim, dtype=torch.float32)
-    table[:, 0::2] = torch.sin(position * inv_freq)
-    table[:, 1::2] = torch.cos(position * inv_freq[: dim // 2])
-    return table
-
-
-def alibi_slopes(num_heads: int) -> torch.Tensor:
-    """Per-head ALiBi slopes (Press et al., 2022): a geometric series starting at ``2^(-8/n)``.
-
-    For a head count that is not a power of two, the closest lower power of two gets the usual series
-    and the remaining heads take every other slope of the series for twice that power (as BLOOM does).
-    """
-    closest_power_of_2 = 2 ** math.floor(math.log2(num_heads))
-    base = 2.0 ** (-8.0 / closest_power_of_2)
-    slopes = base ** torch.arange(1, closest_power_of_2 + 1, dtype=torch.float32)
-    if closest_power_of_2 != num_heads:
-        extra_base = 2.0 ** (-4.0 / closest_power_of_2)
-        n_extra = num_heads - closest_power_of_2
-        extra = extra_base ** torch.arange(1, 1 + 2 * n_extra, 2, dtype=torch.float32)
-        slopes = torch.cat([slopes, extra])
-    return slopes
-
-
 class DnaEncoderAlibi(nn.Module):
     """Symmetric ALiBi for a bidirectional encoder: score(i, j) gets ``-slope_h * |p_i - p_j|``."""
 
@@ -82,10 +71,15 @@ class DnaEncoderAlibi(nn.Module):
         self.num_heads = config.num_attention_heads
         self.slopes = nn.Buffer(alibi_slopes(self.num_heads), persistent=False)
 
-    def forward(self, position_ids: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
-        """``position_ids`` (batch or 1, seq) -> bias (batch or 1, heads, seq, seq)."""
-        distance = (position_ids[:, None, :, None] - position_ids[:, None, None, :]).abs()
-        return (-self.slopes[None, :, None, None] * distance).to(dtype)
+    def forward(
+        self,
+        query_positions: torch.Tensor,
+        key_positions: torch.Tensor,
+        key_padding_mask: torch.Tensor | None,
+        dtype: torch.dtype,
+    ) -> torch.Tensor:
+        """Positions (batch or 1, queries) and (batch or 1, keys) -> bias (batch or 1, heads, queries, keys)."""
+        return symmetric_alibi_bias(self.slopes, query_positions, key_positions, key_padding_mask, dtype)
 
 
 class DnaEncoderRotaryEmbedding(nn.Module):
@@ -127,25 +121,13 @@ class DnaEncoderRotaryEmbedding(nn.Module):
         return cos.to(dtype=x.dtype), sin.to(dtype=x.dtype)
 
 
-def rotate_half(x: torch.Tensor) -> torch.Tensor:
-    """(x1, x2) -> (-x2, x1) over the last dimension."""
-    x1, x2 = x.chunk(2, dim=-1)
-    return torch.cat((-x2, x1), dim=-1)
-
-
-def apply_rotary_pos_emb(q, k, cos, sin):
-    """Rotate q and k of shape (batch, heads, seq, head_dim) by cos/sin of shape (batch, seq, head_dim)."""
-    cos, sin = cos.unsqueeze(1), sin.unsqueeze(1)
-    return q * cos + rotate_half(q) * sin, k * cos + rotate_half(k) * sin
-
-
 # ----------------------------------------------------------------------------------------------
 # Encoder blocks
 # ----------------------------------------------------------------------------------------------
 
 
 class DnaEncoderEmbeddings(nn.Module):
-    """Token embeddings (+ sinusoidal table, + token types if asked) -> LayerNorm -> dropout.
+    """Token embeddings (+ sinusoidal encodings, + token types if asked) -> LayerNorm -> dropout.
 
     With sinusoidal positions the token embeddings are scaled by sqrt(hidden) as in Vaswani et al.,
     so a unit-amplitude table does not drown tokens initialised with std 0.02.
@@ -163,9 +145,7 @@ class DnaEncoderEmbeddings(nn.Module):
         self.use_sinusoidal = config.position_embedding_type == "sinusoidal"
         self.embed_scale = math.sqrt(config.hidden_size) if self.use_sinusoidal else 1.0
         if self.use_sinusoidal:
-            self.sinusoidal = nn.Buffer(
-                sinusoidal_table(config.max_position_embeddings, config.hidden_size), persistent=False
-            )
+            self.inv_freq = nn.Buffer(sinusoidal_inv_freq(config.hidden_size), persistent=False)
         self.norm = nn.LayerNorm(config.hidden_size, eps=config.layer_norm_eps)
         self.dropout = nn.Dropout(config.hidden_dropout_prob)
 
@@ -177,41 +157,14 @@ class DnaEncoderEmbeddings(nn.Module):
         token_type_ids: torch.Tensor | None = None,
     ) -> torch.Tensor:
         x = self.word_embeddings(input_ids) if inputs_embeds is None else inputs_embeds
-        if self.use_sinusoidal:
+        if self.use_sinusoidal:  # from the formula: any length, no table bound to check on the host
             x = x * self.embed_scale
-            table = self.sinusoidal
-            needed = int(position_ids.max()) + 1
-            if needed > table.shape[0]:  # longer than trained: the formula extends the table
-                table = sinusoidal_table(needed, self.config.hidden_size).to(table.device)
-            x = x + table[position_ids].to(x.dtype)
+            x = x + sinusoidal_positions(position_ids, self.inv_freq, self.config.hidden_size).to(x.dtype)
         if self.token_type_embeddings is not None:
             if token_type_ids is None:
                 token_type_ids = torch.zeros(x.shape[:2], dtype=torch.long, device=x.device)
             x = x + self.token_type_embeddings(token_type_ids)
         return self.dropout(self.norm(x))
-
-
-def eager_attention_forward(
-    module: nn.Module,
-    query: torch.Tensor,
-    key: torch.Tensor,
-    value: torch.Tensor,
-    attention_mask: torch.Tensor | None,
-    scaling: float,
-    dropout: float = 0.0,
-    **kwargs,
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """softmax(q k^T * scaling + mask) v, with a float additive mask (padding and/or ALiBi)."""
-    att = torch.matmul(query, key.transpose(2, 3)) * scaling
-    if attention_mask is not None:
-        if attention_mask.dtype == torch.bool:
-            att = att.masked_fill(~attention_mask, torch.finfo(att.dtype).min)
-        else:
-            att = att + attention_mask
-    att = nn.functional.softmax(att, dim=-1, dtype=torch.float32).to(query.dtype)
-    att = nn.functional.dropout(att, p=dropout, training=module.training)
-    y = torch.matmul(att, value).transpose(1, 2).contiguous()
-    return y, att
 
 
 class DnaEncoderAttention(nn.Module):
@@ -234,8 +187,11 @@ class DnaEncoderAttention(nn.Module):
         hidden_states: torch.Tensor,
         attention_mask: torch.Tensor | None = None,
         position_embeddings: tuple[torch.Tensor, torch.Tensor] | None = None,
+        position_bias: Callable[[slice], torch.Tensor] | None = None,
         **kwargs,
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """``position_bias(rows)`` (ALiBi) returns the additive bias of those query rows against every
+        key, padding folded in; attention then runs one query chunk at a time (see ``layers.alibi``)."""
         input_shape = hidden_states.shape[:-1]
         qkv = self.qkv(hidden_states).view(*input_shape, 3, self.num_heads, self.head_dim)
         q, k, v = (t.transpose(1, 2) for t in qkv.unbind(dim=-3))
@@ -245,16 +201,29 @@ class DnaEncoderAttention(nn.Module):
         attention_interface: Callable = ALL_ATTENTION_FUNCTIONS.get_interface(
             self.config._attn_implementation, eager_attention_forward
         )
-        y, att = attention_interface(
-            self,
-            q,
-            k,
-            v,
-            attention_mask,
-            dropout=self.attention_dropout if self.training else 0.0,
-            scaling=self.scaling,
-            **kwargs,
+        settings = dict(
+            dropout=self.attention_dropout if self.training else 0.0, scaling=self.scaling, **kwargs
         )
+        batch, heads, length, num_keys = q.shape[0], self.num_heads, q.shape[2], k.shape[2]
+        eager = self.config._attn_implementation == "eager"
+        if eager and (position_bias is None or kwargs.get("output_attentions")):
+            check_scores_fit((batch, heads, length, num_keys), q.device, "eager attention")
+        if position_bias is None:
+            y, att = attention_interface(self, q, k, v, attention_mask, **settings)
+        else:
+            rows = query_rows_per_chunk(batch, heads, length, num_keys, q.dtype)
+            keep_maps = bool(kwargs.get("output_attentions"))  # otherwise nothing L × L is kept
+            outputs, maps = [], []
+            for start in range(0, length, rows):
+                bias = position_bias(slice(start, start + rows))
+                y_rows, att_rows = attention_interface(
+                    self, q[:, :, start : start + rows], k, v, bias, **settings
+                )
+                outputs.append(y_rows)
+                if keep_maps and att_rows is not None:
+                    maps.append(att_rows)
+            y = torch.cat(outputs, dim=1) if len(outputs) > 1 else outputs[0]
+            att = torch.cat(maps, dim=2) if maps else None
         y = y.reshape(*input_shape, -1).contiguous()
         return self.out_proj(y), att
 
@@ -313,10 +282,21 @@ class DnaEncoderPreTrainedModel(RemoteCodeMixin, PreTrainedModel):
     supports_gradient_checkpointing = True
     _no_split_modules = ["DnaEncoderEmbeddings", "DnaEncoderLayer"]
     _supports_sdpa = True
-    _supports_flash_attn = True
     _supports_flex_attn = False
     _supports_attention_backend = True
     _can_record_outputs = {"hidden_states": DnaEncoderLayer, "attentions": DnaEncoderAttention}
+
+    @property
+    def _supports_flash_attn(self) -> bool:
+        """Flash kernels take no additive bias: true for sinusoidal and RoPE, false for ALiBi."""
+        config = self.__dict__.get("config")
+        return config is None or config.position_embedding_type != "alibi"
+
+    def _check_and_adjust_attn_implementation(self, attn_implementation, is_init_check=False, **kwargs):
+        """Refuse flash kernels for ALiBi with a message that says why (transformers' says "not yet")."""
+        if self.config.position_embedding_type == "alibi" and "flash" in str(attn_implementation or ""):
+            raise ValueError(ALIBI_FLASH_MESSAGE.format(attn_implementation))
+        return super()._check_and_adjust_attn_implementation(attn_implementation, is_init_check, **kwargs)
 
     @torch.no_grad()
     def _init_weights(self, module: nn.Module) -> None:
@@ -324,7 +304,7 @@ class DnaEncoderPreTrainedModel(RemoteCodeMixin, PreTrainedModel):
         recomputed: ``from_pretrained`` builds on the meta device, so buffers must be refilled here."""
         super()._init_weights(module)
         if isinstance(module, DnaEncoderEmbeddings) and module.use_sinusoidal:
-            init.copy_(module.sinusoidal, sinusoidal_table(*module.sinusoidal.shape))
+            init.copy_(module.inv_freq, sinusoidal_inv_freq(module.config.hidden_size))
         elif isinstance(module, DnaEncoderAlibi):
             init.copy_(module.slopes, alibi_slopes(module.num_heads))
         elif isinstance(module, DnaEncoderRotaryEmbedding):
@@ -353,22 +333,35 @@ class DnaEncoderModel(DnaEncoderPreTrainedModel):
     def set_input_embeddings(self, value: nn.Embedding) -> None:
         self.embeddings.word_embeddings = value
 
-    def _attention_bias(
+    def _alibi_bias(
         self, hidden_states: torch.Tensor, attention_mask: torch.Tensor | None, position_ids: torch.Tensor
-    ) -> torch.Tensor | None:
-        """Padding mask in the form the attention backend wants; for ALiBi a float bias with padding folded in."""
-        if self.alibi is None:
-            return create_bidirectional_mask(
-                config=self.config, inputs_embeds=hidden_states, attention_mask=attention_mask
-            )
+    ) -> Callable[[slice], torch.Tensor]:
+        """The ALiBi bias of a slice of query rows against every key, padding folded in (2-D masks:
+        padded keys; 4-D masks: added, or applied as booleans, row by row)."""
         if self.config._attn_implementation.startswith("flash"):
-            raise ValueError(
-                "ALiBi adds a float bias to the scores; use attn_implementation='sdpa' or 'eager'"
-            )
-        bias = self.alibi(position_ids, hidden_states.dtype)
-        if attention_mask is not None and attention_mask.dim() == 2 and not bool(attention_mask.all()):
-            keep = attention_mask[:, None, None, :].bool()
-            bias = bias.masked_fill(~keep, torch.finfo(hidden_states.dtype).min)
+            raise ValueError(ALIBI_FLASH_MESSAGE.format(self.config._attn_implementation))
+        key_mask = attention_mask if attention_mask is not None and attention_mask.dim() == 2 else None
+        full_mask = attention_mask if attention_mask is not None and attention_mask.dim() == 4 else None
+        dtype = hidden_states.dtype
+
+        length = hidden_states.shape[1]
+        whole: list[torch.Tensor] = []  # a bias covering every row is built once and shared by all layers
+
+        def build(rows: slice) -> torch.Tensor:
+            chunk = self.alibi(position_ids[:, rows], position_ids, key_mask, dtype)
+            if full_mask is None:
+                return chunk
+            if full_mask.dtype == torch.bool:
+                return chunk.masked_fill(~full_mask[:, :, rows], torch.finfo(dtype).min)
+            return chunk + full_mask[:, :, rows].to(dtype)
+
+        def bias(rows: slice) -> torch.Tensor:
+            if rows.start or rows.stop < length:
+                return build(rows)
+            if not whole:
+                whole.append(build(rows))
+            return whole[0]
+
         return bias
 
     @capture_outputs
@@ -388,13 +381,23 @@ class DnaEncoderModel(DnaEncoderPreTrainedModel):
             position_ids = torch.arange(reference.shape[1], device=reference.device).unsqueeze(0)
 
         hidden_states = self.embeddings(input_ids, inputs_embeds, position_ids, token_type_ids)
-        mask = self._attention_bias(hidden_states, attention_mask, position_ids)
+        if self.alibi is not None:
+            mask, position_bias = None, self._alibi_bias(hidden_states, attention_mask, position_ids)
+        else:
+            position_bias = None
+            mask = create_bidirectional_mask(
+                config=self.config, inputs_embeds=hidden_states, attention_mask=attention_mask
+            )
         position_embeddings = (
             self.rotary_emb(hidden_states, position_ids) if self.rotary_emb is not None else None
         )
         for layer in self.layers:
             hidden_states = layer(
-                hidden_states, attention_mask=mask, position_embeddings=position_embeddings, **kwargs
+                hidden_states,
+                attention_mask=mask,
+                position_embeddings=position_embeddings,
+                position_bias=position_bias,
+                **kwargs,
             )
         return BaseModelOutput(last_hidden_state=self.final_norm(hidden_states))
 
@@ -488,25 +491,6 @@ class DnaEncoderClassificationHead(nn.Module):
         return self.out_proj(self.dropout(torch.tanh(self.dense(self.dropout(pooled)))))
 
 
-def sequence_classification_loss(config: DnaEncoderConfig, logits: torch.Tensor, labels: torch.Tensor):
-    """BERT's rule: regression for 1 label, single-label for integer labels, multi-label otherwise."""
-    num_labels = config.num_labels
-    if config.problem_type is None:
-        if num_labels == 1:
-            config.problem_type = "regression"
-        elif labels.dtype in (torch.long, torch.int):
-            config.problem_type = "single_label_classification"
-        else:
-            config.problem_type = "multi_label_classification"
-    if config.problem_type == "regression":
-        if num_labels == 1:
-            return MSELoss()(logits.squeeze(-1), labels.squeeze(-1).to(logits.dtype))
-        return MSELoss()(logits, labels.to(logits.dtype))
-    if config.problem_type == "single_label_classification":
-        return CrossEntropyLoss()(logits.view(-1, num_labels), labels.view(-1))
-    return BCEWithLogitsLoss()(logits, labels.to(logits.dtype))
-
-
 class DnaEncoderForSequenceClassification(DnaEncoderPreTrainedModel):
     """Pooled (``config.classifier_pooling``: cls or mean) sequence classification or regression."""
 
@@ -538,7 +522,11 @@ class DnaEncoderForSequenceClassification(DnaEncoderPreTrainedModel):
         )
         pooled = pool(outputs.last_hidden_state, attention_mask, self.config.classifier_pooling)
         logits = self.classifier(pooled)
-        loss = sequence_classification_loss(self.config, logits, labels) if labels is not None else None
+        loss = None
+        if (
+            labels is not None
+        ):  # transformers' rule on config.problem_type (regression / single / multi-label)
+            loss = self.loss_function(logits=logits, labels=labels, pooled_logits=logits, config=self.config)
         return SequenceClassifierOutput(
             loss=loss, logits=logits, hidden_states=outputs.hidden_states, attentions=outputs.attentions
         )
@@ -578,7 +566,7 @@ class DnaEncoderForTokenClassification(DnaEncoderPreTrainedModel):
         logits = self.classifier(self.dropout(outputs.last_hidden_state))
         loss = None
         if labels is not None:
-            loss = CrossEntropyLoss()(logits.view(-1, self.num_labels), labels.view(-1))
+            loss = self.loss_function(logits, labels, self.config)
         return TokenClassifierOutput(
             loss=loss, logits=logits, hidden_states=outputs.hidden_states, attentions=outputs.attentions
         )
@@ -590,6 +578,10 @@ __all__ = [
     "DnaEncoderForTokenClassification",
     "DnaEncoderModel",
     "DnaEncoderPreTrainedModel",
+    # re-exported from hf_genomics.models.layers
     "alibi_slopes",
+    "apply_rotary_pos_emb",
+    "eager_attention_forward",
+    "rotate_half",
     "sinusoidal_table",
 ]

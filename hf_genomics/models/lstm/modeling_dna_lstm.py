@@ -5,6 +5,12 @@ The RNN of the human-genes study (arXiv 2307.10634; Keras there, embedding 256, 
 classes work as for any transformers decoder. The recurrent state ``(h, c)`` is the generation
 cache: after the prompt only the newest token is fed. Sequences are right-padded (the causal
 tokenizer's ``[BOS] x [EOS] [PAD]...``), so padding never reaches the state of a real token.
+
+``DnaLstmModel`` is the base model (embeddings + LSTM, ``base_model_prefix = "model"``);
+``DnaLstmForCausalLM`` adds the LM head. Folders saved before the split (weights named
+``embeddings.*``/``lstm.*`` at top level) still load: their keys are renamed on load.
+``save_pretrained`` also exports this file and its config (``hf_genomics.remote_code``), so the
+folder loads with ``trust_remote_code=True`` where ``hf_genomics`` is not installed.
 """
 
 from __future__ import annotations
@@ -19,7 +25,28 @@ from transformers.generation import GenerationMixin
 from transformers.modeling_utils import PreTrainedModel
 from transformers.utils import ModelOutput
 
+from hf_genomics.remote_code import RemoteCodeMixin
+
 from .configuration_dna_lstm import DnaLstmConfig
+
+# What ``save_pretrained`` writes into config.json so the folder also loads as remote code.
+AUTO_MAP = {
+    "AutoConfig": "configuration_dna_lstm.DnaLstmConfig",
+    "AutoModel": "modeling_dna_lstm.DnaLstmModel",
+    "AutoModelForCausalLM": "modeling_dna_lstm.DnaLstmForCausalLM",
+}
+# Weight names of folders saved before the base model existed -> today's names.
+LEGACY_KEY_MAPPING = {r"^embeddings\.": "model.embeddings.", r"^lstm\.": "model.lstm."}
+
+
+@dataclass
+class DnaLstmModelOutput(ModelOutput):
+    """Top-layer states, the recurrent state (the generation cache) and, if asked, the hidden states
+    (the embeddings and the top layer's output: ``nn.LSTM`` does not expose inner layers)."""
+
+    last_hidden_state: torch.Tensor | None = None
+    lstm_state: tuple[torch.Tensor, torch.Tensor] | None = None
+    hidden_states: tuple[torch.Tensor, ...] | None = None
 
 
 @dataclass
@@ -32,13 +59,14 @@ class DnaLstmCausalLMOutput(ModelOutput):
     hidden_states: tuple[torch.Tensor, ...] | None = None
 
 
-class DnaLstmPreTrainedModel(PreTrainedModel):
+class DnaLstmPreTrainedModel(RemoteCodeMixin, PreTrainedModel):
+    remote_code_auto_map = AUTO_MAP
     config_class = DnaLstmConfig
     config: DnaLstmConfig
-    base_model_prefix = "lstm_model"
+    base_model_prefix = "model"
     main_input_name = "input_ids"
     supports_gradient_checkpointing = False
-    _no_split_modules = ["DnaLstmForCausalLM"]
+    _no_split_modules = ["DnaLstmModel"]
 
     @torch.no_grad()
     def _init_weights(self, module: nn.Module) -> None:
@@ -65,8 +93,8 @@ class DnaLstmPreTrainedModel(PreTrainedModel):
         return False
 
 
-class DnaLstmForCausalLM(DnaLstmPreTrainedModel, GenerationMixin):
-    """Next-token prediction with a stacked LSTM (see the module docstring)."""
+class DnaLstmModel(DnaLstmPreTrainedModel):
+    """Token embeddings -> stacked ``nn.LSTM``: the base model, without the LM head."""
 
     def __init__(self, config: DnaLstmConfig) -> None:
         super().__init__(config)
@@ -78,8 +106,6 @@ class DnaLstmForCausalLM(DnaLstmPreTrainedModel, GenerationMixin):
             dropout=config.dropout if config.num_hidden_layers > 1 else 0.0,
             batch_first=True,
         )
-        self.dropout = nn.Dropout(config.dropout)
-        self.lm_head = nn.Linear(config.hidden_size, config.vocab_size)
         self.post_init()
 
     def get_input_embeddings(self) -> nn.Embedding:
@@ -87,6 +113,56 @@ class DnaLstmForCausalLM(DnaLstmPreTrainedModel, GenerationMixin):
 
     def set_input_embeddings(self, value: nn.Embedding) -> None:
         self.embeddings = value
+
+    def forward(
+        self,
+        input_ids: torch.LongTensor | None = None,
+        attention_mask: torch.Tensor | None = None,
+        lstm_state: tuple[torch.Tensor, torch.Tensor] | None = None,
+        inputs_embeds: torch.Tensor | None = None,
+        use_cache: bool | None = None,
+        output_hidden_states: bool | None = None,
+        return_dict: bool | None = None,
+        **kwargs,
+    ) -> DnaLstmModelOutput:
+        """``attention_mask`` is accepted for API compatibility: with right padding the state of every
+        real token is computed before any padding is read."""
+        if (input_ids is None) == (inputs_embeds is None):
+            raise ValueError("You must specify exactly one of input_ids or inputs_embeds")
+        if inputs_embeds is None:
+            inputs_embeds = self.embeddings(input_ids)
+        hidden, state = self.lstm(inputs_embeds, lstm_state)
+        return DnaLstmModelOutput(
+            last_hidden_state=hidden,
+            lstm_state=state if use_cache is not False else None,
+            hidden_states=(inputs_embeds, hidden) if output_hidden_states else None,
+        )
+
+
+class DnaLstmForCausalLM(DnaLstmPreTrainedModel, GenerationMixin):
+    """Next-token prediction with a stacked LSTM (see the module docstring)."""
+
+    def __init__(self, config: DnaLstmConfig) -> None:
+        super().__init__(config)
+        self.model = DnaLstmModel(config)
+        self.dropout = nn.Dropout(config.dropout)
+        self.lm_head = nn.Linear(config.hidden_size, config.vocab_size)
+        self.post_init()
+
+    @classmethod
+    def from_pretrained(cls, *args, **kwargs):
+        """``PreTrainedModel.from_pretrained``, also reading folders saved before the base model
+        existed (top-level ``embeddings.*``/``lstm.*``); they are saved again with today's names."""
+        kwargs.setdefault("key_mapping", LEGACY_KEY_MAPPING)
+        model = super().from_pretrained(*args, **kwargs)
+        model._weight_conversions = None  # save today's names, not the names the folder had
+        return model
+
+    def get_input_embeddings(self) -> nn.Embedding:
+        return self.model.embeddings
+
+    def set_input_embeddings(self, value: nn.Embedding) -> None:
+        self.model.embeddings = value
 
     def get_output_embeddings(self) -> nn.Linear:
         return self.lm_head
@@ -111,18 +187,22 @@ class DnaLstmForCausalLM(DnaLstmPreTrainedModel, GenerationMixin):
         ``attention_mask`` is accepted for API compatibility: with right padding the state of every
         real token is computed before any padding is read, and padded labels are ``-100``.
         """
-        if inputs_embeds is None:
-            inputs_embeds = self.embeddings(input_ids)
-        hidden, state = self.lstm(inputs_embeds, lstm_state)
-        logits = self.lm_head(self.dropout(hidden))
+        outputs = self.model(
+            input_ids=input_ids,
+            lstm_state=lstm_state,
+            inputs_embeds=inputs_embeds,
+            use_cache=use_cache,
+            output_hidden_states=output_hidden_states,
+        )
+        logits = self.lm_head(self.dropout(outputs.last_hidden_state))
         loss = None
         if labels is not None:
             loss = self.loss_function(logits, labels, vocab_size=self.config.vocab_size, **kwargs)
         return DnaLstmCausalLMOutput(
             loss=loss,
             logits=logits,
-            lstm_state=state if use_cache is not False else None,
-            hidden_states=(inputs_embeds, hidden) if output_hidden_states else None,
+            lstm_state=outputs.lstm_state,
+            hidden_states=outputs.hidden_states,
         )
 
     def prepare_inputs_for_generation(
@@ -149,4 +229,4 @@ class DnaLstmForCausalLM(DnaLstmPreTrainedModel, GenerationMixin):
         return model_kwargs
 
 
-__all__ = ["DnaLstmForCausalLM", "DnaLstmPreTrainedModel"]
+__all__ = ["DnaLstmForCausalLM", "DnaLstmModel", "DnaLstmPreTrainedModel"]

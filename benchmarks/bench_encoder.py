@@ -9,7 +9,7 @@ peak RSS. Speed: all models of one length live in one process and are timed roun
 
 The machine is shared, so read the ratios to BERT measured in the same run, not absolute numbers.
 
-    nice -n 10 .venv/bin/python benchmarks/encoder.py --threads 1   # -> benchmarks/results/encoder.json
+    nice -n 10 .venv/bin/python benchmarks/bench_encoder.py --threads 1   # -> benchmarks/results/encoder.json
 """
 
 from __future__ import annotations
@@ -23,9 +23,6 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-
-# benchmarks/tokenizers.py would shadow the `tokenizers` package when this file runs as a script
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 
 RESULTS = Path(__file__).resolve().parent / "results" / "encoder.json"
 SIZE = dict(hidden_size=256, num_hidden_layers=4, num_attention_heads=4, intermediate_size=1024)
@@ -236,7 +233,7 @@ def main() -> None:
     names = [*PEERS, *OURS]
     report = {
         "description": __doc__.split("\n\n")[0],
-        "command": "nice -n 10 .venv/bin/python benchmarks/encoder.py " + " ".join(sys.argv[1:]),
+        "command": "nice -n 10 .venv/bin/python benchmarks/bench_encoder.py " + " ".join(sys.argv[1:]),
         "torch_threads": args.threads,
         "repeats": args.repeats,
         "machine": {"cpu": platform.processor() or platform.machine(), "python": platform.python_version()},

@@ -8,16 +8,10 @@ DNABERT-1's recipe (Python overlapping 6-mer split + BERT fast tokenizer), a Pyt
 tokenizer, and for BPE the raw ``tokenizers`` library on the very same ``tokenizer.json``.
 Results: ``benchmarks/results/tokenizers.json`` and a markdown table on stdout.
 
-    .venv/bin/python benchmarks/tokenizers.py [--n-seqs 10000] [--repeats 5]
+    .venv/bin/python benchmarks/bench_tokenizers.py [--n-seqs 10000] [--repeats 5]
 """
 
 from __future__ import annotations
-
-import sys
-from pathlib import Path
-
-# this file is named like the `tokenizers` package: keep its folder off the import path
-sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != Path(__file__).resolve().parent]
 
 import argparse
 import csv
@@ -28,6 +22,7 @@ import statistics
 import tempfile
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 import tokenizers

@@ -6,24 +6,19 @@ machine load), median of ``--repeats`` runs; the perplexities must be identical 
 the benchmark fails. Then our fit time against corpus size up to 10^8 nucleotides (genes drawn
 with replacement from the real files), with NLTK on the sizes it finishes in reasonable time.
 
-    .venv/bin/python benchmarks/ngram.py [--repeats 5] [--max-corpus 100000000]
+    .venv/bin/python benchmarks/bench_ngram.py [--repeats 5] [--max-corpus 100000000]
 
 Results: ``benchmarks/results/ngram.json`` and a table on stdout.
 """
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-# benchmarks/tokenizers.py would shadow the `tokenizers` package: keep this folder off the import path
-sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != Path(__file__).resolve().parent]
-
 import argparse
 import json
 import platform
 import statistics
 import time
+from pathlib import Path
 
 import nltk
 import numpy as np
@@ -124,7 +119,7 @@ def main() -> None:
     args = parser.parse_args()
     data = shared_data_dir()
     if data is None:
-        raise SystemExit("benchmarks/ngram.py needs ../shared/data/human_genes (or $HF_GENOMICS_DATA)")
+        raise SystemExit("benchmarks/bench_ngram.py needs ../shared/data/human_genes (or $HF_GENOMICS_DATA)")
     train = read_genes_csv(data / "human_genes" / "validation.csv")["sequence"]
     test = read_genes_csv(data / "human_genes" / "test.csv")["sequence"]
     comparison = compare(train, test, args.orders, args.repeats)
@@ -139,7 +134,7 @@ def main() -> None:
         "fit_scaling_n8": growth,
         "versions": {"nltk": nltk.__version__, "numpy": np.__version__, "python": platform.python_version()},
         "machine": f"{platform.machine()}, shared CPU (other jobs running); ratios are what counts",
-        "command": "python benchmarks/ngram.py "
+        "command": "python benchmarks/bench_ngram.py "
         + " ".join(
             f"--{k.replace('_', '-')} {v}" for k, v in vars(args).items() if k != "output"
         ),  # fmt: skip

@@ -96,6 +96,14 @@ class VocabularyKmerTokenizer(KmerTokenizer):
         flat, counts = super()._id_rows(texts)
         return self._our_to_original[flat], counts
 
+    def _encode_batch_ids(self, texts):
+        """Texts with special tokens written in them (``<mask>``...) go through the Rust pipeline
+        when it can express the rule (KmerTokenizer only looks for ``[``-style specials)."""
+        pattern = self._special_pattern
+        if not self.overlapping and pattern is not None and any(pattern.search(text) for text in texts):
+            return None
+        return super()._encode_batch_ids(texts)
+
     # ---- Rust pipeline -----------------------------------------------------------------------
     def _template(self, vocab: dict[str, int]) -> processors.TemplateProcessing:
         raise NotImplementedError

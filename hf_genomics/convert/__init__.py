@@ -24,7 +24,10 @@ from hf_genomics.convert.base import (
 )
 
 # one line per family, in the order families are tried
-CONVERTER_MODULES: list[str] = []
+CONVERTER_MODULES: list[str] = [
+    "hf_genomics.convert.nucleotide_transformer",
+    "hf_genomics.convert.dnabert1",
+]
 
 __all__ = [
     "CONVERTER_MODULES",

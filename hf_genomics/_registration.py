@@ -26,6 +26,7 @@ MODELING_AUTO = "transformers.models.auto.modeling_auto"
 
 
 ENCODER = "hf_genomics.models.encoder"
+NT = "hf_genomics.models.nucleotide_transformer"
 # model_type -> (config class, {Auto class name: model class}); one entry per model family
 MODEL_FAMILIES: dict[str, tuple[str, dict[str, str]]] = {
     "dna_encoder": (
@@ -53,7 +54,35 @@ MODEL_FAMILIES: dict[str, tuple[str, dict[str, str]]] = {
             ),
         },
     ),
+    "nucleotide_transformer": (
+        f"{NT}.configuration_nucleotide_transformer.NucleotideTransformerConfig",
+        {
+            "AutoModel": f"{NT}.modeling_nucleotide_transformer.NucleotideTransformerModel",
+            "AutoModelForMaskedLM": f"{NT}.modeling_nucleotide_transformer.NucleotideTransformerForMaskedLM",
+            "AutoModelForSequenceClassification": (
+                f"{NT}.modeling_nucleotide_transformer.NucleotideTransformerForSequenceClassification"
+            ),
+            "AutoModelForTokenClassification": (
+                f"{NT}.modeling_nucleotide_transformer.NucleotideTransformerForTokenClassification"
+            ),
+        },
+    ),
 }
+
+# model_type -> its tokenizer classes, the default last (families not listed get ours: char, BPE, k-mer).
+# Converted NT v1 (ESM) and DNABERT-1 (BERT) folders name these classes in tokenizer_config.json:
+# registering them records them by name.
+FAMILY_TOKENIZERS: dict[str, list[str]] = {
+    "nucleotide_transformer": [
+        "hf_genomics.models.dnabert1.tokenization_dnabert1.Dnabert1Tokenizer",
+        f"{NT}.tokenization_nucleotide_transformer.NucleotideTransformerTokenizer",
+    ],
+}
+OUR_TOKENIZERS = [
+    "hf_genomics.tokenization.dnallm.DnaLlmCharTokenizer",
+    "hf_genomics.tokenization.bpe.DnaBpeTokenizer",
+    "hf_genomics.tokenization.kmer.KmerTokenizer",
+]
 
 
 def _load(path: str):
@@ -68,50 +97,18 @@ def register_configs() -> None:
     for model_type, (config_path, _) in MODEL_FAMILIES.items():
         AutoConfig.register(model_type, _load(config_path), exist_ok=True)
 
-    # --- Nucleotide Transformer v2 (models/nucleotide_transformer) + NT / DNABERT-1 tokenizers ---
-    from hf_genomics.models.dnabert1.tokenization_dnabert1 import Dnabert1Tokenizer
-    from hf_genomics.models.nucleotide_transformer import modeling_nucleotide_transformer as nt
-    from hf_genomics.models.nucleotide_transformer.configuration_nucleotide_transformer import (
-        NucleotideTransformerConfig,
-    )
-    from hf_genomics.models.nucleotide_transformer.tokenization_nucleotide_transformer import (
-        NucleotideTransformerTokenizer,
-    )
-
-    AutoConfig.register("nucleotide_transformer", NucleotideTransformerConfig, exist_ok=True)
-    AutoModel.register(NucleotideTransformerConfig, nt.NucleotideTransformerModel, exist_ok=True)
-    AutoModelForMaskedLM.register(
-        NucleotideTransformerConfig, nt.NucleotideTransformerForMaskedLM, exist_ok=True
-    )
-    AutoModelForSequenceClassification.register(
-        NucleotideTransformerConfig, nt.NucleotideTransformerForSequenceClassification, exist_ok=True
-    )
-    AutoModelForTokenClassification.register(
-        NucleotideTransformerConfig, nt.NucleotideTransformerForTokenClassification, exist_ok=True
-    )
-    # converted NT v1 (ESM) and DNABERT-1 (BERT) folders name these classes in tokenizer_config.json:
-    # registering records them by name; the last one registered is NT's default
-    from transformers import AutoTokenizer
-
-    for tokenizer_class in (Dnabert1Tokenizer, NucleotideTransformerTokenizer):
-        AutoTokenizer.register(NucleotideTransformerConfig, tokenizer_class=tokenizer_class, exist_ok=True)
-
 
 def register_tokenizers() -> None:
     """Make our tokenizer class names resolvable from ``tokenizer_config.json``.
 
-    ``AutoTokenizer.register`` maps a config to one default tokenizer (the last registered, k-mer)
-    and records every class by name, which is what loading a saved tokenizer needs.
+    ``AutoTokenizer.register`` maps a config to one default tokenizer (the last registered) and
+    records every class by name, which is what loading a saved tokenizer needs.
     """
     from transformers import AutoTokenizer
 
-    from hf_genomics.tokenization.bpe import DnaBpeTokenizer
-    from hf_genomics.tokenization.dnallm import DnaLlmCharTokenizer
-    from hf_genomics.tokenization.kmer import KmerTokenizer
-
-    for config_path, _ in MODEL_FAMILIES.values():
-        for tokenizer_class in (DnaLlmCharTokenizer, DnaBpeTokenizer, KmerTokenizer):
-            AutoTokenizer.register(_load(config_path), tokenizer_class=tokenizer_class, exist_ok=True)
+    for model_type, (config_path, _) in MODEL_FAMILIES.items():
+        for tokenizer_path in FAMILY_TOKENIZERS.get(model_type, OUR_TOKENIZERS):
+            AutoTokenizer.register(_load(config_path), tokenizer_class=_load(tokenizer_path), exist_ok=True)
 
 
 def register_models() -> None:

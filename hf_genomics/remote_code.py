@@ -33,7 +33,9 @@ def export_tokenizer_code(save_directory: str | Path, tokenizer: object) -> Path
     save_directory = Path(save_directory)
     module = sys.modules[type(tokenizer).__module__]
     if type(tokenizer).__module__.startswith("hf_genomics"):
-        code = _bundle_with_dependencies([importlib.import_module(name) for name in TOKENIZER_ROOTS], {})
+        roots = [*TOKENIZER_ROOTS, type(tokenizer).__module__]  # + a ported family's own tokenizer module
+        code = _bundle_with_dependencies([importlib.import_module(name) for name in dict.fromkeys(roots)], {})
+        compile(code, TOKENIZER_CODE_FILE, "exec")  # a broken bundle must fail here, not on the Hub
     else:  # we are ourselves running as remote code: the module is the bundle
         code = inspect.getsource(module)
     target = save_directory / TOKENIZER_CODE_FILE

@@ -115,24 +115,3 @@ class VocabularyKmerTokenizer(KmerTokenizer):
         backend.decoder = decoders.Fuse()
         backend.post_processor = self._template(vocab)
         return backend
-
-    # ---- saving --------------------------------------------------------------------------------
-    def save_pretrained(self, save_directory, *args, **kwargs):
-        files = super().save_pretrained(save_directory, *args, **kwargs)
-        export_vocabulary_tokenizer_code(save_directory, self)
-        return files
-
-
-def export_vocabulary_tokenizer_code(save_directory: str | Path, tokenizer: object) -> None:
-    """Extend the exported tokenizer code with this module and the subclass's module."""
-    from hf_genomics.remote_code import TOKENIZER_CODE_FILE, TOKENIZER_MODULES, bundle_modules
-
-    module_name = type(tokenizer).__module__
-    if not module_name.startswith("hf_genomics"):
-        return  # running as remote code: the generic export already copied this very bundle
-    modules = [*TOKENIZER_MODULES, __name__]
-    if module_name != __name__:
-        modules.append(module_name)
-    code = bundle_modules(modules)
-    compile(code, TOKENIZER_CODE_FILE, "exec")  # a broken bundle must fail here, not on the Hub
-    (Path(save_directory) / TOKENIZER_CODE_FILE).write_text(code)

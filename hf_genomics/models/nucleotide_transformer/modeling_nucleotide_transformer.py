@@ -37,7 +37,6 @@ from hf_genomics.models.encoder.modeling_dna_encoder import (
     DnaEncoderRotaryEmbedding,
     apply_rotary_pos_emb,
     eager_attention_forward,
-    sequence_classification_loss,
 )
 from hf_genomics.remote_code import RemoteCodeMixin
 
@@ -369,7 +368,11 @@ class NucleotideTransformerForSequenceClassification(NucleotideTransformerPreTra
             **kwargs,
         )
         logits = self.classifier(outputs.last_hidden_state)
-        loss = sequence_classification_loss(self.config, logits, labels) if labels is not None else None
+        loss = None
+        if (
+            labels is not None
+        ):  # transformers' rule on config.problem_type (regression / single / multi-label)
+            loss = self.loss_function(logits=logits, labels=labels, pooled_logits=logits, config=self.config)
         return SequenceClassifierOutput(
             loss=loss, logits=logits, hidden_states=outputs.hidden_states, attentions=outputs.attentions
         )

@@ -167,6 +167,32 @@ def variant_windows(
     return left_flank + ref_allele + right_flank, left_flank + normalize(alt_allele) + right_flank, start
 
 
+def difference_as_variant(chrom: str, reference: str, altered: str) -> Variant:
+    """The one VCF-style variant turning ``reference`` into ``altered`` (shared ends trimmed).
+
+    An allele left empty by the trimming (a pure insertion or deletion) is anchored on the base
+    before it, or after it at the contig start, as VCF requires.
+    """
+    if reference == altered:
+        raise ValueError(f"{chrom}: the two sequences are identical")
+    shortest = min(len(reference), len(altered))
+    left = np.frombuffer(reference[:shortest].encode(), np.uint8) != np.frombuffer(
+        altered[:shortest].encode(), np.uint8
+    )
+    prefix = int(np.argmax(left)) if left.any() else shortest
+    right = np.frombuffer(reference[::-1][:shortest].encode(), np.uint8) != np.frombuffer(
+        altered[::-1][:shortest].encode(), np.uint8
+    )
+    suffix = min(int(np.argmax(right)) if right.any() else shortest, shortest - prefix)
+    begin, ref_end, alt_end = prefix, len(reference) - suffix, len(altered) - suffix
+    if begin in (ref_end, alt_end):  # an empty allele: anchor it
+        if begin > 0:
+            begin -= 1
+        else:
+            ref_end, alt_end = ref_end + 1, alt_end + 1
+    return Variant(chrom, begin + 1, reference[begin:ref_end], altered[begin:alt_end], source=chrom)
+
+
 def _as_variants(variants) -> list[Variant]:
     if isinstance(variants, (str, Path)):
         return list(read_vcf(variants))
@@ -270,4 +296,11 @@ def score_variants(
     return table[[c for c in columns if c in table.columns]]
 
 
-__all__ = ["Variant", "VariantError", "read_vcf", "score_variants", "variant_windows"]
+__all__ = [
+    "Variant",
+    "VariantError",
+    "difference_as_variant",
+    "read_vcf",
+    "score_variants",
+    "variant_windows",
+]

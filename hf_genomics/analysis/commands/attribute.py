@@ -45,8 +45,8 @@ def run(args: argparse.Namespace) -> int:
             window_nt=args.window_nt,
         )
         stem = folder / f"{safe_name(record_id)}.ig"
-        result.save(stem.with_suffix(".npz"))
+        result.save(stem.parent / (stem.name + ".npz"))
         if not args.no_plots:
-            save_map_figure(result.scores, sequence, stem.with_suffix(".png"), title=record_id)
+            save_map_figure(result.scores, sequence, stem.parent / (stem.name + ".png"), title=record_id)
     print(f"{len(ids)} attribution maps -> {folder}")
     return 0

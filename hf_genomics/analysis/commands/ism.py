@@ -46,10 +46,14 @@ def run(args: argparse.Namespace) -> int:
             progress=not args.quiet,
         )
         stem = folder / f"{safe_name(record_id)}.ism"
-        result.save(stem.with_suffix(".npz"))
+        result.save(stem.parent / (stem.name + ".npz"))
         if not args.no_plots:
             save_map_figure(
-                result.scores, sequence, stem.with_suffix(".png"), mode="importance", title=record_id
+                result.scores,
+                sequence,
+                stem.parent / (stem.name + ".png"),
+                mode="importance",
+                title=record_id,
             )
     print(f"{len(ids)} ISM maps -> {folder}")
     return 0

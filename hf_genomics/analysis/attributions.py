@@ -34,6 +34,7 @@ import numpy as np
 from hf_genomics.alphabet import encode, normalize
 from hf_genomics.analysis.batching import model_device
 from hf_genomics.analysis.loading import model_kind
+from hf_genomics.analysis.optional import require
 from hf_genomics.analysis.token_to_base import token_spans, tokens_to_bases
 from hf_genomics.analysis.training_length import model_window_nt
 from hf_genomics.analysis.windows import Stitcher, window_starts
@@ -98,7 +99,8 @@ def _attribute_window(
     model, tokenizer, text: str, kind: str, target, baseline: str, n_steps: int, internal_batch_size
 ):
     import torch
-    from captum.attr import IntegratedGradients
+
+    IntegratedGradients = require("captum.attr", "integrated gradients").IntegratedGradients
 
     spans = token_spans(tokenizer, [text])[0]
     device = model_device(model)

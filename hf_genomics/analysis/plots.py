@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from hf_genomics.alphabet import encode
+from hf_genomics.analysis.optional import require
 
 _BASES = list("ACGT")
 
@@ -38,10 +39,10 @@ def ism_importance_matrix(scores, sequence: str) -> np.ndarray:
 
 def plot_logo(values, sequence: str | None = None, mode: str = "matrix", ax=None, title: str | None = None):
     """Draw a logomaker logo of an ``L x 4`` array; ``mode="importance"`` needs the ISM ``sequence``."""
-    import logomaker
     import matplotlib.pyplot as plt
     import pandas as pd
 
+    logomaker = require("logomaker", "sequence logos")
     matrix = _as_matrix(values)
     if mode == "importance":
         if sequence is None:

@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from hf_genomics.alphabet import normalize, reverse_complement
+from hf_genomics.analysis.optional import require
 from hf_genomics.analysis.training_length import model_window_nt
 
 logger = logging.getLogger(__name__)
@@ -58,7 +59,7 @@ class Variant:
 
 def read_vcf(path: str | Path) -> Iterator[Variant]:
     """Yield one :class:`Variant` per ALT allele of every record (multi-allelic records split)."""
-    import pysam
+    pysam = require("pysam", "reading VCF files")
 
     path = Path(path)
     if not path.is_file():
@@ -85,8 +86,7 @@ class _Reference:
             self._sequences = {name: normalize(seq, record_id=name) for name, seq in reference.items()}
             self._fasta = None
         else:
-            import pysam
-
+            pysam = require("pysam", "reading an indexed reference FASTA")
             path = Path(reference)
             if not path.is_file():
                 raise FileNotFoundError(f"reference FASTA not found: {path}")

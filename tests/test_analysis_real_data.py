@@ -9,7 +9,13 @@ import pandas as pd
 import pytest
 from analysis_models import tiny_encoder
 
-from hf_genomics.analysis import embed, integrated_gradients, predict, record_training_length, saturation_mutagenesis
+from hf_genomics.analysis import (
+    embed,
+    integrated_gradients,
+    predict,
+    record_training_length,
+    saturation_mutagenesis,
+)
 from hf_genomics.tokenization.kmer import KmerTokenizer
 
 pytestmark = pytest.mark.real_data

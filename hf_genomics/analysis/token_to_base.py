@@ -153,6 +153,15 @@ def tokens_to_bases(values: np.ndarray, spans: TokenSpans, length: int, how: str
     values = np.asarray(values)
     if len(values) != len(spans):
         raise ValueError(f"{len(values)} token values for {len(spans)} tokens")
+    content = np.flatnonzero(~spans.special)
+    lengths = spans.ends[content] - spans.starts[content]
+    if (
+        how == "mean"
+        and lengths.sum() == length
+        and (spans.starts[content] == np.cumsum(lengths) - lengths).all()
+    ):
+        # tokens tile the bases exactly once (character, k-mer, BPE): a gather, no matrix
+        return values[np.repeat(content, lengths)].astype(np.float64)
     matrix = coverage_matrix(spans, length, how)
     flat = values.reshape(len(values), -1).astype(np.float64)
     return (matrix @ flat).reshape((length, *values.shape[1:]))

@@ -22,7 +22,10 @@ import logging
 logger = logging.getLogger(__name__)
 
 _POSITION_FIELDS = ("max_position_embeddings", "n_positions", "max_seq_len", "max_sequence_length")
-_NO_LIMIT = 10**9  # transformers' VERY_LARGE_INTEGER default for model_max_length is ~1e30
+_NO_LIMIT = 10**9
+_WARNED: set[int] = (
+    set()
+)  # configs already warned about (once per model, not per call)  # transformers' VERY_LARGE_INTEGER default for model_max_length is ~1e30
 
 
 def tokens_for_nt(tokenizer, length_nt: int) -> int:
@@ -70,6 +73,9 @@ def model_window_nt(model, tokenizer) -> int | None:
     if not capacities or tokenizer is None:
         return None
     window = nt_for_tokens(tokenizer, min(capacities))
+    if id(config) in _WARNED:
+        return window
+    _WARNED.add(id(config))
     logger.warning(
         "no training length recorded in the model config (max_length_nt); using the token capacity "
         "%d -> %d nt windows",

@@ -126,3 +126,30 @@ def test_bad_input_is_named():
     model = tiny_encoder(tokenizer, "classifier")
     with pytest.raises(ValueError, match="position 4"):
         predict(model, tokenizer, ["ACGTX"], progress=False)
+
+
+class ToyConvForSequenceClassification(torch.nn.Module):
+    """A model whose forward takes no attention_mask (like convolutional / state-space ports)."""
+
+    def __init__(self, vocab_size: int):
+        super().__init__()
+        torch.manual_seed(0)
+        self.embedding = torch.nn.Embedding(vocab_size, 8)
+        self.conv = torch.nn.Conv1d(8, 8, 3, padding=1)
+        self.head = torch.nn.Linear(8, 2)
+
+    def get_input_embeddings(self):
+        return self.embedding
+
+    def forward(self, input_ids):
+        hidden = self.conv(self.embedding(input_ids).transpose(1, 2)).transpose(1, 2)
+        return type("Output", (), {"logits": self.head(hidden[:, 0])})()
+
+
+def test_models_without_attention_mask_are_called_without_one():
+    tokenizer = KmerTokenizer(k=1)
+    model = ToyConvForSequenceClassification(len(tokenizer)).eval()
+    result = predict(model, tokenizer, SEQUENCES[:1], window_nt=100, progress=False)
+    with torch.no_grad():
+        logits = model(tokenizer(SEQUENCES[0], return_tensors="pt")["input_ids"]).logits[0]
+    np.testing.assert_allclose(result.probabilities[0], torch.softmax(logits, -1).numpy(), atol=1e-6)

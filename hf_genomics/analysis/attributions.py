@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from hf_genomics.alphabet import encode, normalize
-from hf_genomics.analysis.batching import model_device
+from hf_genomics.analysis.batching import call_model, model_device
 from hf_genomics.analysis.loading import model_kind
 from hf_genomics.analysis.optional import require
 from hf_genomics.analysis.token_to_base import token_spans, tokens_to_bases
@@ -117,7 +117,7 @@ def _attribute_window(
         ids = input_ids.expand(embeddings.shape[0], -1)
         handle = embedding.register_forward_hook(lambda module, args, output: embeddings)
         try:
-            output = model(input_ids=ids, attention_mask=torch.ones_like(ids))
+            output = call_model(model, ids, torch.ones_like(ids))
         finally:
             handle.remove()
         return objective(output, ids)

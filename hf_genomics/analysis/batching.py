@@ -19,6 +19,28 @@ def model_device(model):
     return next(model.parameters()).device
 
 
+def _accepts(module, name: str) -> bool:
+    import inspect
+
+    parameters = inspect.signature(module.forward).parameters
+    return name in parameters or any(p.kind is p.VAR_KEYWORD for p in parameters.values())
+
+
+def call_model(model, input_ids, attention_mask=None, **kwargs):
+    """``model(input_ids=..., attention_mask=..., **kwargs)``, leaving out what ``forward`` does not take.
+
+    Some ported models (convolutional or state-space ones) have no ``attention_mask``; with right
+    padding their real tokens never see the padding, so it is safe to drop it for them.
+    """
+    arguments = {"input_ids": input_ids}
+    if attention_mask is not None and _accepts(model, "attention_mask"):
+        arguments["attention_mask"] = attention_mask
+    for name, value in kwargs.items():
+        if _accepts(model, name):
+            arguments[name] = value
+    return model(**arguments)
+
+
 def padded_batches(
     id_rows: Sequence[np.ndarray], batch_size: int, pad_id: int, progress=None
 ) -> Iterator[tuple[np.ndarray, torch.Tensor, torch.Tensor]]:  # noqa: F821
@@ -42,4 +64,4 @@ def padded_batches(
             progress.update(len(batch))
 
 
-__all__ = ["model_device", "pad_id_of", "padded_batches"]
+__all__ = ["call_model", "model_device", "pad_id_of", "padded_batches"]

@@ -25,7 +25,7 @@ from typing import Literal
 import numpy as np
 
 from hf_genomics.alphabet import normalize
-from hf_genomics.analysis.batching import model_device, pad_id_of, padded_batches
+from hf_genomics.analysis.batching import call_model, model_device, pad_id_of, padded_batches
 from hf_genomics.analysis.loading import model_kind
 from hf_genomics.analysis.token_to_base import token_spans, tokens_to_bases
 from hf_genomics.analysis.training_length import model_window_nt
@@ -42,14 +42,14 @@ def hidden_states(model, input_ids, attention_mask, layer: int | None = None):
     if layer is None:
         base = getattr(model, "base_model", model)
         if base is not model:
-            output = base(input_ids=input_ids, attention_mask=attention_mask)
+            output = call_model(base, input_ids, attention_mask)
             if getattr(output, "last_hidden_state", None) is not None:
                 return output.last_hidden_state
-        output = model(input_ids=input_ids, attention_mask=attention_mask, output_hidden_states=True)
+        output = call_model(model, input_ids, attention_mask, output_hidden_states=True)
         if getattr(output, "last_hidden_state", None) is not None:
             return output.last_hidden_state
         return output.hidden_states[-1]
-    output = model(input_ids=input_ids, attention_mask=attention_mask, output_hidden_states=True)
+    output = call_model(model, input_ids, attention_mask, output_hidden_states=True)
     states = getattr(output, "hidden_states", None)
     if states is None:
         raise ValueError(f"{type(model).__name__} does not return hidden_states; use layer=None")

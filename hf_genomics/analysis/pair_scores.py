@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from hf_genomics.analysis.batching import model_device, pad_id_of, padded_batches
+from hf_genomics.analysis.batching import call_model, model_device, pad_id_of, padded_batches
 from hf_genomics.analysis.loading import model_kind
 from hf_genomics.analysis.token_to_base import TokenSpans, token_spans
 from hf_genomics.analysis.training_length import model_window_nt
@@ -178,7 +178,7 @@ def _masked_scores(
                     targets.append(token)
                     pairs.append(pair)
                     sides.append(side)
-            logits = model(input_ids=ids.to(device), attention_mask=attention.to(device)).logits
+            logits = call_model(model, ids.to(device), attention.to(device)).logits
             picked = logits[torch.tensor(rows_i), torch.tensor(positions)].float()
             log_probs = torch.log_softmax(picked, dim=-1)[torch.arange(len(targets)), torch.tensor(targets)]
             log_probs = log_probs.double().cpu().numpy()

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from hf_genomics.alphabet import normalize, reverse_complement
-from hf_genomics.analysis.batching import model_device, pad_id_of, padded_batches
+from hf_genomics.analysis.batching import call_model, model_device, pad_id_of, padded_batches
 from hf_genomics.analysis.loading import model_kind
 from hf_genomics.analysis.training_length import model_window_nt
 from hf_genomics.analysis.windows import tile
@@ -58,7 +58,7 @@ def window_logits(
     bar = tqdm(total=len(texts), desc="predict", unit="window", disable=not progress)
     with torch.no_grad():
         for batch, ids, mask in padded_batches(rows, batch_size, pad_id_of(tokenizer), bar):
-            out = model(input_ids=ids.to(device), attention_mask=mask.to(device)).logits.float().cpu().numpy()
+            out = call_model(model, ids.to(device), mask.to(device)).logits.float().cpu().numpy()
             if logits is None:
                 logits = np.zeros((len(texts), out.shape[-1]), dtype=np.float64)
             logits[batch] = out

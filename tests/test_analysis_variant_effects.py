@@ -173,6 +173,14 @@ def test_clip_and_skip(files):
         model, tokenizer, {"chr1": CHR1}, [near_edge], window_nt=21, edge="clip", progress=False
     )
     assert clipped.loc[0, "window_start"] == 1 and clipped.loc[0, "window_nt"] == 2 + 1 + 10
+    shifted = score_variants(
+        model, tokenizer, {"chr1": CHR1}, [near_edge], window_nt=21, edge="shift", progress=False
+    )
+    assert shifted.loc[0, "window_start"] == 1 and shifted.loc[0, "window_nt"] == 21
+    expected = _causal_log_likelihood(
+        model, tokenizer, CHR1[:2] + near_edge.alt + CHR1[3:21]
+    ) - _causal_log_likelihood(model, tokenizer, CHR1[:21])
+    assert shifted.loc[0, "score"] == pytest.approx(expected, abs=1e-4)
     skipped = score_variants(
         model,
         tokenizer,

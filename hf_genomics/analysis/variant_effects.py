@@ -14,7 +14,8 @@ reverse complements of both windows and reports the mean of the two strands.
 
 Errors name the record (file, line of the record's position, ``chrom:pos REF>ALT``): REF that
 disagrees with the reference (both shown), unknown contig, symbolic or breakend ALT, a window past
-the contig end (``edge="clip"`` cuts the window at the contig end instead). ``errors="skip"`` logs
+the contig end (``edge="shift"`` slides the window inside the contig, keeping its length when the
+contig is long enough; ``edge="clip"`` cuts it at the contig end). ``errors="skip"`` logs
 the problem, leaves the row's score empty and writes the reason in the ``status`` column.
 """
 
@@ -156,11 +157,14 @@ def variant_windows(
     left = flank // 2
     start, stop = begin - left, end + (flank - left)
     if start < 0 or stop > contig_length:
-        if edge != "clip":
+        if edge == "error":
             raise VariantError(
                 f"{variant.describe()}: the {window_nt} nt window {start + 1}-{stop} runs past contig "
-                f"{variant.chrom!r} (1-{contig_length}); use a smaller window_nt or edge='clip'"
+                f"{variant.chrom!r} (1-{contig_length}); use a smaller window_nt or edge='shift'/'clip'"
             )
+        if edge == "shift":  # slide the window inside the contig, flanks no longer centred
+            offset = -start if start < 0 else contig_length - stop
+            start, stop = start + offset, stop + offset
         start, stop = max(start, 0), min(stop, contig_length)
     left_flank = reference.fetch(variant.chrom, start, begin)
     right_flank = reference.fetch(variant.chrom, end, stop)
@@ -230,8 +234,8 @@ def score_variants(
 
     if strands not in ("forward", "both"):
         raise ValueError(f"strands must be 'forward' or 'both', got {strands!r}")
-    if edge not in ("error", "clip"):
-        raise ValueError(f"edge must be 'error' or 'clip', got {edge!r}")
+    if edge not in ("error", "shift", "clip"):
+        raise ValueError(f"edge must be 'error', 'shift' or 'clip', got {edge!r}")
     if errors not in ("raise", "skip"):
         raise ValueError(f"errors must be 'raise' or 'skip', got {errors!r}")
     window_nt = window_nt or model_window_nt(model, tokenizer)

@@ -22,8 +22,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--edge",
         default="error",
-        choices=["error", "clip"],
-        help="a window past the contig end: fail or cut it",
+        choices=["error", "shift", "clip"],
+        help="a window past the contig end: fail, slide it inside the contig, or cut it",
     )
     parser.add_argument(
         "--errors",

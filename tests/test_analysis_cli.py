@@ -66,3 +66,19 @@ def test_help_shows_defaults():
     parser = cli.build_parser()
     text = parser._subparsers._group_actions[0].choices["embed"].format_help()
     assert "(default: mean)" in text
+
+
+def test_fasta_records_are_normalised_and_bad_ones_named(tmp_path):
+    from hf_genomics.analysis.fasta import read_fasta
+
+    good = tmp_path / "good.fa"
+    good.write_text(">a soft-masked RNA\nacgu\nRYN\n")
+    assert list(read_fasta(good)) == [("a", "ACGTNNN")]
+    bad = tmp_path / "bad.fa"
+    bad.write_text(">ok\nACGT\n>broken\nACXT\n")
+    with pytest.raises(ValueError, match=r"'X' at position 2 of record 'broken' in .*bad.fa"):
+        list(read_fasta(bad))
+    empty = tmp_path / "empty.fa"
+    empty.write_text(">nothing\n>next\nACGT\n")
+    with pytest.raises(ValueError, match="empty record 'nothing'"):
+        list(read_fasta(empty))

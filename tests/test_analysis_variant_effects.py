@@ -165,6 +165,17 @@ def test_ref_mismatch_shows_both_alleles_and_vcf_record(tmp_path, files):
     assert "wrong.vcf record 1" in str(error.value)
 
 
+def test_malformed_vcf_files_are_named(tmp_path):
+    garbage = tmp_path / "garbage.vcf"
+    garbage.write_text("this is not a VCF\n")
+    with pytest.raises(ValueError, match="garbage.vcf: not a readable VCF"):
+        list(read_vcf(garbage))
+    broken = tmp_path / "broken.vcf"
+    broken.write_text(VCF_HEADER + _vcf_line("chr1", 5, "ok", CHR1[4], "A") + "chr1\tabc\t.\tA\tG\t.\t.\t.\n")
+    with pytest.raises(ValueError, match="broken.vcf: record 2 cannot be parsed"):
+        list(read_vcf(broken))
+
+
 def test_clip_and_skip(files):
     tokenizer = KmerTokenizer(k=1, add_bos_eos=True)
     model = tiny_lstm(tokenizer)

@@ -70,7 +70,16 @@ def read_vcf(path: str | Path) -> Iterator[Variant]:
     except (OSError, ValueError) as error:
         raise ValueError(f"{path}: not a readable VCF/BCF file ({error})") from None
     with vcf:
-        for number, record in enumerate(vcf, start=1):
+        records = iter(vcf)
+        number = 0
+        while True:
+            number += 1
+            try:
+                record = next(records)
+            except StopIteration:
+                return
+            except (OSError, ValueError) as error:
+                raise ValueError(f"{path}: record {number} cannot be parsed ({error})") from None
             source = f"{path.name} record {number}"
             for alt in record.alts or ():
                 yield Variant(record.chrom, int(record.pos), record.ref, alt, record.id, source)

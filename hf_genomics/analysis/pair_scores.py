@@ -179,8 +179,11 @@ def _masked_scores(
                     pairs.append(pair)
                     sides.append(side)
             logits = call_model(model, ids.to(device), attention.to(device)).logits
-            picked = logits[torch.tensor(rows_i), torch.tensor(positions)].float()
-            log_probs = torch.log_softmax(picked, dim=-1)[torch.arange(len(targets)), torch.tensor(targets)]
+            on = logits.device
+            picked = logits[torch.tensor(rows_i, device=on), torch.tensor(positions, device=on)].float()
+            log_probs = torch.log_softmax(picked, dim=-1)[
+                torch.arange(len(targets), device=on), torch.tensor(targets, device=on)
+            ]
             log_probs = log_probs.double().cpu().numpy()
             pairs_a, sides_a = np.asarray(pairs), np.asarray(sides)
             np.add.at(alt_value, pairs_a[sides_a == 1], log_probs[sides_a == 1])

@@ -278,3 +278,22 @@ def test_cli_writes_one_row_per_alt(files, tmp_path):
     table = pd.read_csv(output, sep="\t")
     assert table["id"].tolist() == ["snv", "snv", "mnv", "ins", "del"]
     assert table["window_nt"].max() == 21 and table["score"].notna().all()
+
+
+def test_bgzipped_reference_works_and_plain_gzip_is_explained(files, tmp_path):
+    import gzip
+
+    import pysam
+
+    fasta, vcf, _ = files
+    tokenizer = KmerTokenizer(k=1, add_bos_eos=True)
+    model = tiny_lstm(tokenizer)
+    bgzipped = tmp_path / "ref.bgz.fa.gz"
+    pysam.tabix_compress(str(fasta), str(bgzipped), force=True)
+    plain = score_variants(model, tokenizer, fasta, vcf, window_nt=21, progress=False)
+    packed = score_variants(model, tokenizer, bgzipped, vcf, window_nt=21, progress=False)
+    np.testing.assert_allclose(packed["score"], plain["score"])
+    gzipped = tmp_path / "ref.gz.fa.gz"
+    gzipped.write_bytes(gzip.compress(fasta.read_bytes()))
+    with pytest.raises(ValueError, match="must be bgzip-compressed"):
+        score_variants(model, tokenizer, gzipped, vcf, window_nt=21, progress=False)

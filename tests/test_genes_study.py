@@ -8,8 +8,9 @@ import json
 import pytest
 import torch
 
-from hf_genomics.demos.genes import _write_study_csv, generated_genes
-from hf_genomics.training import genes_study
+from hf_genomics.data.toy import generated_genes
+from hf_genomics.data.toy import write_study_csv as _write_study_csv
+from hf_genomics.studies import genes as genes_study
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,8 @@ import pytest
 from scipy import stats
 
 from hf_genomics.alphabet import encode
-from hf_genomics.data.simulation import bernoulli_sites, plot_subspeciation, subspeciation
+from hf_genomics.data.simulation import bernoulli_sites, subspeciation
+from hf_genomics.evaluation.walk_plots import plot_subspeciation
 
 
 def test_shapes_and_defaults_are_cheap():

@@ -24,19 +24,19 @@ import numpy as np
 from transformers import DataCollatorWithPadding, Trainer, TrainingArguments, set_seed
 from transformers.trainer_utils import IntervalStrategy, SaveStrategy, SchedulerType
 
+from hf_genomics.data.collators import (
+    RC_PREFIX,
+    RandomStrandCollator,
+    add_reverse_complement,
+    strip_rc_fields,
+)
 from hf_genomics.data.gue import find_task_dir, load_gue, task_info
 from hf_genomics.evaluation.metrics import (
     METRIC_NAMES,
     compute_classification_metrics,
     trainer_compute_metrics,
 )
-from hf_genomics.training.rc_strand import (
-    RC_PREFIX,
-    RandomStrandCollator,
-    add_reverse_complement,
-    rc_averaged_probabilities,
-    strip_rc_fields,
-)
+from hf_genomics.evaluation.strand import rc_averaged_probabilities
 
 SEQUENCE_COLUMNS = ("sequence", "sequence_2")
 

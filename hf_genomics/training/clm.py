@@ -23,8 +23,6 @@ Checkpoints and ``--resume_from_checkpoint last`` work as in any Trainer script.
 
 from __future__ import annotations
 
-import csv
-import gzip
 import json
 import logging
 import math
@@ -44,16 +42,11 @@ from transformers import (
     set_seed,
 )
 
+from hf_genomics.data.io import SEQUENCE_COLUMN, load_sequences
+from hf_genomics.data.sequences import max_tokens_for, split_records, tokenize_windows
 from hf_genomics.tokenization.spec import build_tokenizer
 from hf_genomics.training.entrypoint import parse_and_run
-from hf_genomics.training.mlm_data import (
-    SEQUENCE_COLUMN,
-    load_sequences,
-    max_tokens_for,
-    split_records,
-    tokenize_windows,
-)
-from hf_genomics.training.mlm_pretraining import parse_overrides, resolve_checkpoint
+from hf_genomics.training.mlm import parse_overrides, resolve_checkpoint
 
 logger = logging.getLogger(__name__)
 
@@ -118,26 +111,8 @@ class ClmDataArguments:
 
 
 # ---------------------------------------------------------------------------- data
-def _is_genes_csv(path: Path) -> bool:
-    """The genes study's CSV (``NucleotideSequence`` wrapped in ``<`` ``>``)?"""
-    name = path.name[:-3] if path.suffix == ".gz" else path.name
-    if not name.endswith(".csv") or not path.is_file():
-        return False
-    with gzip.open(path, "rt") if path.suffix == ".gz" else open(path, newline="") as handle:
-        header = next(csv.reader(handle), [])
-    return "NucleotideSequence" in header
-
-
 def load_dna(path: str | Path, column: str = SEQUENCE_COLUMN) -> Dataset:
-    """Sequences from any supported source, as a Dataset with a normalised ``sequence`` column."""
-    from hf_genomics.data.genes import read_genbank, read_genes_csv
-
-    path = Path(path)
-    if _is_genes_csv(path):
-        return read_genes_csv(path)
-    stem = path.name[:-3] if path.suffix == ".gz" else path.name
-    if stem.endswith((".gb", ".gbk", ".gbff", ".genbank")):
-        return read_genbank(path)
+    """Sequences from any supported source (:func:`hf_genomics.data.io.load_sequences`)."""
     return load_sequences(path, column)
 
 

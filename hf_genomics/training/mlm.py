@@ -24,20 +24,16 @@ from transformers import (
 )
 from transformers.trainer_utils import get_last_checkpoint
 
+from hf_genomics.data.collators import DnaMlmCollator, default_span
+from hf_genomics.data.io import SEQUENCE_COLUMN, load_sequences
+from hf_genomics.data.sequences import max_tokens_for, split_records, tokenize_windows
+from hf_genomics.evaluation.masked_lm import masked_lm_totals, summarize
+from hf_genomics.evaluation.units import nucleotides_per_token
 from hf_genomics.models.encoder.configuration_dna_encoder import DnaEncoderConfig
 from hf_genomics.models.encoder.modeling_dna_encoder import DnaEncoderForMaskedLM
 from hf_genomics.tokenization.spec import build_tokenizer
+from hf_genomics.training.callbacks import MaskingEpochCallback
 from hf_genomics.training.entrypoint import parse_and_run
-from hf_genomics.training.mlm_collator import DnaMlmCollator, MaskingEpochCallback, default_span
-from hf_genomics.training.mlm_data import (
-    SEQUENCE_COLUMN,
-    load_sequences,
-    max_tokens_for,
-    nucleotides_per_token,
-    split_records,
-    tokenize_windows,
-)
-from hf_genomics.training.mlm_evaluation import masked_lm_totals, summarize
 
 logger = logging.getLogger(__name__)
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from datasets import Dataset, DatasetDict
@@ -71,6 +72,31 @@ def max_tokens_for(tokenizer: PreTrainedTokenizerBase, length_nt: int) -> int:
     if hasattr(tokenizer, "max_tokens_for"):
         return int(tokenizer.max_tokens_for(length_nt))
     return int(length_nt) + tokenizer.num_special_tokens_to_add(pair=False)
+
+
+# model types whose position ids start after the padding index (RoBERTa-style)
+_OFFSET_POSITIONS = {"esm", "roberta", "xlm-roberta", "camembert", "longformer"}
+
+
+def model_token_limit(config: Any, tokenizer: PreTrainedTokenizerBase | None = None) -> int | None:
+    """The longest input (in tokens) a saved model accepts: its position table (minus the
+    RoBERTa/ESM offset) and the tokenizer's ``model_max_length`` when that is a real number.
+    ``None`` when neither says (ALiBi/relative models)."""
+    limits = []
+    positions = getattr(config, "max_position_embeddings", None)
+    if positions and getattr(config, "position_embedding_type", "absolute") in (
+        "absolute",
+        "sinusoidal",
+        None,
+    ):
+        offset = (
+            (getattr(config, "pad_token_id", 0) or 0) + 1 if config.model_type in _OFFSET_POSITIONS else 0
+        )
+        limits.append(int(positions) - offset)
+    length = getattr(tokenizer, "model_max_length", None)
+    if length and length < 1_000_000:
+        limits.append(int(length))
+    return min(limits) if limits else None
 
 
 def fit_windows(
@@ -137,6 +163,7 @@ __all__ = [
     "cut_windows",
     "fit_windows",
     "max_tokens_for",
+    "model_token_limit",
     "split_records",
     "tokenize_windows",
     "window_starts",

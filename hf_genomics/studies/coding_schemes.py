@@ -193,8 +193,8 @@ def run_cell(cell: Cell, preset: StudyPreset, out_dir: Path, gue_root: Path | No
     args = ClassificationArguments(
         task_dir=cell.task,
         gue_root=str(gue_root) if gue_root else None,
-        tokenizer=tokenizer,
-        tokenizer_name=cell.tokenizer,
+        tokenizer_name=tokenizer,
+        tokenizer_label=cell.tokenizer,
         position_embedding_type=cell.position,
         preset=preset_name,
         seeds=[cell.seed],

@@ -43,11 +43,20 @@ def parse_and_run(
     return result
 
 
-def setup_logging(level: int = logging.INFO) -> None:
-    """Log to stderr with timestamps, for command entry points (a no-op if logging is configured)."""
+def setup_logging(level: int = logging.INFO, quiet_weight_bars: bool = True) -> None:
+    """Log to stderr with timestamps, for command entry points (a no-op if logging is configured).
+
+    ``quiet_weight_bars`` turns off transformers' per-call "Loading weights" / "Writing model
+    shards" bars, which every checkpoint save and reload would repeat; Trainer's own training bar
+    and the data steps' bars stay.
+    """
     logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=level)
     for noisy in ("httpx", "urllib3", "filelock"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    if quiet_weight_bars:
+        from transformers.utils import logging as transformers_logging
+
+        transformers_logging.disable_progress_bar()
 
 
 def _string_to_bool(value: str | bool) -> bool:

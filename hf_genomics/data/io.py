@@ -35,11 +35,11 @@ import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Literal
+from typing import Literal
 
 from datasets import Dataset, DatasetDict
 
-from hf_genomics.alphabet import normalize_record
+from hf_genomics.alphabet import InvalidSequenceError, normalize_record
 
 SEQUENCE_COLUMN = "sequence"
 FASTA_SUFFIXES = (".fa", ".fasta", ".fna", ".ffn", ".fas")
@@ -89,53 +89,45 @@ def file_kind(path: str | Path) -> FileKind:
     )
 
 
-def open_text(path: str | Path) -> IO[str]:
-    """A text handle on a plain or gzip-compressed file; a UTF-8 byte-order mark is skipped."""
-    path = Path(path)
+def _raw_lines(path: Path) -> Iterator[tuple[int, str]]:
+    """``(1-based line number, decoded line with its end)``, decoded line by line so that a
+    non-UTF-8 byte, a NUL byte (binary file) or a broken gzip stream is reported on its line."""
     if not path.is_file():
         raise SequenceFileError(path, None, "no such file")
-    if path.name.lower().endswith(".gz"):
-        return gzip.open(path, "rt", encoding="utf-8-sig", newline="")
-    return open(path, encoding="utf-8-sig", newline="")
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    number = 0
+    try:
+        with opener(path, "rb") as handle:
+            for number, raw in enumerate(handle, start=1):  # one iteration per line, not per base
+                if b"\x00" in raw:
+                    raise SequenceFileError(
+                        path, f"line {number}", "binary content (NUL byte): not a text file"
+                    )
+                try:
+                    line = raw.decode("utf-8")
+                except UnicodeDecodeError as error:
+                    raise SequenceFileError(
+                        path,
+                        f"line {number}",
+                        f"not UTF-8 text (byte {raw[error.start]:#04x} at column {error.start + 1})",
+                    ) from None
+                yield number, line.removeprefix("\ufeff") if number == 1 else line
+    except (EOFError, gzip.BadGzipFile, zlib.error) as error:
+        raise SequenceFileError(
+            path, f"line {number + 1}", f"truncated or corrupt gzip stream ({error})"
+        ) from None
 
 
 def iter_lines(path: str | Path) -> Iterator[tuple[int, str]]:
     """``(1-based line number, line without its end)``; binary content and broken gzip raise by name."""
-    path = Path(path)
-    number = 0
-    try:
-        with open_text(path) as handle:
-            for number, line in enumerate(handle, start=1):  # one iteration per line, not per base
-                if "\x00" in line:
-                    raise SequenceFileError(
-                        path, f"line {number}", "binary content (NUL byte): not a text file"
-                    )
-                yield number, line.rstrip("\r\n")
-    except UnicodeDecodeError:
-        raise SequenceFileError(path, f"line {number + 1}", "not UTF-8 text (a binary file?)") from None
-    except (EOFError, gzip.BadGzipFile, zlib.error) as error:
-        raise SequenceFileError(
-            path, f"line {number + 1}", f"truncated or corrupt gzip stream ({error})"
-        ) from None
+    for number, line in _raw_lines(Path(path)):
+        yield number, line.rstrip("\r\n")
 
 
 def _csv_lines(path: Path) -> Iterator[str]:
-    """Raw lines (ends kept, for quoted multi-line fields) with the same error handling as :func:`iter_lines`."""
-    number = 0
-    try:
-        with open_text(path) as handle:
-            for number, line in enumerate(handle, start=1):
-                if "\x00" in line:
-                    raise SequenceFileError(
-                        path, f"line {number}", "binary content (NUL byte): not a text file"
-                    )
-                yield line
-    except UnicodeDecodeError:
-        raise SequenceFileError(path, f"line {number + 1}", "not UTF-8 text (a binary file?)") from None
-    except (EOFError, gzip.BadGzipFile, zlib.error) as error:
-        raise SequenceFileError(
-            path, f"line {number + 1}", f"truncated or corrupt gzip stream ({error})"
-        ) from None
+    """Lines with their ends (for quoted multi-line fields), checked like :func:`iter_lines`."""
+    for _, line in _raw_lines(path):
+        yield line
 
 
 # ---------------------------------------------------------------------------- FASTA
@@ -251,7 +243,7 @@ def read_genbank(path: str | Path) -> Dataset:
             columns["description"].append(record.description)
             columns["organism"].append(record.annotations.get("organism", ""))
             columns[SEQUENCE_COLUMN].append(normalize_record(sequence, record_id=record.id, source=str(path)))
-    except SequenceFileError:
+    except (SequenceFileError, InvalidSequenceError):
         raise
     except Exception as error:  # Biopython's parse errors do not name the file
         where = f"record {len(columns['id']) + 1}"
@@ -459,7 +451,6 @@ __all__ = [
     "iter_fasta",
     "iter_lines",
     "load_sequences",
-    "open_text",
     "read_fasta",
     "read_genbank",
     "read_parquet",

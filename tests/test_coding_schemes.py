@@ -18,6 +18,7 @@ import pytest
 from hf_genomics.cli import build_parser
 from hf_genomics.data.toy import write_planted_motif_task
 from hf_genomics.studies import coding_schemes as study
+from tests.plot_content import assert_plot_has_content
 
 TASK = "prom/prom_core_tata"
 # 1 task x 2 tokenizers x 1 position x 1 depth x 2 seeds = 4 cells of about a second each
@@ -121,6 +122,7 @@ def test_resume_after_sigkill(gue_root, tmp_path):
     assert "4 of 4 cells finished" in report and "| bpe:64 |" in report and "74.17" in report
     for image in ("heatmap_L1.png", "depth_curve.png"):
         assert (out / image).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert_plot_has_content(out / image)
     bpe_dirs = list((out / "tokenizers").iterdir())
     assert [d.name for d in bpe_dirs] == ["prom_prom_core_tata-bpe64"]  # learned once, shared by cells
     assert json.loads((out / "study.json").read_text())["preset"] == "test"

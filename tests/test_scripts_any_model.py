@@ -259,3 +259,66 @@ def test_task_metrics_match_scikit_learn_and_scipy():
 def test_one_of_task_dir_and_train_file():
     with pytest.raises(ValueError, match="exactly one of --task_dir"):
         parse(["--output_dir", "o"])
+
+
+def test_every_script_accepts_a_plain_tokenizer_folder(motif_csv, tmp_path):
+    """run_classification (fresh encoder) and run_clm take a tokenizer folder that is not ours."""
+    from hf_genomics.training.clm import main as run_clm
+
+    folder = tmp_path / "tok"
+    char_tokenizer().save_pretrained(folder)
+    args, training = parse(
+        [
+            *user_files(motif_csv, tmp_path / "cls"),
+            "--tokenizer_name",
+            str(folder),
+            *TINY,
+            "--save_model",
+            "false",
+        ]
+    )
+    results = classification.run_classification(args, training)
+    assert results["tokenizer"] == str(folder) and results["vocab_size"] == 10
+    fasta = tmp_path / "train.fa"
+    fasta.write_text("".join(f">s{i}\n{seq}\n" for i, seq in enumerate(generated_genes(8, 0))))
+    results = run_clm(
+        [
+            "--model_type",
+            "lstm",
+            "--preset",
+            "tiny",
+            "--tokenizer_name",
+            str(folder),
+            "--train_file",
+            str(fasta),
+            "--output_dir",
+            str(tmp_path / "clm"),
+            "--max_steps",
+            "1",
+            "--report_to",
+            "none",
+            "--validation_split_percentage",
+            "25",
+        ]  # fmt: skip
+    )
+    assert np.isfinite(results["validation"]["perplexity"])
+
+
+def test_study_configs_are_hf_argument_parser_dataclasses():
+    """The studies' typed configs parse with HfArgumentParser exactly as through ``hf-genomics``."""
+    from transformers import HfArgumentParser
+
+    from hf_genomics.cli import build_parser
+    from hf_genomics.studies.coding_schemes import CodingSchemesConfig
+    from hf_genomics.studies.genes import GenesStudyConfig
+    from hf_genomics.studies.viral_scaling import ViralScalingConfig
+    from hf_genomics.training.entrypoint import config_from
+
+    cases = [
+        (CodingSchemesConfig, "coding-schemes", ["--preset", "tiny", "--depths", "1", "2", "--report-only"]),
+        (GenesStudyConfig, "genes", ["--n-pairs", "5", "--seeds", "1", "2", "--train_neural"]),
+        (ViralScalingConfig, "viral-scaling", ["--sizes", "tiny", "--aux-losses", "walk:0.1", "--do-sample"]),
+    ]
+    for config_type, command, argv in cases:
+        (expected,) = HfArgumentParser(config_type).parse_args_into_dataclasses(args=argv)
+        assert config_from(build_parser().parse_args(["study", command, *argv]), config_type) == expected

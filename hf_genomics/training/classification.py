@@ -375,9 +375,18 @@ def train_one_seed(
         if problem_type == "single_label_classification"
         else task_metrics(problem_type),
     )
+    logger.info(
+        "seed %d: training on %d examples for %s epoch(s) (max_steps %s), selecting by validation %s",
+        seed,
+        len(tokens["train"]),
+        seed_args.num_train_epochs,
+        seed_args.max_steps,
+        seed_args.metric_for_best_model,
+    )
     start = time.perf_counter()
     trainer.train()
     train_seconds = time.perf_counter() - start
+    logger.info("seed %d: trained in %.0f s; evaluating the test split once", seed, train_seconds)
     if args.rc_augment:  # prediction batches: plain padding, no strand draws
         trainer.data_collator = strip_rc_fields(padding)
     metric = seed_args.metric_for_best_model or "mcc"
@@ -490,6 +499,13 @@ def run_classification(args: ClassificationArguments, training_args: TrainingArg
         names = data["train"].features["label"].names
         labels = LabelSpec("single_label_classification", tuple(names))
     num_labels = labels.num_labels
+    logger.info(
+        "%s: %s, %s examples; building tokenizer %s",
+        folder,
+        labels.problem_type,
+        "/".join(str(len(data[split])) for split in ("train", "validation", "test")),
+        tokenizer_spec(args),
+    )
     tokenizer = resolve_tokenizer(args, data["train"]["sequence"])
     model_limit = None
     if args.model_name_or_path:

@@ -20,12 +20,12 @@ import sys
 COMMANDS: dict[tuple[str, ...], tuple[str, str]] = {
     ("demo",): ("hf_genomics.demo", "short tour of the three studies at toy scale"),
     ("study", "coding-schemes"): (
-        "hf_genomics.training.coding_schemes_study",
+        "hf_genomics.studies.coding_schemes",
         "k-mer/BPE x position x depth on GUE",
     ),
-    ("study", "genes"): ("hf_genomics.training.genes_study", "generative LMs on human genes"),
+    ("study", "genes"): ("hf_genomics.studies.genes", "generative LMs on human genes"),
     ("study", "viral-scaling"): (
-        "hf_genomics.training.viral_scaling_study",
+        "hf_genomics.studies.viral_scaling",
         "Pythia ladder on viral genomes",
     ),
     ("baseline",): (

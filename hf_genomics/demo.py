@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import logging
 import time
 from pathlib import Path
 
@@ -36,6 +37,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     import torch
 
+    from hf_genomics.training.entrypoint import setup_logging
+
+    setup_logging(logging.WARNING)  # warnings only, and no per-save/per-load weight bars
     torch.set_num_threads(args.threads)
     out_dir: Path = args.output_dir
     out_dir.mkdir(parents=True, exist_ok=True)

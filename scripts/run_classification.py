@@ -1,19 +1,29 @@
-"""Fine-tune (or train from scratch) a DNA encoder on a GUE task, transformers-examples style.
+"""Fine-tune (or train from scratch) a DNA model for sequence classification or regression,
+transformers-examples style.
 
-    python scripts/run_classification.py --task_dir prom_core_tata --tokenizer bpe:4096 \
+A GUE task::
+
+    python scripts/run_classification.py --task_dir prom_core_tata --tokenizer_name bpe:4096 \
         --position_embedding_type rope --preset paper-L6 --seeds 1 2 3 --output_dir runs/prom_core_tata
 
+Your own data (CSV/TSV/Parquet/save_to_disk; binary, multi-class, multi-label or regression, inferred
+from the labels or set with ``--problem_type``)::
+
+    python scripts/run_classification.py --train_file my.csv --validation_file my_dev.csv \
+        --test_file my_test.csv --sequence_column sequence --label_column label \
+        --model_name_or_path <any saved model folder, ours or e.g. a BERT/ESM one> --output_dir runs/mine
+
 All ``TrainingArguments`` flags work too (defaults are the study's: AdamW lr 1e-4, weight decay
-0.01, 10% warm-up then cosine, best checkpoint by validation MCC). Scale out with
-``accelerate launch scripts/run_classification.py ...``. Library code:
-:mod:`hf_genomics.training.classification`.
+0.01, 10% warm-up then cosine, best checkpoint by validation MCC — MSE for regression). The device
+is Trainer's choice (GPU when there is one). Scale out with ``accelerate launch
+scripts/run_classification.py ...``. Library code: :mod:`hf_genomics.training.classification`.
 """
 
 from __future__ import annotations
 
+import logging
 import sys
 
-import torch
 from transformers import HfArgumentParser
 
 from hf_genomics.training.classification import (
@@ -21,17 +31,26 @@ from hf_genomics.training.classification import (
     StudyTrainingArguments,
     run_classification,
 )
+from hf_genomics.training.entrypoint import setup_logging
+
+logger = logging.getLogger("run_classification")
 
 
 def main(argv: list[str] | None = None) -> int:
+    setup_logging()
     parser = HfArgumentParser((ClassificationArguments, StudyTrainingArguments))
     args, training_args = parser.parse_args_into_dataclasses(args=argv)
-    if not torch.cuda.is_available():
-        training_args.use_cpu = True
     results = run_classification(args, training_args)
-    print(
-        f"{results['task']} {results['tokenizer']} {results['position_embedding_type']}: "
-        f"test MCC {results['test_mcc']:.4f} ± {results['test_mcc_sd']:.4f} over {len(results['seeds'])} seed(s)"
+    primary = "mcc" if "mcc" in results["test"] else "mse"
+    summary = results["test"][primary]
+    logger.info(
+        "%s %s: test %s %.4f ± %.4f over %d seed(s)",
+        results["task"],
+        results["tokenizer"],
+        primary,
+        summary["mean"],
+        summary["sd"],
+        len(results["seeds"]),
     )
     return 0
 

@@ -5,10 +5,10 @@
         --position_embedding_type alibi --max_length_nt 1000 --output_dir runs/mlm --max_steps 1000
 
 Runs unchanged under ``accelerate launch --multi_gpu --num_processes 2 scripts/run_mlm.py ...``;
-all options: ``--help``. The logic lives in :mod:`hf_genomics.training.mlm_pretraining`.
+all options: ``--help``. The logic lives in :mod:`hf_genomics.training.mlm`.
 """
 
-from hf_genomics.training.mlm_pretraining import main
+from hf_genomics.training.mlm import main
 
 if __name__ == "__main__":
     main()

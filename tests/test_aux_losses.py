@@ -92,3 +92,37 @@ def test_parse_aux_losses():
     assert parse_aux_losses(["walk:0.1", "complement"]) == [("walk", 0.1), ("complement", 1.0)]
     with pytest.raises(ValueError, match="unknown auxiliary loss"):
         parse_aux_losses(["gc:1"])
+
+
+def test_aux_losses_change_the_training_loss_by_their_weighted_terms(tok):
+    """CausalLMTrainer adds exactly weight x term to the language-model loss (not an echo of it)."""
+    from transformers import TrainingArguments
+
+    from hf_genomics.training.clm import CausalLMTrainer, causal_collator
+
+    torch.manual_seed(0)
+    config = pythia_config("tiny", vocab_size=8, bos_token_id=0, eos_token_id=1)
+    assert config.hidden_dropout == config.attention_dropout == 0.0  # train mode is deterministic
+    model = GPTNeoXForCausalLM(config).train()  # aux terms are training-only
+    batch = causal_collator(tok)([tok(s) for s in ("ACGTTGCAAC", "GGGATC")])
+    args = TrainingArguments(output_dir="unused", use_cpu=True, report_to=[])
+
+    def loss_with(aux: dict[str, float]) -> float:
+        trainer = CausalLMTrainer(model=model, args=args, processing_class=tok, aux_losses=aux)
+        with torch.no_grad():
+            return trainer.compute_loss(model, dict(batch)).item()
+
+    with torch.no_grad():
+        outputs = model(**batch)
+        walk = AUX_LOSSES["walk"](outputs.logits, batch["labels"], batch["input_ids"], tok).item()
+        complement = AUX_LOSSES["complement"](
+            outputs.logits, batch["labels"], batch["input_ids"], tok, model=model
+        ).item()
+    plain = loss_with({})
+    assert plain == pytest.approx(outputs.loss.item(), rel=1e-6)
+    assert walk > 0 and complement > 0
+    assert loss_with({"walk": 0.5}) == pytest.approx(plain + 0.5 * walk, rel=1e-5)
+    assert loss_with({"walk": 0.5, "complement": 2.0}) == pytest.approx(
+        plain + 0.5 * walk + 2.0 * complement, rel=1e-5
+    )
+    assert loss_with({"walk": 0.5}) != pytest.approx(plain)

@@ -19,10 +19,11 @@ from transformers import (
 
 import hf_genomics  # noqa: F401
 from hf_genomics.alphabet import reverse_complement
-from hf_genomics.demos.coding_schemes import write_planted_motif_task
+from hf_genomics.data.collators import RandomStrandCollator
+from hf_genomics.data.toy import write_planted_motif_task
+from hf_genomics.evaluation.strand import rc_averaged_probabilities
 from hf_genomics.training import classification
 from hf_genomics.training.classification import ClassificationArguments, StudyTrainingArguments
-from hf_genomics.training.rc_strand import RandomStrandCollator, rc_averaged_probabilities
 
 TINY = [
     "--preset",

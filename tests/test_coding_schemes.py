@@ -16,8 +16,9 @@ from pathlib import Path
 import pytest
 
 from hf_genomics.cli import build_parser
-from hf_genomics.demos.coding_schemes import write_planted_motif_task
-from hf_genomics.training import coding_schemes_study as study
+from hf_genomics.data.toy import write_planted_motif_task
+from hf_genomics.studies import coding_schemes as study
+from tests.plot_content import assert_plot_has_content
 
 TASK = "prom/prom_core_tata"
 # 1 task x 2 tokenizers x 1 position x 1 depth x 2 seeds = 4 cells of about a second each
@@ -73,7 +74,7 @@ def test_resume_after_sigkill(gue_root, tmp_path):
         "import sys, torch; torch.set_num_threads(1)\n"
         "from pathlib import Path\n"
         "from tests.test_coding_schemes import SMALL\n"
-        "from hf_genomics.training import coding_schemes_study as s\n"
+        "from hf_genomics.studies import coding_schemes as s\n"
         f"s.run_study(SMALL, Path({str(out)!r}), Path({str(gue_root)!r}), plots=False)\n"
     )
     root = Path(__file__).resolve().parent.parent
@@ -121,6 +122,7 @@ def test_resume_after_sigkill(gue_root, tmp_path):
     assert "4 of 4 cells finished" in report and "| bpe:64 |" in report and "74.17" in report
     for image in ("heatmap_L1.png", "depth_curve.png"):
         assert (out / image).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert_plot_has_content(out / image)
     bpe_dirs = list((out / "tokenizers").iterdir())
     assert [d.name for d in bpe_dirs] == ["prom_prom_core_tata-bpe64"]  # learned once, shared by cells
     assert json.loads((out / "study.json").read_text())["preset"] == "test"
@@ -145,7 +147,7 @@ def test_markdown_marks_missing_cells():
 
 
 def test_planted_motif_generator():
-    from hf_genomics.demos.coding_schemes import PLANTED_MOTIF, planted_motif_sequences
+    from hf_genomics.data.toy import PLANTED_MOTIF, planted_motif_sequences
 
     sequences, labels = planted_motif_sequences(300, length=50, seed=3)
     assert {len(s) for s in sequences} == {50} and set("".join(sequences)) == set("ACGT")

@@ -18,13 +18,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hf_genomics.alphabet import InvalidSequenceError
+from hf_genomics.data.collators import DnaMlmCollator, default_span
+from hf_genomics.data.io import load_sequences
+from hf_genomics.data.sequences import cut_windows
 from hf_genomics.evaluation.length_extrapolation import mlm_loss_by_length
+from hf_genomics.evaluation.units import nucleotides_per_token
 from hf_genomics.models.encoder.configuration_dna_encoder import DnaEncoderConfig
 from hf_genomics.models.encoder.modeling_dna_encoder import DnaEncoderForMaskedLM
 from hf_genomics.tokenization.kmer import KmerTokenizer
-from hf_genomics.training.mlm_collator import DnaMlmCollator, default_span
-from hf_genomics.training.mlm_data import cut_windows, load_sequences, nucleotides_per_token
-from hf_genomics.training.mlm_pretraining import main
+from hf_genomics.training.mlm import main
 
 REPO = Path(__file__).resolve().parents[1]
 KMER3 = KmerTokenizer(k=3)

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from hf_genomics.cli import main
+from tests.plot_content import assert_plot_has_content
 
 
 @pytest.mark.real_data
@@ -22,6 +23,8 @@ def test_viral_scaling_smoke(shared_data, tmp_path):
     assert {row["split"] for row in results[0]["by_split"]} == {"test", "ood"}
     assert (tmp_path / "ood_distance_vs_parameters.png").exists()
     assert (tmp_path / "distance_vs_training_windows.png").exists()
+    assert_plot_has_content(tmp_path / "ood_distance_vs_parameters.png", min_colours=2)  # test + ood
+    assert_plot_has_content(tmp_path / "distance_vs_training_windows.png")
     assert "prompt-composition baseline" in (tmp_path / "results.md").read_text()
     # a rerun skips the finished rung
     assert main(args) == 0

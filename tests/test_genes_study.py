@@ -8,8 +8,10 @@ import json
 import pytest
 import torch
 
-from hf_genomics.demos.genes import _write_study_csv, generated_genes
-from hf_genomics.training import genes_study
+from hf_genomics.data.toy import generated_genes
+from hf_genomics.data.toy import write_study_csv as _write_study_csv
+from hf_genomics.studies import genes as genes_study
+from tests.plot_content import assert_plot_has_content
 
 
 @pytest.fixture(scope="module")
@@ -69,6 +71,7 @@ def test_study_writes_tables_plot_and_reuses_scores(toy, tmp_path):
     assert results["neural"]["decoder"]["note"].startswith("not trained")
     for name in ("results.json", "perplexity.csv", "mutation.csv", "README.md", "genes_study.png"):
         assert (tmp_path / "out" / name).exists()
+    assert_plot_has_content(tmp_path / "out" / "genes_study.png", min_colours=2)
     assert "3.2878" in (tmp_path / "out" / "README.md").read_text()  # published LSTM beside ours
     assert (toy / "lstm" / "genes_study_scores.npz").exists()
     again = run(toy, tmp_path / "again")  # scores come from the cache: identical numbers

@@ -9,7 +9,9 @@ import pytest
 from scipy import stats
 
 from hf_genomics.alphabet import encode
-from hf_genomics.data.simulation import bernoulli_sites, plot_subspeciation, subspeciation
+from hf_genomics.data.simulation import bernoulli_sites, subspeciation
+from hf_genomics.evaluation.walk_plots import plot_subspeciation
+from tests.plot_content import assert_plot_has_content
 
 
 def test_shapes_and_defaults_are_cheap():
@@ -61,4 +63,4 @@ def test_indels_change_lengths_by_one_each():
 def test_plot(tmp_path):
     result = subspeciation(3, 20, 300, 1e-3, seed=0)
     path = plot_subspeciation(result, tmp_path / "sim.png", copies_per_founder=5)
-    assert path.stat().st_size > 1000
+    assert_plot_has_content(path, min_colours=3)  # one colour per founder

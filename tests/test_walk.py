@@ -107,3 +107,20 @@ def test_complement_mirrors_walk(seq):
     walk, mirrored = dna_walk(seq), dna_walk(complement)
     np.testing.assert_array_equal(mirrored[:, :2], -walk[:, :2])
     np.testing.assert_array_equal(mirrored[:, 2], walk[:, 2])
+
+
+def test_walk_plot_draws_one_colour_per_group(tmp_path):
+    """Content, not size: each group's walks appear in their own colour, and more groups -> more colours."""
+    from hf_genomics.evaluation.walk_plots import plot_walks
+    from tests.plot_content import assert_plot_has_content, distinct_colours
+
+    rng = np.random.default_rng(0)
+    sequences = [
+        "".join(rng.choice(list("ACGT"), 400, p=p))
+        for p in ([0.4, 0.1, 0.1, 0.4],) * 3 + ([0.1, 0.4, 0.4, 0.1],) * 3
+    ]
+    one = plot_walks(sequences, ["x"] * 6, tmp_path / "one.png")
+    two = plot_walks(sequences, ["AT-rich"] * 3 + ["GC-rich"] * 3, tmp_path / "two.png")
+    assert_plot_has_content(one)
+    assert_plot_has_content(two, min_colours=2)
+    assert len(distinct_colours(two)) > len(distinct_colours(one))

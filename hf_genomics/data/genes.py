@@ -3,7 +3,8 @@
 The study's CSV wraps each sequence in ``<`` and ``>`` (start/end markers); they are removed here,
 because every model of the harness adds its own start/end convention (n-gram pads, ``[BOS]``/``[EOS]``).
 Sequences go through :func:`hf_genomics.alphabet.normalize`; a bad character raises an error that
-names the file, the record (NCBI Gene ID or FASTA id) and the position.
+names the file, the record (NCBI Gene ID or FASTA id) and the position. Files are read by
+:mod:`hf_genomics.data.io` (FASTA and GenBank readers are re-exported here).
 
 The study's filters (≤ 1,000 nt, A/C/G/T only) and split (80/20 train/test, then 25% of the train
 part as validation, seeded) are plain functions so that any source goes through the same steps.
@@ -11,14 +12,20 @@ part as validation, seeded) are plain functions so that any source goes through 
 
 from __future__ import annotations
 
-import csv
-import gzip
 import re
 from pathlib import Path
 
 from datasets import Dataset, DatasetDict
 
-from hf_genomics.alphabet import InvalidSequenceError, normalize, normalize_record
+from hf_genomics.alphabet import InvalidSequenceError, normalize
+from hf_genomics.data.io import (
+    FASTA_SUFFIXES,
+    GENBANK_SUFFIXES,
+    SequenceFileError,
+    read_fasta,
+    read_genbank,
+    read_table,
+)
 
 STUDY_COLUMNS = [
     "NCBIGeneID",
@@ -48,61 +55,31 @@ def add_markers(seq: str) -> str:
     return f"<{seq}>"
 
 
-def _open_text(path: Path):
-    """Text handle for plain or gzip-compressed files (Biopython does not open gzip itself)."""
-    return gzip.open(path, "rt") if path.suffix == ".gz" else open(path, newline="")
+def _gene_id(value: str, path: Path, line: int) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise SequenceFileError(path, f"line {line}", f"NCBIGeneID {value!r} is not an integer") from None
+
+
+def _marked_sequence(raw: str, record: str, path: Path) -> str:
+    return normalize(
+        strip_markers(raw, record_id=record, source=str(path)), record_id=record, source=str(path)
+    )
 
 
 def read_genes_csv(path: str | Path) -> Dataset:
     """The study's gene CSV as a Dataset: metadata columns kept, ``sequence`` without markers."""
     path = Path(path)
-    columns: dict[str, list] = {}
-    with _open_text(path) as handle:
-        reader = csv.DictReader(handle)
-        if reader.fieldnames is None or "NucleotideSequence" not in reader.fieldnames:
-            raise ValueError(f"{path}: expected a 'NucleotideSequence' column, found {reader.fieldnames}")
-        metadata = [name for name in reader.fieldnames if name != "NucleotideSequence"]
-        columns = {name: [] for name in [*metadata, "sequence"]}
-        for line, row in enumerate(reader, start=2):
-            record = row.get("NCBIGeneID") or f"line {line}"
-            raw = strip_markers(row["NucleotideSequence"], record_id=record, source=str(path))
-            columns["sequence"].append(normalize(raw, record_id=record, source=str(path)))
-            for name in metadata:
-                columns[name].append(row[name])
+    columns, lines = read_table(path, required=["NucleotideSequence"])
+    if not lines:
+        raise SequenceFileError(path, None, "header only: no genes")
+    raw = columns.pop("NucleotideSequence")
+    ids = columns.get("NCBIGeneID")
+    records = [ids[i] if ids and ids[i] else f"line {line}" for i, line in enumerate(lines)]
+    columns["sequence"] = [_marked_sequence(seq, record, path) for seq, record in zip(raw, records)]
     if "NCBIGeneID" in columns:
-        columns["NCBIGeneID"] = [int(value) for value in columns["NCBIGeneID"]]
-    return Dataset.from_dict(columns)
-
-
-def read_fasta(path: str | Path) -> Dataset:
-    """NCBI FASTA (``.fa``/``.fasta``/``.fna``, optionally ``.gz``) via Biopython: id, description, sequence."""
-    from Bio import SeqIO
-
-    path = Path(path)
-    ids, descriptions, sequences = [], [], []
-    with _open_text(path) as handle:
-        for record in SeqIO.parse(handle, "fasta"):
-            ids.append(record.id)
-            descriptions.append(record.description)
-            sequences.append(normalize_record(str(record.seq), record_id=record.id, source=str(path)))
-    return Dataset.from_dict({"id": ids, "description": descriptions, "sequence": sequences})
-
-
-def read_genbank(path: str | Path) -> Dataset:
-    """GenBank flat files (optionally ``.gz``) via Biopython: id, name, description, organism, sequence."""
-    from Bio import SeqIO
-
-    path = Path(path)
-    columns: dict[str, list] = {key: [] for key in ("id", "name", "description", "organism", "sequence")}
-    with _open_text(path) as handle:
-        for record in SeqIO.parse(handle, "genbank"):
-            columns["id"].append(record.id)
-            columns["name"].append(record.name)
-            columns["description"].append(record.description)
-            columns["organism"].append(record.annotations.get("organism", ""))
-            columns["sequence"].append(
-                normalize_record(str(record.seq), record_id=record.id, source=str(path))
-            )
+        columns["NCBIGeneID"] = [_gene_id(value, path, line) for value, line in zip(ids, lines)]
     return Dataset.from_dict(columns)
 
 
@@ -113,9 +90,9 @@ def read_genes(path: str | Path) -> Dataset:
     kind = suffixes[-1] if suffixes else ""
     if kind == ".csv":
         return read_genes_csv(path)
-    if kind in {".fa", ".fasta", ".fna", ".ffn", ".fas"}:
+    if kind in FASTA_SUFFIXES:
         return read_fasta(path)
-    if kind in {".gb", ".gbk", ".genbank", ".gbff"}:
+    if kind in GENBANK_SUFFIXES:
         return read_genbank(path)
     raise ValueError(f"{path}: unknown gene file type {kind!r} (csv, fasta, genbank; .gz allowed)")
 
@@ -147,18 +124,16 @@ def split_genes(
 def read_mutation_pairs(path: str | Path) -> Dataset:
     """The study's real-vs-mutated CSV: columns ``NCBIGeneID``, ``real``, ``mutated`` (no markers)."""
     path = Path(path)
-    columns: dict[str, list] = {"NCBIGeneID": [], "real": [], "mutated": []}
-    with _open_text(path) as handle:
-        reader = csv.DictReader(handle)
-        if reader.fieldnames is None or any(name not in reader.fieldnames for name in PAIR_COLUMNS):
-            raise ValueError(f"{path}: expected columns {PAIR_COLUMNS}, found {reader.fieldnames}")
-        for line, row in enumerate(reader, start=2):
-            record = row["NCBIGeneID"] or f"line {line}"
-            for key, column in (("real", "RealNucleotideSequence"), ("mutated", "MutatedNucleotideSequence")):
-                raw = strip_markers(row[column], record_id=record, source=str(path))
-                columns[key].append(normalize(raw, record_id=record, source=str(path)))
-            columns["NCBIGeneID"].append(int(row["NCBIGeneID"]))
-    return Dataset.from_dict(columns)
+    columns, lines = read_table(path, required=PAIR_COLUMNS)
+    if not lines:
+        raise SequenceFileError(path, None, "header only: no pairs")
+    result: dict[str, list] = {"NCBIGeneID": [], "real": [], "mutated": []}
+    for i, line in enumerate(lines):  # one iteration per pair; each sequence is normalised vectorised
+        record = columns["NCBIGeneID"][i] or f"line {line}"
+        result["real"].append(_marked_sequence(columns["RealNucleotideSequence"][i], record, path))
+        result["mutated"].append(_marked_sequence(columns["MutatedNucleotideSequence"][i], record, path))
+        result["NCBIGeneID"].append(_gene_id(columns["NCBIGeneID"][i], path, line))
+    return Dataset.from_dict(result)
 
 
 __all__ = [

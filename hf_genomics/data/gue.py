@@ -9,24 +9,24 @@ every sequence goes through the package's one normalisation policy (:mod:`hf_gen
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from pathlib import Path
 
 from datasets import ClassLabel, Dataset, DatasetDict, Features, Value
 
 from hf_genomics.alphabet import normalize
+from hf_genomics.data.io import SequenceFileError, read_table
 
 SPLIT_FILES = {"train": "train.csv", "validation": "dev.csv", "test": "test.csv"}
 
 
-class GueFormatError(ValueError):
+class GueFormatError(SequenceFileError):
     """A GUE file that does not follow the benchmark's layout, located by file and line."""
 
-    def __init__(self, path: Path | str, line: int | None, message: str) -> None:
+    def __init__(self, path: Path | str, line: int | str | None, message: str) -> None:
+        where = None if line is None else (line if isinstance(line, str) else f"line {line}")
+        super().__init__(path, where, message)
         self.path, self.line = Path(path), line
-        where = f"{path}" if line is None else f"{path}, line {line}"
-        super().__init__(f"{where}: {message}")
 
 
 @dataclass(frozen=True)
@@ -129,36 +129,45 @@ def task_info(task_dir: str | Path) -> GueTask | None:
 
 
 def read_gue_csv(path: str | Path, num_classes: int | None = None) -> dict[str, list]:
-    """Columns of one GUE CSV: ``sequence`` (and ``sequence_2`` for pair files) and integer ``label``."""
+    """Columns of one GUE CSV: ``sequence`` (and ``sequence_2`` for pair files) and integer ``label``.
+
+    The header must be ``sequence,label`` or ``sequence1,sequence2,label`` (case-insensitive);
+    an empty sequence, a header-only file or a non-integer label raise naming the line.
+    """
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"missing GUE split file: {path}")
-    with path.open(newline="") as handle:
-        reader = csv.reader(handle)
-        header = [column.strip().lower() for column in next(reader, [])]
-        if len(header) not in (2, 3) or header[-1] != "label":
-            raise GueFormatError(
-                path,
-                1,
-                f"bad header {header!r}: expected 'sequence,label' or 'sequence1,sequence2,label'",
-            )
-        n_sequences = len(header) - 1
-        columns: list[list] = [[] for _ in range(n_sequences)]
-        labels: list[int] = []
-        for line, row in enumerate(reader, start=2):
-            if not row:
-                continue
-            if len(row) != len(header):
-                raise GueFormatError(path, line, f"expected {len(header)} fields, found {len(row)}")
-            try:
-                label = int(row[-1])
-            except ValueError:
-                raise GueFormatError(path, line, f"label {row[-1]!r} is not an integer") from None
-            if label < 0 or (num_classes is not None and label >= num_classes):
-                raise GueFormatError(path, line, f"label {label} outside 0..{(num_classes or 1) - 1}")
-            for column, raw in zip(columns, row):
-                column.append(normalize(raw.strip(), record_id=f"line {line}", source=str(path)))
-            labels.append(label)
+    try:
+        table, lines = read_table(path)
+    except GueFormatError:
+        raise
+    except SequenceFileError as error:
+        raise GueFormatError(path, error.where, error.problem) from None
+    header = [column.lower() for column in table]
+    if header not in (["sequence", "label"], ["sequence1", "sequence2", "label"]):
+        raise GueFormatError(
+            path, 1, f"bad header {header!r}: expected 'sequence,label' or 'sequence1,sequence2,label'"
+        )
+    if not lines:
+        raise GueFormatError(path, None, "header only: no rows")
+    raw_columns = list(table.values())
+    n_sequences = len(header) - 1
+    columns: list[list[str]] = [[] for _ in range(n_sequences)]
+    labels: list[int] = []
+    for index, line in enumerate(lines):  # one iteration per row; normalisation is vectorised
+        value = raw_columns[-1][index]
+        try:
+            label = int(value)
+        except ValueError:
+            raise GueFormatError(path, line, f"label {value!r} is not an integer") from None
+        if label < 0 or (num_classes is not None and label >= num_classes):
+            raise GueFormatError(path, line, f"label {label} outside 0..{(num_classes or 1) - 1}")
+        for column, raw in zip(columns, raw_columns):
+            raw = raw[index].strip()
+            if not raw:
+                raise GueFormatError(path, line, "empty sequence")
+            column.append(normalize(raw, record_id=f"line {line}", source=str(path)))
+        labels.append(label)
     names = ["sequence", "sequence_2"][:n_sequences]
     return {**dict(zip(names, columns)), "label": labels}
 

@@ -14,7 +14,6 @@ base at a site, with equal probability.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
@@ -96,24 +95,4 @@ def subspeciation(
         copies=[strings[f * copies : (f + 1) * copies] for f in range(n_founders)],
         substitutions=substitutions,
         indels=indels,
-    )
-
-
-def plot_subspeciation(result: Subspeciation, out_path: str | Path, copies_per_founder: int = 25) -> Path:
-    """The walks of (a sample of) each founder's copies, coloured by founder (Figure 1B)."""
-    from hf_genomics.evaluation.walk_plots import plot_walks
-
-    seqs, labels = [], []
-    for index, group in enumerate(result.copies):
-        seqs += group[:copies_per_founder]
-        labels += [f"founder {index}"] * min(copies_per_founder, len(group))
-    n_copies = len(result.copies[0]) if result.copies else 0
-    return plot_walks(
-        seqs,
-        labels,
-        out_path,
-        title=f"Simulated sub-speciation: {len(result.founders)} founders x {n_copies} copies "
-        f"({copies_per_founder} shown each)",
-        legend_title="founder",
-        alpha=0.3,
     )

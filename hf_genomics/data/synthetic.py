@@ -139,7 +139,8 @@ def iter_synthetic(
 
 
 def synthetic_dataset(grid: np.ndarray, indices: Sequence[int] | np.ndarray | None = None, **kwargs):
-    """:func:`iter_synthetic` as a ``datasets.Dataset`` (``Dataset.from_generator``)."""
+    """:func:`iter_synthetic` collected into an in-memory ``datasets.Dataset`` (``Dataset.from_list``;
+    no cache, so changed arguments never return stale rows)."""
     from datasets import Dataset
 
     rows = list(iter_synthetic(grid, indices, **kwargs))

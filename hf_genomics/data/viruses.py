@@ -6,7 +6,8 @@ Pipeline (each step a function that tests call directly):
    when the FASTA headers are strain names, as in nextstrain's Zika files) into a ``Dataset`` with
    ``accession, species, lineage, host, host_species, date, country, length, sequence``.
    Sequences are normalised (case, ``U``, IUPAC -> ``N``); FASTA records without metadata and
-   metadata rows without sequence are reported, not silently dropped (``missing="error"``).
+   metadata rows without sequence are reported (``missing="error"`` raises on the former, a warning
+   is logged for the latter); an accession repeated with conflicting metadata raises.
 2. :func:`window_genomes`: windows of 2,048 nt overlapping by 400 (stride 1,648); windows with
    more than 0.1% non-ACGT bases or shorter than 1,000 nt are dropped. Each window keeps its
    genome's metadata plus ``start``, ``end`` and ``relative_position = start / genome length``.
@@ -19,15 +20,18 @@ Pipeline (each step a function that tests call directly):
 
 from __future__ import annotations
 
-import csv
-import gzip
+import logging
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
 from datasets import Dataset, DatasetDict
 
-from hf_genomics.alphabet import encode, normalize_record
+from hf_genomics.alphabet import encode
+from hf_genomics.data import sequences
+from hf_genomics.data.io import SequenceFileError, read_fasta, read_table
+
+logger = logging.getLogger(__name__)
 
 WINDOW = 2048
 OVERLAP = 400
@@ -44,28 +48,17 @@ SHARED_COLLECTIONS: dict[str, tuple[str, str, str]] = {
 GENOME_COLUMNS = ["accession", "species", "lineage", "host", "host_species", "date", "country", "length"]
 
 
-def _open_text(path: Path):
-    return gzip.open(path, "rt") if path.suffix == ".gz" else open(path)
-
-
-def read_fasta(path: str | Path) -> dict[str, str]:
-    """``{record id: normalised sequence}``; bad characters raise naming the file, record and position."""
-    from Bio import SeqIO
-
-    path = Path(path)
-    records: dict[str, str] = {}
-    with _open_text(path) as handle:
-        for record in SeqIO.parse(handle, "fasta"):
-            if record.id in records:
-                raise ValueError(f"duplicate FASTA record {record.id!r} in {path}")
-            records[record.id] = normalize_record(str(record.seq), record_id=record.id, source=str(path))
-    return records
+def read_fasta_dict(path: str | Path) -> dict[str, str]:
+    """``{record id: normalised sequence}`` (:func:`hf_genomics.data.io.read_fasta`; duplicate ids raise)."""
+    records = read_fasta(path)
+    return dict(zip(records["id"], records["sequence"]))
 
 
 def read_metadata(path: str | Path) -> list[dict[str, str]]:
-    """Rows of a tab-separated metadata file (nextstrain style)."""
-    with _open_text(Path(path)) as handle:
-        return list(csv.DictReader(handle, delimiter="\t"))
+    """Rows of a tab-separated metadata file (nextstrain style); malformed rows raise naming the line."""
+    columns, lines = read_table(path, delimiter="\t")
+    names = list(columns)
+    return [{name: columns[name][i] for name in names} for i in range(len(lines))]
 
 
 def _join_column(rows: list[dict[str, str]], ids: Iterable[str], path: Path) -> str:
@@ -80,6 +73,30 @@ def _join_column(rows: list[dict[str, str]], ids: Iterable[str], path: Path) -> 
     if not best:
         raise ValueError(f"no metadata column of {path} matches the FASTA record ids")
     return best
+
+
+def _rows_by_id(rows: list[dict[str, str]], key: str, path: Path) -> dict[str, dict[str, str]]:
+    """Metadata rows by their join key; a key repeated with different content raises (naming both
+    lines), an exact duplicate row is kept once and logged."""
+    by_id: dict[str, dict[str, str]] = {}
+    line_of: dict[str, int] = {}
+    duplicates = 0
+    for line, row in enumerate(rows, start=2):
+        name = row[key]
+        if name in by_id:
+            if by_id[name] != row:
+                differing = sorted(column for column in row if row[column] != by_id[name].get(column))
+                raise SequenceFileError(
+                    path,
+                    f"line {line}",
+                    f"{key} {name!r} repeats line {line_of[name]} with different {', '.join(differing)}",
+                )
+            duplicates += 1
+            continue
+        by_id[name], line_of[name] = row, line
+    if duplicates:
+        logger.warning("%s: %d exact duplicate rows ignored", path, duplicates)
+    return by_id
 
 
 def _genogroup(row: dict[str, str]) -> str:
@@ -104,13 +121,26 @@ def load_viral_genomes(
     raises on FASTA records without metadata (naming them); ``"drop"`` drops them.
     """
     fasta, metadata = Path(fasta), Path(metadata)
-    sequences = read_fasta(fasta)
+    sequences = read_fasta_dict(fasta)
     rows = read_metadata(metadata)
     key = _join_column(rows, sequences, metadata)
-    by_id = {row[key]: row for row in rows}
+    by_id = _rows_by_id(rows, key, metadata)
     unmatched = [name for name in sequences if name not in by_id]
     if unmatched and missing == "error":
         raise ValueError(f"{len(unmatched)} records of {fasta} have no row in {metadata}: {unmatched[:5]}")
+    if unmatched:
+        logger.warning(
+            "dropped %d records of %s without a row in %s: %s", len(unmatched), fasta, metadata, unmatched[:5]
+        )
+    without_sequence = [name for name in by_id if name not in sequences]
+    if without_sequence:
+        logger.warning(
+            "%d rows of %s have no record in %s (skipped): %s",
+            len(without_sequence),
+            metadata,
+            fasta,
+            without_sequence[:5],
+        )
     columns: dict[str, list] = {name: [] for name in [*GENOME_COLUMNS, "sequence"]}
     for name, seq in sequences.items():
         row = by_id.get(name)
@@ -145,17 +175,8 @@ def load_shared_viruses(data_dir: str | Path, collections: Sequence[str] | None 
 
 
 def window_starts(length: int, window: int = WINDOW, overlap: int = OVERLAP) -> np.ndarray:
-    """Start positions of the windows covering a sequence: ``0, stride, 2*stride, ...``.
-
-    The last window is the first one that reaches the end; it may be shorter than ``window``.
-    """
-    stride = window - overlap
-    if stride <= 0:
-        raise ValueError(f"overlap ({overlap}) must be smaller than the window ({window})")
-    if length <= 0:
-        return np.zeros(0, dtype=np.int64)
-    n = 1 + max(0, -(-(length - window) // stride))
-    return np.arange(n, dtype=np.int64) * stride
+    """:func:`hf_genomics.data.sequences.window_starts` with the study's window and overlap."""
+    return sequences.window_starts(length, window, overlap)
 
 
 def iter_windows(

@@ -11,49 +11,16 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
+from hf_genomics.data.toy import PLANTED_MOTIF, planted_motif_sequences, write_planted_motif_task
 
-from hf_genomics.alphabet import CODE_TO_BASE
-
-PLANTED_MOTIF = "TATAAAAGG"
 DEMO_TASK = "prom/prom_core_tata"
 GENERATED_TASK = "synthetic/planted_motif"
-
-
-def planted_motif_sequences(
-    n: int, length: int = 70, motif: str = PLANTED_MOTIF, seed: int = 0
-) -> tuple[list[str], np.ndarray]:
-    """Random ACGT sequences; label 1 rows carry ``motif`` at a random offset (vectorised)."""
-    rng = np.random.default_rng(seed)
-    codes = rng.integers(0, 4, size=(n, length), dtype=np.uint8)
-    labels = rng.integers(0, 2, size=n)
-    motif_codes = np.frombuffer(motif.encode(), dtype=np.uint8)
-    motif_codes = np.searchsorted(CODE_TO_BASE[:4], motif_codes).astype(np.uint8)  # ACGT -> 0..3
-    positives = np.flatnonzero(labels == 1)
-    offsets = rng.integers(0, length - len(motif) + 1, size=positives.size)
-    columns = offsets[:, None] + np.arange(len(motif))[None, :]
-    codes[positives[:, None], columns] = motif_codes[None, :]
-    letters = CODE_TO_BASE[codes]
-    sequences = [row.tobytes().decode("ascii") for row in letters]
-    return sequences, labels
-
-
-def write_planted_motif_task(
-    folder: Path, sizes: tuple[int, int, int] = (600, 200, 200), seed: int = 0
-) -> Path:
-    """Write ``train/dev/test.csv`` (GUE layout) of a planted-motif task into ``folder``."""
-    folder.mkdir(parents=True, exist_ok=True)
-    for offset, (name, size) in enumerate(zip(("train.csv", "dev.csv", "test.csv"), sizes)):
-        sequences, labels = planted_motif_sequences(size, seed=seed + offset)
-        rows = "\n".join(f"{s},{int(y)}" for s, y in zip(sequences, labels))
-        (folder / name).write_text(f"sequence,label\n{rows}\n")
-    return folder
 
 
 def run(data_dir: Path | None, out_dir: Path) -> str:
     import datasets
 
-    from hf_genomics.training.coding_schemes_study import PRESETS, run_study
+    from hf_genomics.studies.coding_schemes import PRESETS, run_study
 
     datasets.disable_progress_bars()
     out_dir.mkdir(parents=True, exist_ok=True)

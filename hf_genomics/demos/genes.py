@@ -11,53 +11,16 @@ perplexity + bits per nucleotide on the test genes, the real-vs-mutated task (1 
 from __future__ import annotations
 
 import argparse
-import csv
 from pathlib import Path
 
-import numpy as np
-
-from hf_genomics.data.genes import STUDY_COLUMNS, add_markers, read_genes_csv
+from hf_genomics.data.genes import read_genes_csv
+from hf_genomics.data.toy import generated_genes, write_study_csv
 
 N_TRAIN, N_TEST = 1200, 400
 
 
-def generated_genes(count: int, seed: int) -> list[str]:
-    """Gene-like DNA: an order-3 Markov chain with random (Dirichlet) transitions plus planted motifs.
-
-    The chain is sampled for all genes at once (a loop over positions, vectorised over genes).
-    """
-    rng = np.random.default_rng(seed)
-    cumulative = np.cumsum(np.random.default_rng(12345).dirichlet(np.full(4, 0.6), size=64), axis=1)
-    motifs = ["TATAAA", "GCCGCC", "ATGGCG", "CAAT"]
-    longest = 1000
-    codes = np.zeros((count, longest), dtype=np.int64)
-    codes[:, :3] = rng.integers(0, 4, (count, 3))
-    draws = rng.random((count, longest))
-    for i in range(3, longest):
-        context = codes[:, i - 3] * 16 + codes[:, i - 2] * 4 + codes[:, i - 1]
-        codes[:, i] = np.minimum((draws[:, i, None] > cumulative[context]).sum(axis=1), 3)
-    letters = np.frombuffer(b"ACGT", dtype=np.uint8)[codes]
-    genes = []
-    for row, length in zip(letters, rng.integers(80, longest - 6, count)):
-        gene = row[:length].tobytes().decode("ascii")
-        position = int(rng.integers(0, length))
-        genes.append(gene[:position] + motifs[int(rng.integers(4))] + gene[position:])
-    return genes
-
-
-def _write_study_csv(path: Path, sequences: list[str], first_id: int) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(STUDY_COLUMNS)
-        for index, seq in enumerate(sequences):
-            writer.writerow(
-                [first_id + index, f"G{index}", "demo gene", "PROTEIN_CODING", "", "", add_markers(seq)]
-            )
-
-
 def run(data_dir: Path | None, out_dir: Path) -> str:
-    from hf_genomics.training.genes_study import add_arguments, run_study
+    from hf_genomics.studies.genes import add_arguments, run_study
 
     out_dir.mkdir(parents=True, exist_ok=True)
     toy = out_dir / "data"
@@ -69,8 +32,8 @@ def run(data_dir: Path | None, out_dir: Path) -> str:
     else:
         train, test = generated_genes(N_TRAIN, 0), generated_genes(N_TEST, 1)
         source = "no real data: generated gene-like sequences (order-3 Markov chain + motifs)"
-    _write_study_csv(toy / "validation.csv", train, 1)
-    _write_study_csv(toy / "test.csv", test, 10**6)
+    write_study_csv(toy / "validation.csv", train, 1)
+    write_study_csv(toy / "test.csv", test, 10**6)
 
     parser = argparse.ArgumentParser()
     add_arguments(parser)

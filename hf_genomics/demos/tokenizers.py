@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import time
 from pathlib import Path
@@ -20,8 +19,9 @@ def _sequences(data_dir: Path | None) -> tuple[list[str], str]:
         return [
             "".join(rng.choice(list("ACGT"), 300)) for _ in range(3000)
         ], "3,000 generated random 300 nt sequences"
-    with open(data_dir / "gue" / "prom" / "prom_300_tata" / "train.csv", newline="") as handle:
-        seqs = [row["sequence"] for row in csv.DictReader(handle)]
+    from hf_genomics.data.gue import read_gue_csv
+
+    seqs = read_gue_csv(data_dir / "gue" / "prom" / "prom_300_tata" / "train.csv")["sequence"]
     return seqs, f"GUE prom_300_tata train split ({len(seqs):,} x 300 nt)"
 
 

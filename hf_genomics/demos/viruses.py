@@ -12,32 +12,6 @@ import time
 from pathlib import Path
 
 
-def _generated_genomes(n_species: int = 3, per_species: int = 8, length: int = 3000):
-    """Stand-in genomes: founders of different base composition, copied with 1% substitutions."""
-    import numpy as np
-    from datasets import Dataset
-
-    from hf_genomics.alphabet import CODE_TO_BASE
-
-    rng = np.random.default_rng(0)
-    rows = {"accession": [], "species": [], "lineage": [], "host": [], "length": [], "sequence": []}
-    for s in range(n_species):
-        weights = rng.dirichlet(np.full(4, 4.0))
-        founder = rng.choice(4, size=length, p=weights)
-        for c in range(per_species):
-            copy = founder.copy()
-            hit = rng.random(length) < 0.01
-            copy[hit] = rng.integers(0, 4, size=int(hit.sum()))
-            seq = CODE_TO_BASE[copy].tobytes().decode()
-            rows["accession"].append(f"G{s}_{c}")
-            rows["species"].append(f"generated species {s}")
-            rows["lineage"].append(f"generated species {s}")
-            rows["host"].append(["host A", "host B"][c % 2])
-            rows["length"].append(length)
-            rows["sequence"].append(seq)
-    return Dataset.from_dict(rows)
-
-
 def _table(rows: list[dict], columns: list[str]) -> str:
     def fmt(value):
         return f"{value:.3f}" if isinstance(value, float) else str(value)
@@ -51,10 +25,11 @@ def run(data_dir: Path | None, out_dir: Path) -> str:
     import torch
     from transformers import GPTNeoXForCausalLM
 
-    from hf_genomics.data.simulation import plot_subspeciation, subspeciation
+    from hf_genomics.data.simulation import subspeciation
+    from hf_genomics.data.toy import generated_genomes
     from hf_genomics.data.viruses import load_shared_viruses, split_windows, window_genomes, windows_per_group
     from hf_genomics.evaluation.generation import evaluate_generation, summarize
-    from hf_genomics.evaluation.walk_plots import plot_walks
+    from hf_genomics.evaluation.walk_plots import plot_subspeciation, plot_walks
     from hf_genomics.models.pythia import pythia_config
     from hf_genomics.tokenization.spec import build_tokenizer
 
@@ -71,7 +46,7 @@ def run(data_dir: Path | None, out_dir: Path) -> str:
         ood, source = ["Zika virus"], f"real genomes from {data_dir}/viruses"
         windows = window_genomes(genomes)
     else:
-        genomes = _generated_genomes()
+        genomes = generated_genomes()
         walk_png = plot_walks(genomes["sequence"], genomes["species"], out_dir / "generated_walks.png")
         ood, source = (
             ["generated species 2"],

@@ -12,9 +12,10 @@ from collections.abc import Sequence
 import torch
 from transformers import PreTrainedTokenizerBase
 
-from hf_genomics.training.mlm_collator import DnaMlmCollator, default_span
-from hf_genomics.training.mlm_data import cut_windows, max_tokens_for, nucleotides_per_token
-from hf_genomics.training.mlm_evaluation import masked_lm_totals, summarize
+from hf_genomics.data.collators import DnaMlmCollator, default_span
+from hf_genomics.data.sequences import cut_windows, fit_windows, max_tokens_for
+from hf_genomics.evaluation.masked_lm import masked_lm_totals, summarize
+from hf_genomics.evaluation.units import nucleotides_per_token
 
 
 def mlm_loss_by_length(
@@ -36,9 +37,7 @@ def mlm_loss_by_length(
         windows = cut_windows(list(sequences), length_nt, min_window_nt=length_nt)
         if not windows:
             raise ValueError(f"no sequence is {length_nt} nt long ({factor}x {train_length_nt} nt)")
-        ids = tokenizer(windows, truncation=True, max_length=max_tokens_for(tokenizer, length_nt))[
-            "input_ids"
-        ]
+        ids, _ = fit_windows(windows, tokenizer, max_tokens_for(tokenizer, length_nt))
         batches = (
             collator([{"input_ids": row} for row in ids[start : start + batch_size]])
             for start in range(0, len(ids), batch_size)

@@ -89,6 +89,91 @@ def trainer_compute_metrics(eval_prediction) -> dict[str, float]:
     return metrics_from_logits(logits, eval_prediction.label_ids)
 
 
+def multilabel_metrics(
+    logits: np.ndarray, references: np.ndarray, threshold: float = 0.5
+) -> dict[str, float]:
+    """Multi-label: a label is predicted when its sigmoid exceeds ``threshold``.
+
+    ``mcc`` is the Matthews correlation of all (example, label) decisions pooled, ``accuracy`` the
+    exact-match (subset) accuracy, ``f1``/``precision``/``recall`` are macro averages over labels,
+    ``f1_micro`` pools the decisions.
+    """
+    logits = np.asarray(logits, dtype=np.float64)
+    references = np.asarray(references).astype(np.int64)
+    predicted = (1 / (1 + np.exp(-logits)) > threshold).astype(np.int64)
+    if predicted.shape != references.shape:
+        raise ValueError(f"predictions {predicted.shape} and references {references.shape} differ")
+    pooled = compute_classification_metrics(predicted.reshape(-1), references.reshape(-1), num_classes=2)
+    tp = (predicted & references).sum(axis=0).astype(np.float64)
+    fp = (predicted & (1 - references)).sum(axis=0)
+    fn = ((1 - predicted) & references).sum(axis=0)
+    precision = np.divide(tp, tp + fp, out=np.zeros_like(tp), where=(tp + fp) > 0)
+    recall = np.divide(tp, tp + fn, out=np.zeros_like(tp), where=(tp + fn) > 0)
+    f1 = np.divide(
+        2 * precision * recall, precision + recall, out=np.zeros_like(tp), where=(precision + recall) > 0
+    )
+    micro = 2 * tp.sum() / max(2 * tp.sum() + fp.sum() + fn.sum(), 1)
+    return {
+        "mcc": pooled["mcc"],
+        "accuracy": float((predicted == references).all(axis=1).mean()),
+        "f1": float(f1.mean()),
+        "precision": float(precision.mean()),
+        "recall": float(recall.mean()),
+        "f1_micro": float(micro),
+    }
+
+
+def regression_metrics(predictions: np.ndarray, references: np.ndarray) -> dict[str, float]:
+    """MSE, RMSE, MAE, R², Pearson and Spearman correlation (NaN when a side is constant)."""
+    predictions = np.asarray(predictions, dtype=np.float64).reshape(len(references), -1)
+    references = np.asarray(references, dtype=np.float64).reshape(len(references), -1)
+    error = predictions - references
+    mse = float(np.mean(error**2))
+    variance = float(np.mean((references - references.mean(axis=0)) ** 2))
+
+    def correlation(x: np.ndarray, y: np.ndarray) -> float:
+        x, y = x - x.mean(), y - y.mean()
+        denominator = np.sqrt((x**2).sum() * (y**2).sum())
+        return float((x * y).sum() / denominator) if denominator > 0 else float("nan")
+
+    def ranks(x: np.ndarray) -> np.ndarray:  # average ranks for ties, as scipy.stats.rankdata
+        order = np.argsort(x, kind="stable")
+        sorted_x = x[order]
+        first = np.r_[True, sorted_x[1:] != sorted_x[:-1]]
+        group = np.cumsum(first) - 1
+        starts = np.flatnonzero(first)
+        ends = np.r_[starts[1:], len(x)]
+        average = (starts + ends - 1) / 2.0
+        result = np.empty(len(x))
+        result[order] = average[group]
+        return result
+
+    flat_p, flat_r = predictions.reshape(-1), references.reshape(-1)
+    return {
+        "mse": mse,
+        "rmse": float(np.sqrt(mse)),
+        "mae": float(np.mean(np.abs(error))),
+        "r2": float(1 - mse / variance) if variance > 0 else float("nan"),
+        "pearson": correlation(flat_p, flat_r),
+        "spearman": correlation(ranks(flat_p), ranks(flat_r)),
+    }
+
+
+def task_metrics(problem_type: str):
+    """``compute_metrics`` for ``Trainer`` for a problem type (single-label, multi-label, regression)."""
+
+    def compute(eval_prediction) -> dict[str, float]:
+        outputs = eval_prediction.predictions
+        outputs = outputs[0] if isinstance(outputs, tuple) else outputs
+        if problem_type == "multi_label_classification":
+            return multilabel_metrics(outputs, eval_prediction.label_ids)
+        if problem_type == "regression":
+            return regression_metrics(outputs, eval_prediction.label_ids)
+        return metrics_from_logits(outputs, eval_prediction.label_ids)
+
+    return compute
+
+
 _DESCRIPTION = "Matthews correlation (primary GUE metric), accuracy and macro F1/precision/recall."
 _CITATION = """@article{zhou2023dnabert2,
   title={DNABERT-2: Efficient Foundation Model and Benchmark For Multi-Species Genome},

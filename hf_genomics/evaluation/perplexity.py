@@ -110,8 +110,11 @@ def _causal_nll(model, tokenizer, sequences: list[str], batch_size: int) -> tupl
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
     device = next(model.parameters()).device
     model.eval()
+    from tqdm.auto import tqdm
+
+    batches = _length_batches(lengths, batch_size)
     with torch.no_grad():
-        for batch in _length_batches(lengths, batch_size):
+        for batch in tqdm(batches, desc="causal log-likelihood", unit="batch", disable=None):
             width = int(lengths[batch].max())
             ids = torch.full((len(batch), width), pad_id, dtype=torch.long)
             mask = torch.zeros((len(batch), width), dtype=torch.long)
@@ -136,9 +139,12 @@ def _pseudo_nll(model, tokenizer, sequences: list[str], batch_size: int) -> tupl
     predicted = np.zeros(len(sequences), dtype=np.int64)
     device = next(model.parameters()).device
     model.eval()
+    from tqdm.auto import tqdm
+
+    rows = zip(encoded["input_ids"], encoded["special_tokens_mask"], strict=True)
     with torch.no_grad():
         for index, (ids, special) in enumerate(
-            zip(encoded["input_ids"], encoded["special_tokens_mask"], strict=True)
+            tqdm(rows, total=len(sequences), desc="pseudo-log-likelihood", unit="seq", disable=None)
         ):
             ids = torch.tensor(ids, dtype=torch.long)
             positions = torch.nonzero(torch.tensor(special) == 0).squeeze(-1)

@@ -9,10 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from hf_genomics.evaluation.walk import dna_walks
+
+if TYPE_CHECKING:
+    from hf_genomics.data.simulation import Subspeciation
 
 
 def _thin(walk: np.ndarray, max_points: int) -> np.ndarray:
@@ -79,3 +83,22 @@ def plot_walks(
     fig.savefig(out_path, dpi=110)
     plt.close(fig)
     return out_path
+
+
+def plot_subspeciation(result: Subspeciation, out_path: str | Path, copies_per_founder: int = 25) -> Path:
+    """The walks of (a sample of) each founder's copies of :func:`hf_genomics.data.simulation.subspeciation`,
+    coloured by founder (Figure 1B)."""
+    seqs, labels = [], []
+    for index, group in enumerate(result.copies):
+        seqs += group[:copies_per_founder]
+        labels += [f"founder {index}"] * min(copies_per_founder, len(group))
+    n_copies = len(result.copies[0]) if result.copies else 0
+    return plot_walks(
+        seqs,
+        labels,
+        out_path,
+        title=f"Simulated sub-speciation: {len(result.founders)} founders x {n_copies} copies "
+        f"({copies_per_founder} shown each)",
+        legend_title="founder",
+        alpha=0.3,
+    )

@@ -1,0 +1,20 @@
+"""Model families, one folder (or file) per architecture; public classes imported lazily."""
+
+from __future__ import annotations
+
+from hf_genomics._lazy import lazy_exports
+
+_LAZY_NAMES: dict[str, str] = {
+    "DnaEncoderConfig": "hf_genomics.models.encoder.configuration_dna_encoder",
+    "DnaEncoderModel": "hf_genomics.models.encoder.modeling_dna_encoder",
+    "DnaEncoderForMaskedLM": "hf_genomics.models.encoder.modeling_dna_encoder",
+    "DnaEncoderForSequenceClassification": "hf_genomics.models.encoder.modeling_dna_encoder",
+    "DnaEncoderForTokenClassification": "hf_genomics.models.encoder.modeling_dna_encoder",
+    "DnaLstmConfig": "hf_genomics.models.lstm.configuration_dna_lstm",
+    "DnaLstmForCausalLM": "hf_genomics.models.lstm.modeling_dna_lstm",
+    "NGramLM": "hf_genomics.models.ngram",
+    "pythia_config": "hf_genomics.models.pythia",
+}
+
+__all__ = list(_LAZY_NAMES)
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY_NAMES)

@@ -2,7 +2,8 @@
 
 Why presets instead of the Hub configs: the studies train from scratch with a DNA vocabulary
 (8 tokens in "Attention is not enough"), so only the architecture of EleutherAI's Pythia suite is
-reused — layers, hidden size, heads and FFN width exactly as published, 25% rotary dimensions,
+reused — layers, hidden size, heads and FFN width exactly as published, 25% rotary dimensions
+(``rope_parameters["partial_rotary_factor"]``, ``rope_theta`` 10,000),
 2,048 positions, untied input/output embeddings and the parallel residual. Nothing is downloaded.
 
 With ``vocab_size=8`` the sizes give the study's ladder of 1.2M, 4.7M, 19M, 85M, 302M and 806M
@@ -34,8 +35,8 @@ PYTHIA_SIZES: dict[str, tuple[int, int, int, int]] = {
 PYTHIA_DEFAULTS: dict[str, Any] = {
     "hidden_act": "gelu",
     "max_position_embeddings": 2048,
-    "rotary_pct": 0.25,
-    "rotary_emb_base": 10000,
+    # transformers 5 names (the Pythia config.json files say rotary_pct / rotary_emb_base)
+    "rope_parameters": {"rope_type": "default", "rope_theta": 10000.0, "partial_rotary_factor": 0.25},
     "initializer_range": 0.02,
     "layer_norm_eps": 1e-5,
     "use_parallel_residual": True,
@@ -58,6 +59,7 @@ def pythia_config(size: str, vocab_size: int, **overrides: Any) -> GPTNeoXConfig
     layers, hidden, heads, ffn = PYTHIA_SIZES[key]
     fields: dict[str, Any] = {
         **PYTHIA_DEFAULTS,
+        "rope_parameters": dict(PYTHIA_DEFAULTS["rope_parameters"]),  # GPTNeoXConfig edits it in place
         "vocab_size": vocab_size,
         "num_hidden_layers": layers,
         "hidden_size": hidden,

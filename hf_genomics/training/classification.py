@@ -1,19 +1,27 @@
-"""GUE sequence classification with ``transformers.Trainer``: the code path of
+"""Sequence classification and regression with ``transformers.Trainer``: the code path of
 ``scripts/run_classification.py`` and of every cell of the coding-schemes study.
 
-One call trains one model per seed (from scratch, or from ``model_name_or_path``), selects the
-best checkpoint by validation MCC, evaluates the test split once at that checkpoint, and writes
-``results.json`` (per seed, mean ± sd, ``test_mcc``), the model + tokenizer of the seed with the
-best validation MCC (safetensors) and its model card.
+Data: a GUE task folder (``--task_dir``) or the user's own files (``--train_file``, optional
+``--validation_file``/``--test_file``; CSV/TSV/Parquet/saved datasets with ``--sequence_column``
+and ``--label_column``) — binary, multi-class, multi-label or regression, inferred from the labels
+as transformers' ``run_classification.py`` does (:mod:`hf_genomics.data.labelled`).
+
+Model: a fresh DNA encoder from a preset, or ``--model_name_or_path`` — ours or any transformers
+model with a sequence-classification head (``AutoModelForSequenceClassification``) and its fast
+tokenizer. Token budget: the longest sequence of *all* splits (never only the training split), or
+the model's own limit; anything cut is counted per split, logged and written to ``results.json``.
+
+One call trains one model per seed, selects the best checkpoint by the validation metric (MCC;
+MSE for regression), evaluates the test split once at that checkpoint, and writes ``results.json``
+(per seed, mean ± sample sd), the model + tokenizer of the seed with the best validation score
+(safetensors) and its model card.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
-import os
+import logging
 import shutil
-import statistics
 import sys
 import time
 from dataclasses import dataclass, field
@@ -21,22 +29,31 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from datasets import DatasetDict
 from transformers import DataCollatorWithPadding, Trainer, TrainingArguments, set_seed
 from transformers.trainer_utils import IntervalStrategy, SaveStrategy, SchedulerType
 
-from hf_genomics.data.gue import find_task_dir, load_gue, task_info
-from hf_genomics.evaluation.metrics import (
-    METRIC_NAMES,
-    compute_classification_metrics,
-    trainer_compute_metrics,
-)
-from hf_genomics.training.rc_strand import (
+from hf_genomics.data.collators import (
     RC_PREFIX,
     RandomStrandCollator,
     add_reverse_complement,
-    rc_averaged_probabilities,
     strip_rc_fields,
 )
+from hf_genomics.data.gue import find_task_dir, load_gue, task_info
+from hf_genomics.data.labelled import LabelSpec, encode_labels, infer_label_spec, read_labelled
+from hf_genomics.data.sequences import max_tokens_for, model_token_limit
+from hf_genomics.evaluation.metrics import (
+    compute_classification_metrics,
+    multilabel_metrics,
+    regression_metrics,
+    task_metrics,
+    trainer_compute_metrics,
+)
+from hf_genomics.evaluation.report import mean_sd, write_json_atomic
+from hf_genomics.evaluation.strand import rc_averaged_probabilities
+from hf_genomics.training.arguments import tokenizer_name_field
+
+logger = logging.getLogger(__name__)
 
 SEQUENCE_COLUMNS = ("sequence", "sequence_2")
 
@@ -45,20 +62,42 @@ SEQUENCE_COLUMNS = ("sequence", "sequence_2")
 class ClassificationArguments:
     """What to train: data, tokenizer, model shape, reverse-complement handling, seeds."""
 
-    task_dir: str = field(
-        metadata={"help": "GUE task folder, or a task name (prom_core_tata, tf/0) under --gue_root"}
+    task_dir: str | None = field(
+        default=None,
+        metadata={"help": "GUE task folder, or a task name (prom_core_tata, tf/0) under --gue_root"},
     )
     gue_root: str | None = field(
         default=None, metadata={"help": "GUE root for task names (default: shared data)"}
     )
-    tokenizer: str | None = field(
+    train_file: str | None = field(
+        default=None,
+        metadata={"help": "your own labelled CSV/TSV/Parquet/save_to_disk data (instead of --task_dir)"},
+    )
+    validation_file: str | None = field(
+        default=None, metadata={"help": "same formats; default: split off --validation_split_percentage"}
+    )
+    test_file: str | None = field(
+        default=None, metadata={"help": "same formats; default: split off --validation_split_percentage"}
+    )
+    sequence_column: str = field(default="sequence", metadata={"help": "column holding sequences"})
+    second_sequence_column: str | None = field(
+        default=None, metadata={"help": "column of the second sequence for pair tasks"}
+    )
+    label_column: str = field(default="label", metadata={"help": "column holding labels"})
+    problem_type: str | None = field(
         default=None,
         metadata={
-            "help": "kmer:K, kmer:K:S, char, bpe:V (learned on the training split) or a saved tokenizer path"
+            "help": "single_label_classification | multi_label_classification | regression "
+            "(default: inferred from the training labels)"
         },
     )
-    tokenizer_name: str | None = field(
-        default=None, metadata={"help": "label recorded in results (default: spec)"}
+    label_separator: str = field(default=";", metadata={"help": "separates labels of one multi-label cell"})
+    validation_split_percentage: float = field(
+        default=10.0, metadata={"help": "rows split off --train_file for a missing validation/test file"}
+    )
+    tokenizer_name: str | None = tokenizer_name_field(None)
+    tokenizer_label: str | None = field(
+        default=None, metadata={"help": "tokenizer name recorded in results (default: --tokenizer_name)"}
     )
     model_name_or_path: str | None = field(
         default=None, metadata={"help": "start from this pretrained encoder (e.g. a run_mlm output folder)"}
@@ -79,7 +118,7 @@ class ClassificationArguments:
     intermediate_size: int | None = field(default=None)
     max_length_nt: int | None = field(
         default=None,
-        metadata={"help": "maximum input length in nucleotides (default: longest training sequence)"},
+        metadata={"help": "maximum input length in nucleotides (default: longest sequence of all splits)"},
     )
     seeds: list[int] = field(default_factory=lambda: [1, 2, 3], metadata={"help": "one model per seed"})
     use_lora: bool = field(default=False, metadata={"help": "train LoRA adapters (merged before saving)"})
@@ -98,6 +137,15 @@ class ClassificationArguments:
     dataset_id: str = field(
         default="hf-genomics/GUE", metadata={"help": "dataset id named in the model card"}
     )
+
+    @property
+    def tokenizer(self) -> str | None:
+        """Alias of :attr:`tokenizer_name` (the former option name)."""
+        return self.tokenizer_name
+
+    def __post_init__(self) -> None:
+        if (self.task_dir is None) == (self.train_file is None):
+            raise ValueError("give exactly one of --task_dir (a GUE task) and --train_file (your own data)")
 
 
 def _default(name: str, value: Any):
@@ -128,12 +176,64 @@ class StudyTrainingArguments(TrainingArguments):
     report_to: None | str | list[str] = _default("report_to", "none")
 
 
+def tokenizer_spec(args: ClassificationArguments) -> str:
+    """``--tokenizer_name``, else the pretrained model's folder, else ``kmer:6``."""
+    return args.tokenizer_name or args.model_name_or_path or "kmer:6"
+
+
 def resolve_tokenizer(args: ClassificationArguments, train_sequences: list[str]):
-    """The tokenizer a run uses: ``--tokenizer`` spec, else the pretrained model's, else ``kmer:6``."""
+    """The tokenizer a run uses (:func:`tokenizer_spec`), built or loaded."""
     from hf_genomics.tokenization.spec import build_tokenizer
 
-    spec = args.tokenizer or args.model_name_or_path or "kmer:6"
-    return build_tokenizer(spec, train_sequences=train_sequences)
+    return build_tokenizer(tokenizer_spec(args), train_sequences=train_sequences)
+
+
+def token_lengths(data, tokenizer) -> dict[str, list[int]]:
+    """Untruncated token count of every example, per split."""
+    lengths = {}
+    for split, dataset in data.items():
+        pair = list(dataset["sequence_2"]) if "sequence_2" in dataset.column_names else None
+        ids = tokenizer(list(dataset["sequence"]), pair)["input_ids"] if len(dataset) else []
+        lengths[split] = [len(row) for row in ids]
+    return lengths
+
+
+def token_budget(
+    data, tokenizer, max_length_nt: int | None, model_limit: int | None
+) -> tuple[int, int, dict[str, dict[str, int]]]:
+    """``(max_length_nt, max_tokens, truncation per split)``.
+
+    Without ``max_length_nt`` the budget is the longest example of every split in tokens (exact,
+    whatever ``N`` does to k-mers); with it, the nucleotide budget of that length. Either is capped
+    at ``model_limit``. Examples over the budget are counted (``sequences``, ``tokens_cut``).
+    """
+    lengths = token_lengths(data, tokenizer)
+    longest_nt = max(len(seq) for dataset in data.values() for seq in dataset["sequence"])
+    is_pair = any("sequence_2" in dataset.column_names for dataset in data.values())
+    if max_length_nt is None:
+        max_length_nt = longest_nt
+        max_tokens = max(max(split, default=0) for split in lengths.values())
+        max_tokens = max(max_tokens, max_tokens_for(tokenizer, max_length_nt) * (2 if is_pair else 1))
+    else:
+        max_tokens = max_tokens_for(tokenizer, max_length_nt) * (2 if is_pair else 1)
+    if model_limit is not None and max_tokens > model_limit:
+        logger.warning("token budget %d capped at the model's limit of %d tokens", max_tokens, model_limit)
+        max_tokens = model_limit
+    truncation = {}
+    for split, values in lengths.items():
+        over = np.asarray(values, dtype=np.int64) - max_tokens
+        over = over[over > 0]
+        truncation[split] = {"sequences": int(over.size), "tokens_cut": int(over.sum())}
+        if over.size:
+            logger.warning(
+                "%s: %d of %d sequences are longer than %d tokens and are truncated (%d tokens cut)",
+                split,
+                over.size,
+                len(values),
+                max_tokens,
+                over.sum(),
+            )
+    return max_length_nt, max_tokens, truncation
 
 
 def tokenize_splits(data, tokenizer, max_tokens: int, with_reverse: bool):
@@ -157,14 +257,34 @@ def tokenize_splits(data, tokenizer, max_tokens: int, with_reverse: bool):
     return encoded
 
 
-def build_model(args: ClassificationArguments, tokenizer, num_labels: int, max_tokens: int):
-    """A fresh encoder from the preset (+ overrides), or the pretrained one with a new head."""
+def build_model(
+    args: ClassificationArguments,
+    tokenizer,
+    num_labels: int,
+    max_tokens: int,
+    labels: LabelSpec | None = None,
+):
+    """A fresh encoder from the preset (+ overrides), or any pretrained model with a new head."""
     from hf_genomics.models.encoder.configuration_dna_encoder import DnaEncoderConfig
     from hf_genomics.models.encoder.modeling_dna_encoder import DnaEncoderForSequenceClassification
 
+    label_config: dict[str, Any] = {}
+    default_names = tuple(str(i) for i in range(num_labels))
+    if labels is not None and (
+        labels.problem_type != "single_label_classification" or labels.labels != default_names
+    ):
+        label_config = {
+            "problem_type": labels.problem_type,
+            "id2label": labels.id2label(),
+            "label2id": {name: i for i, name in labels.id2label().items()},
+        }
     if args.model_name_or_path:
-        model = DnaEncoderForSequenceClassification.from_pretrained(
-            args.model_name_or_path, num_labels=num_labels
+        from transformers import AutoModelForSequenceClassification
+
+        import hf_genomics  # noqa: F401  (registers our model types with the Auto classes)
+
+        model = AutoModelForSequenceClassification.from_pretrained(
+            args.model_name_or_path, num_labels=num_labels, **label_config
         )
     else:
         overrides = {
@@ -182,45 +302,66 @@ def build_model(args: ClassificationArguments, tokenizer, num_labels: int, max_t
             cls_token_id=tokenizer.cls_token_id,
             sep_token_id=tokenizer.sep_token_id,
             mask_token_id=tokenizer.mask_token_id,
+            **label_config,
             **overrides,
         )
         model = DnaEncoderForSequenceClassification(config)
     if args.use_lora:
         from peft import LoraConfig, get_peft_model
 
+        ours = isinstance(model, DnaEncoderForSequenceClassification)
         lora = LoraConfig(
             task_type="SEQ_CLS",
             r=args.lora_r,
             lora_alpha=2 * args.lora_r,
             lora_dropout=0.1,
-            target_modules=["qkv", "out_proj", "up_proj", "down_proj"],
+            target_modules=["qkv", "out_proj", "up_proj", "down_proj"] if ours else None,
             modules_to_save=["classifier"],
         )
         model = get_peft_model(model, lora)
     return model
 
 
-def predict_test(trainer: Trainer, test_tokens, test_reverse_tokens=None) -> dict[str, float]:
-    """Metrics on the test split at the loaded (best) checkpoint; strand-averaged when asked."""
+def predict_test(
+    trainer: Trainer, test_tokens, test_reverse_tokens=None, problem_type: str = "single_label_classification"
+) -> dict[str, float]:
+    """Metrics on the test split at the loaded (best) checkpoint; strand-averaged when asked
+    (class probabilities for single-label, logits of the sigmoid/regression outputs otherwise)."""
     output = trainer.predict(test_tokens, metric_key_prefix="test")
     logits = output.predictions[0] if isinstance(output.predictions, tuple) else output.predictions
-    if test_reverse_tokens is None:
-        scores = logits
-    else:
+    reverse = None
+    if test_reverse_tokens is not None:
         reverse = trainer.predict(test_reverse_tokens, metric_key_prefix="test_rc").predictions
         reverse = reverse[0] if isinstance(reverse, tuple) else reverse
-        scores = rc_averaged_probabilities(logits, reverse)
+    if problem_type == "regression":
+        values = logits if reverse is None else (logits + reverse) / 2
+        return regression_metrics(values, output.label_ids)
+    if problem_type == "multi_label_classification":
+        if reverse is not None:  # mean sigmoid probability, back to logits
+            probability = (1 / (1 + np.exp(-logits)) + 1 / (1 + np.exp(-reverse))) / 2
+            probability = np.clip(probability, 1e-7, 1 - 1e-7)
+            logits = np.log(probability) - np.log1p(-probability)
+        return multilabel_metrics(logits, output.label_ids)
+    scores = logits if reverse is None else rc_averaged_probabilities(logits, reverse)
     return compute_classification_metrics(scores.argmax(-1), output.label_ids, num_classes=scores.shape[-1])
 
 
-def train_one_seed(args, training_args, tokens, tokenizer, num_labels, max_tokens, seed, test_reverse=None):
-    """Train, keep the best checkpoint by dev MCC, evaluate the test split once; return (record, model)."""
+def train_one_seed(
+    args, training_args, tokens, tokenizer, num_labels, max_tokens, seed, test_reverse=None, labels=None
+):
+    """Train, keep the best checkpoint by the dev metric, evaluate the test split once; return (record, model)."""
     set_seed(seed)
+    problem_type = labels.problem_type if labels else "single_label_classification"
     seed_dir = Path(training_args.output_dir) / f"checkpoints-seed{seed}"
-    seed_args = dataclasses.replace(
-        training_args, seed=seed, output_dir=str(seed_dir), remove_unused_columns=not args.rc_augment
-    )
-    model = build_model(args, tokenizer, num_labels, max_tokens)
+    changes: dict[str, Any] = {
+        "seed": seed,
+        "output_dir": str(seed_dir),
+        "remove_unused_columns": not args.rc_augment,
+    }
+    if problem_type == "regression" and training_args.metric_for_best_model in ("mcc", "eval_mcc"):
+        changes.update(metric_for_best_model="mse", greater_is_better=False)
+    seed_args = dataclasses.replace(training_args, **changes)
+    model = build_model(args, tokenizer, num_labels, max_tokens, labels)
     padding = DataCollatorWithPadding(tokenizer)
     collator = RandomStrandCollator(padding, seed=seed) if args.rc_augment else padding
     trainer = Trainer(
@@ -230,23 +371,35 @@ def train_one_seed(args, training_args, tokens, tokenizer, num_labels, max_token
         eval_dataset=tokens["validation"],
         data_collator=collator,
         processing_class=tokenizer,
-        compute_metrics=trainer_compute_metrics,
+        compute_metrics=trainer_compute_metrics
+        if problem_type == "single_label_classification"
+        else task_metrics(problem_type),
+    )
+    logger.info(
+        "seed %d: training on %d examples for %s epoch(s) (max_steps %s), selecting by validation %s",
+        seed,
+        len(tokens["train"]),
+        seed_args.num_train_epochs,
+        seed_args.max_steps,
+        seed_args.metric_for_best_model,
     )
     start = time.perf_counter()
     trainer.train()
     train_seconds = time.perf_counter() - start
+    logger.info("seed %d: trained in %.0f s; evaluating the test split once", seed, train_seconds)
     if args.rc_augment:  # prediction batches: plain padding, no strand draws
         trainer.data_collator = strip_rc_fields(padding)
+    metric = seed_args.metric_for_best_model or "mcc"
     if not seed_args.load_best_model_at_end:
         dev = trainer.evaluate()
-        best_dev = dev["eval_mcc"]
+        best_dev = dev[metric if metric.startswith("eval_") else f"eval_{metric}"]
     else:
         best_dev = trainer.state.best_metric
-    test = predict_test(trainer, tokens["test"], test_reverse)
+    test = predict_test(trainer, tokens["test"], test_reverse, problem_type)
     shutil.rmtree(seed_dir, ignore_errors=True)  # checkpoints served their purpose (best is loaded)
     record = {
         "seed": seed,
-        "best_dev_mcc": best_dev,
+        f"best_dev_{metric.removeprefix('eval_')}": best_dev,
         "best_step": _best_step(trainer),
         "test": test,
         "train_seconds": round(train_seconds, 2),
@@ -276,40 +429,90 @@ def _best_step(trainer: Trainer) -> int | None:
 def summarize(per_seed: list[dict]) -> dict[str, dict[str, float]]:
     """Mean and sample sd (0 for one seed) of every test metric over seeds."""
     summary = {}
-    for name in METRIC_NAMES:
-        values = [record["test"][name] for record in per_seed]
-        summary[name] = {
-            "mean": float(np.mean(values)),
-            "sd": float(statistics.stdev(values)) if len(values) > 1 else 0.0,
-        }
+    for name in per_seed[0]["test"]:
+        mean, sd, _ = mean_sd(record["test"][name] for record in per_seed)
+        summary[name] = {"mean": mean, "sd": sd}
     return summary
 
 
-def write_json_atomic(path: Path, content: dict) -> None:
-    """Write via a temporary file and ``os.replace`` so a kill never leaves half a file."""
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(content, indent=2))
-    os.replace(tmp, path)
+def load_user_data(args: ClassificationArguments, seed: int) -> tuple[DatasetDict, LabelSpec]:
+    """``--train_file`` (+ validation/test files, else seeded splits of it) with encoded labels."""
+    read = dict(
+        sequence_column=args.sequence_column,
+        label_column=args.label_column,
+        second_sequence_column=args.second_sequence_column,
+    )
+    train = read_labelled(args.train_file, **read)
+    validation = read_labelled(args.validation_file, **read) if args.validation_file else None
+    test = read_labelled(args.test_file, **read) if args.test_file else None
+    fraction = args.validation_split_percentage / 100
+    for name in ("validation", "test"):
+        if (validation if name == "validation" else test) is None:
+            n_out = max(1, round(len(train) * fraction))
+            if n_out >= len(train):
+                raise ValueError(f"{args.train_file}: too few rows ({len(train)}) to split off a {name} set")
+            parts = train.train_test_split(test_size=n_out, seed=seed, shuffle=True)
+            train = parts["train"]
+            logger.info("no --%s_file: %d rows of --train_file held out as %s", name, n_out, name)
+            if name == "validation":
+                validation = parts["test"]
+            else:
+                test = parts["test"]
+    labels = infer_label_spec(train["label"], args.problem_type, args.label_separator)
+    data = DatasetDict(
+        {
+            name: encode_labels(split, labels, source=str(path or args.train_file))
+            for name, split, path in (
+                ("train", train, args.train_file),
+                ("validation", validation, args.validation_file),
+                ("test", test, args.test_file),
+            )
+        }
+    )
+    limits = {
+        "train": args.max_train_samples,
+        "validation": args.max_eval_samples,
+        "test": args.max_eval_samples,
+    }
+    for name, limit in limits.items():
+        if limit is not None:
+            data[name] = data[name].select(range(min(limit, len(data[name]))))
+    return data, labels
 
 
 def run_classification(args: ClassificationArguments, training_args: TrainingArguments) -> dict[str, Any]:
     """Train every seed, write ``results.json`` (+ best model, tokenizer, card); return the results."""
     output_dir = Path(training_args.output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
-    folder = find_task_dir(args.task_dir, args.gue_root)
-    info = task_info(folder)
-    limits = {
-        "train": args.max_train_samples,
-        "validation": args.max_eval_samples,
-        "test": args.max_eval_samples,
-    }
-    data = load_gue(folder, max_samples={k: v for k, v in limits.items() if v is not None})
-    num_labels = data["train"].features["label"].num_classes
+    if args.train_file:
+        folder, info = Path(args.train_file), None
+        data, labels = load_user_data(args, training_args.seed)
+    else:
+        folder = find_task_dir(args.task_dir, args.gue_root)
+        info = task_info(folder)
+        limits = {
+            "train": args.max_train_samples,
+            "validation": args.max_eval_samples,
+            "test": args.max_eval_samples,
+        }
+        data = load_gue(folder, max_samples={k: v for k, v in limits.items() if v is not None})
+        names = data["train"].features["label"].names
+        labels = LabelSpec("single_label_classification", tuple(names))
+    num_labels = labels.num_labels
+    logger.info(
+        "%s: %s, %s examples; building tokenizer %s",
+        folder,
+        labels.problem_type,
+        "/".join(str(len(data[split])) for split in ("train", "validation", "test")),
+        tokenizer_spec(args),
+    )
     tokenizer = resolve_tokenizer(args, data["train"]["sequence"])
-    max_length_nt = args.max_length_nt or max(len(s) for s in data["train"]["sequence"])
-    max_tokens = tokenizer.max_tokens_for(max_length_nt)
-    if "sequence_2" in data["train"].column_names:
-        max_tokens = 2 * max_tokens
+    model_limit = None
+    if args.model_name_or_path:
+        from transformers import AutoConfig
+
+        model_limit = model_token_limit(AutoConfig.from_pretrained(args.model_name_or_path), tokenizer)
+    max_length_nt, max_tokens, truncation = token_budget(data, tokenizer, args.max_length_nt, model_limit)
     tokens = tokenize_splits(data, tokenizer, max_tokens, with_reverse=args.rc_augment)
     test_reverse = None
     if args.rc_average:
@@ -321,11 +524,26 @@ def run_classification(args: ClassificationArguments, training_args: TrainingArg
     per_seed, best_model, best_record = [], None, None
     for seed in args.seeds:
         record, model = train_one_seed(
-            args, training_args, tokens, tokenizer, num_labels, max_tokens, seed, test_reverse
+            args, training_args, tokens, tokenizer, num_labels, max_tokens, seed, test_reverse, labels
         )
         per_seed.append(record)
-        print(f"seed {seed}: dev MCC {record['best_dev_mcc']:.4f}, test MCC {record['test']['mcc']:.4f}")
-        if best_record is None or record["best_dev_mcc"] > best_record["best_dev_mcc"]:
+        dev_key = next(key for key in record if key.startswith("best_dev_"))
+        higher_is_better = dev_key != "best_dev_mse" and dev_key != "best_dev_loss"
+        primary = "mse" if labels.problem_type == "regression" else "mcc"
+        logger.info(
+            "seed %d: dev %s %.4f, test %s %.4f",
+            seed,
+            dev_key[9:],
+            record[dev_key],
+            primary,
+            record["test"][primary],
+        )
+        better = best_record is None or (
+            record[dev_key] > best_record[dev_key]
+            if higher_is_better
+            else record[dev_key] < best_record[dev_key]
+        )
+        if better:
             best_model, best_record = model, record
         else:
             del model
@@ -337,12 +555,14 @@ def run_classification(args: ClassificationArguments, training_args: TrainingArg
         "task_dir": str(folder),
         "task_description": info.description if info else folder.name,
         "num_labels": num_labels,
-        "tokenizer": args.tokenizer_name or args.tokenizer or args.model_name_or_path or "kmer:6",
+        "problem_type": labels.problem_type,
+        "labels": list(labels.labels),
+        "tokenizer": args.tokenizer_label or tokenizer_spec(args),
         "vocab_size": len(tokenizer),
-        "position_embedding_type": config.position_embedding_type,
+        "position_embedding_type": getattr(config, "position_embedding_type", None),
         "preset": args.preset,
         "model_config": {
-            name: getattr(config, name)
+            name: getattr(config, name, None)
             for name in (
                 "num_hidden_layers",
                 "hidden_size",
@@ -354,6 +574,7 @@ def run_classification(args: ClassificationArguments, training_args: TrainingArg
         "num_parameters": int(sum(p.numel() for p in best_model.parameters())),
         "max_length_nt": max_length_nt,
         "max_length_tokens": max_tokens,
+        "truncated": truncation,
         "model_name_or_path": args.model_name_or_path,
         "base_model": base_model_id(args),
         "use_lora": args.use_lora,
@@ -374,8 +595,7 @@ def run_classification(args: ClassificationArguments, training_args: TrainingArg
         "seeds": list(args.seeds),
         "per_seed": per_seed,
         "test": test,
-        "test_mcc": test["mcc"]["mean"],
-        "test_mcc_sd": test["mcc"]["sd"],
+        **({"test_mcc": test["mcc"]["mean"], "test_mcc_sd": test["mcc"]["sd"]} if "mcc" in test else {}),
         "saved_seed": best_record["seed"] if args.save_model else None,
         "example_sequence": data["test"]["sequence"][0][:60],
         "dataset_id": args.dataset_id,
@@ -400,8 +620,9 @@ def run_classification(args: ClassificationArguments, training_args: TrainingArg
 __all__ = [
     "ClassificationArguments",
     "StudyTrainingArguments",
+    "load_user_data",
     "run_classification",
     "summarize",
+    "token_budget",
     "train_one_seed",
-    "write_json_atomic",
 ]

@@ -23,9 +23,6 @@ Checkpoints and ``--resume_from_checkpoint last`` work as in any Trainer script.
 
 from __future__ import annotations
 
-import csv
-import gzip
-import json
 import logging
 import math
 import sys
@@ -45,16 +42,13 @@ from transformers import (
 )
 
 from hf_genomics.analysis.training_length import record_training_length
+from hf_genomics.data.io import SEQUENCE_COLUMN, load_sequences
+from hf_genomics.data.sequences import max_tokens_for, tokenize_windows
+from hf_genomics.evaluation.report import write_json_atomic
 from hf_genomics.tokenization.spec import build_tokenizer
+from hf_genomics.training.arguments import SequenceDataArguments, first_records, tokenizer_name_field
 from hf_genomics.training.entrypoint import parse_and_run
-from hf_genomics.training.mlm_data import (
-    SEQUENCE_COLUMN,
-    load_sequences,
-    max_tokens_for,
-    split_records,
-    tokenize_windows,
-)
-from hf_genomics.training.mlm_pretraining import parse_overrides, resolve_checkpoint
+from hf_genomics.training.mlm import load_splits, parse_overrides, resolve_checkpoint, tokenizer_source
 
 logger = logging.getLogger(__name__)
 
@@ -69,9 +63,7 @@ class ClmModelArguments:
         default="small",
         metadata={"help": "lstm: genes-paper, small, tiny; gpt_neox: genes-paper, tiny, 14m, 31m, 70m, ..."},
     )
-    tokenizer: str = field(
-        default="char", metadata={"help": "char | kmer:K | kmer:K:S | bpe:V | dnallm | path"}
-    )
+    tokenizer_name: str | None = tokenizer_name_field(None)
     config_overrides: str | None = field(
         default=None,
         metadata={"help": "comma-separated config fields, e.g. 'hidden_size=64,num_hidden_layers=2'"},
@@ -82,23 +74,9 @@ class ClmModelArguments:
 
 
 @dataclass
-class ClmDataArguments:
-    train_file: str = field(
-        metadata={"help": "genes CSV, FASTA(.gz), GenBank, CSV/TSV/Parquet/.txt or a saved dataset"}
-    )
-    validation_file: str | None = field(default=None, metadata={"help": "same formats; default: split train"})
-    test_file: str | None = field(default=None, metadata={"help": "scored by the harness after training"})
-    sequence_column: str = field(default=SEQUENCE_COLUMN, metadata={"help": "column holding sequences"})
-    validation_split_percentage: float = field(default=5.0, metadata={"help": "records held out if no file"})
-    max_length_nt: int = field(default=1000, metadata={"help": "window length in nucleotides"})
+class ClmDataArguments(SequenceDataArguments):
     min_window_nt: int = field(
         default=1, metadata={"help": "drop window tails shorter than this (nucleotides)"}
-    )
-    max_train_samples: int | None = field(
-        default=None, metadata={"help": "keep the first N training windows"}
-    )
-    max_eval_samples: int | None = field(
-        default=None, metadata={"help": "keep the first N validation records"}
     )
     aux_losses: list[str] | None = field(
         default=None, metadata={"help": "auxiliary losses name:weight, e.g. walk:0.1 complement:0.5"}
@@ -119,26 +97,8 @@ class ClmDataArguments:
 
 
 # ---------------------------------------------------------------------------- data
-def _is_genes_csv(path: Path) -> bool:
-    """The genes study's CSV (``NucleotideSequence`` wrapped in ``<`` ``>``)?"""
-    name = path.name[:-3] if path.suffix == ".gz" else path.name
-    if not name.endswith(".csv") or not path.is_file():
-        return False
-    with gzip.open(path, "rt") if path.suffix == ".gz" else open(path, newline="") as handle:
-        header = next(csv.reader(handle), [])
-    return "NucleotideSequence" in header
-
-
 def load_dna(path: str | Path, column: str = SEQUENCE_COLUMN) -> Dataset:
-    """Sequences from any supported source, as a Dataset with a normalised ``sequence`` column."""
-    from hf_genomics.data.genes import read_genbank, read_genes_csv
-
-    path = Path(path)
-    if _is_genes_csv(path):
-        return read_genes_csv(path)
-    stem = path.name[:-3] if path.suffix == ".gz" else path.name
-    if stem.endswith((".gb", ".gbk", ".gbff", ".genbank")):
-        return read_genbank(path)
+    """Sequences from any supported source (:func:`hf_genomics.data.io.load_sequences`)."""
     return load_sequences(path, column)
 
 
@@ -282,21 +242,6 @@ def causal_collator(tokenizer: PreTrainedTokenizerBase) -> DataCollatorForLangua
 
 
 # ---------------------------------------------------------------------------- run
-def _split(data, validation_file, column, percentage, seed):
-    """Train/validation from a saved DatasetDict, a validation file, or a per-record split."""
-    if hasattr(data, "keys"):
-        train = data["train"]
-        validation = next((data[name] for name in ("validation", "test") if name in data), None)
-    else:
-        train, validation = data, None
-    if validation_file:
-        validation = load_dna(validation_file, column)
-    if validation is None:
-        parts = split_records(train, percentage / 100, seed)
-        train, validation = parts["train"], parts["validation"]
-    return train, validation
-
-
 def run(model_args: ClmModelArguments, data_args: ClmDataArguments, training_args: TrainingArguments) -> dict:
     """Train, select, evaluate with the shared harness and write the results JSON; returns the results."""
     from hf_genomics.evaluation.perplexity import evaluate_perplexity
@@ -306,22 +251,10 @@ def run(model_args: ClmModelArguments, data_args: ClmDataArguments, training_arg
     checkpoint = resolve_checkpoint(training_args)
     aux_losses = dict(parse_aux_losses(data_args.aux_losses))
     with training_args.main_process_first(desc="load sequences"):
-        data = load_dna(data_args.train_file, data_args.sequence_column)
-        train, validation = _split(
-            data,
-            data_args.validation_file,
-            data_args.sequence_column,
-            data_args.validation_split_percentage,
-            training_args.seed,
-        )
-        if data_args.max_eval_samples:
-            validation = validation.select(range(min(data_args.max_eval_samples, len(validation))))
+        train, validation, test = load_splits(data_args, training_args.seed)
 
-    # a resumed checkpoint or a saved model brings its own tokenizer; otherwise build the spec
-    source = model_args.tokenizer
-    for folder in (model_args.model_name_or_path, checkpoint):
-        if folder and (Path(folder) / "tokenizer_config.json").exists():
-            source = str(folder)
+    # a resumed checkpoint brings its own tokenizer; else --tokenizer_name, the model's, or char
+    source = tokenizer_source(model_args.tokenizer_name, model_args.model_name_or_path, checkpoint, "char")
     tokenizer = build_tokenizer(source, train_sequences=train[SEQUENCE_COLUMN], causal=True)
     if tokenizer.bos_token_id is None or tokenizer.eos_token_id is None:
         logger.warning("tokenizer %s has no [BOS]/[EOS]: the first token is not predicted", source)
@@ -330,8 +263,7 @@ def run(model_args: ClmModelArguments, data_args: ClmDataArguments, training_arg
     with training_args.main_process_first(desc="tokenize windows"):
         train_ids = tokenize_windows(train, tokenizer, data_args.max_length_nt, data_args.min_window_nt)
         eval_ids = tokenize_windows(validation, tokenizer, data_args.max_length_nt, data_args.min_window_nt)
-    if data_args.max_train_samples:
-        train_ids = train_ids.select(range(min(data_args.max_train_samples, len(train_ids))))
+    train_ids = first_records(train_ids, data_args.max_train_samples)
 
     model = build_causal_lm(model_args, tokenizer, max_tokens)
     callbacks: list[TrainerCallback] = []
@@ -372,8 +304,8 @@ def run(model_args: ClmModelArguments, data_args: ClmDataArguments, training_arg
         if selection is not None and selection.selected is not None:
             final_model = AutoModelForCausalLM.from_pretrained(selection.folder).to(trainer.model.device)
         scored = {"validation": validation[SEQUENCE_COLUMN]}
-        if data_args.test_file:
-            scored["test"] = load_dna(data_args.test_file, data_args.sequence_column)[SEQUENCE_COLUMN]
+        if test is not None:
+            scored["test"] = test[SEQUENCE_COLUMN]
         batch = training_args.per_device_eval_batch_size
         results = {
             name: evaluate_perplexity(final_model, sequences, tokenizer, batch_size=batch)
@@ -383,7 +315,7 @@ def run(model_args: ClmModelArguments, data_args: ClmDataArguments, training_arg
             {
                 "model_type": model_args.model_type,
                 "preset": model_args.preset,
-                "tokenizer": model_args.tokenizer,
+                "tokenizer": source,
                 "n_parameters": sum(p.numel() for p in final_model.parameters()),
                 "train": train_result.metrics,
                 "train_seconds": train_seconds,
@@ -411,8 +343,7 @@ def run(model_args: ClmModelArguments, data_args: ClmDataArguments, training_arg
             }
         )
         path = Path(data_args.results_file or Path(training_args.output_dir) / "clm_results.json")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(results, indent=2, default=str))
+        write_json_atomic(path, results)
         logger.info(
             "validation perplexity %.4f  bits/nt %.4f -> %s",
             results["validation"]["perplexity"],

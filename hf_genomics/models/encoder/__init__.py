@@ -1,22 +1,17 @@
-"""The DNA encoder family (coding-schemes study): config and models, imported on first use."""
+"""The DNA encoder (BERT-style, sinusoidal | ALiBi | RoPE positions) of the coding-schemes study."""
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from hf_genomics._lazy import lazy_exports
 
-_LAZY_NAMES = {
-    "DnaEncoderConfig": ".configuration_dna_encoder",
-    "DnaEncoderModel": ".modeling_dna_encoder",
-    "DnaEncoderPreTrainedModel": ".modeling_dna_encoder",
-    "DnaEncoderForMaskedLM": ".modeling_dna_encoder",
-    "DnaEncoderForSequenceClassification": ".modeling_dna_encoder",
-    "DnaEncoderForTokenClassification": ".modeling_dna_encoder",
+_LAZY_NAMES: dict[str, str] = {
+    "DnaEncoderConfig": "hf_genomics.models.encoder.configuration_dna_encoder",
+    "DnaEncoderPreTrainedModel": "hf_genomics.models.encoder.modeling_dna_encoder",
+    "DnaEncoderModel": "hf_genomics.models.encoder.modeling_dna_encoder",
+    "DnaEncoderForMaskedLM": "hf_genomics.models.encoder.modeling_dna_encoder",
+    "DnaEncoderForSequenceClassification": "hf_genomics.models.encoder.modeling_dna_encoder",
+    "DnaEncoderForTokenClassification": "hf_genomics.models.encoder.modeling_dna_encoder",
 }
+
 __all__ = list(_LAZY_NAMES)
-
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY_NAMES:
-        return getattr(importlib.import_module(_LAZY_NAMES[name], __name__), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY_NAMES)

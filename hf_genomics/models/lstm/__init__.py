@@ -1,21 +1,15 @@
-"""LSTM causal language model for DNA (the RNN of the human-genes study, arXiv 2307.10634):
-config and models, imported on first use."""
+"""LSTM causal language model for DNA (the RNN of the human-genes study, arXiv 2307.10634)."""
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from hf_genomics._lazy import lazy_exports
 
-_LAZY_NAMES = {
-    "DnaLstmConfig": ".configuration_dna_lstm",
-    "DnaLstmModel": ".modeling_dna_lstm",
-    "DnaLstmPreTrainedModel": ".modeling_dna_lstm",
-    "DnaLstmForCausalLM": ".modeling_dna_lstm",
+_LAZY_NAMES: dict[str, str] = {
+    "DnaLstmConfig": "hf_genomics.models.lstm.configuration_dna_lstm",
+    "DnaLstmPreTrainedModel": "hf_genomics.models.lstm.modeling_dna_lstm",
+    "DnaLstmModel": "hf_genomics.models.lstm.modeling_dna_lstm",
+    "DnaLstmForCausalLM": "hf_genomics.models.lstm.modeling_dna_lstm",
 }
+
 __all__ = list(_LAZY_NAMES)
-
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY_NAMES:
-        return getattr(importlib.import_module(_LAZY_NAMES[name], __name__), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY_NAMES)

@@ -7,24 +7,37 @@ real-vs-mutated task (3 seeds x MAX 1/5/10, 1,000 pairs each, both scoring modes
 ``results.json``, ``perplexity.csv``, ``mutation.csv``, ``README.md`` (tables with the study's
 published numbers beside ours) and ``genes_study.png``.
 
-The LSTM and the GPT-NeoX decoder are trained by ``scripts/run_clm.py`` (``--train_neural`` runs
-it from here, time-boxed) into ``--lstm_dir``/``--decoder_dir``; finished folders are reused, so an
-interrupted study resumes where it stopped. Neural scoring covers each unique sequence once.
+The LSTM and the GPT-NeoX decoder are trained by the code of ``scripts/run_clm.py``
+(:func:`hf_genomics.training.clm.run`; ``--train-neural`` calls it from here, time-boxed) into
+``--lstm-dir``/``--decoder-dir``; finished folders are reused, so an interrupted study resumes where
+it stopped. Neural scoring covers each unique sequence once. Options: :class:`GenesStudyConfig`.
+Tables give mean ± *sample* standard deviation over seeds (:mod:`hf_genomics.evaluation.report`).
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
 import json
+import logging
 import math
 import sys
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from hf_genomics.evaluation.report import (
+    format_mean_sd,
+    mean_sd,
+    write_csv_atomic,
+    write_json_atomic,
+    write_text_atomic,
+)
 from hf_genomics.paths import shared_data_dir
+from hf_genomics.training.entrypoint import add_dataclass_arguments, config_from, setup_logging
+
+logger = logging.getLogger(__name__)
 
 STUDY_SEEDS = (419432, 623598, 638453)  # the seeds of the study's syntheticMutationDataset files
 MAX_MUTATIONS = (1, 5, 10)
@@ -59,29 +72,52 @@ PUBLISHED_MUTATION = {
 }
 
 
+@dataclass
+class GenesStudyConfig:
+    """Options of ``hf-genomics study genes`` (each is a ``--flag``; dashes or underscores)."""
+
+    data_dir: Path | None = field(
+        default=None, metadata={"help": "folder with validation.csv and test.csv (default: shared data)"}
+    )
+    output_dir: Path = field(
+        default=Path("docs/results/genes"), metadata={"help": "tables, plot, results.json"}
+    )
+    pairs_dir: Path = field(
+        default=Path("runs/genes/pairs"), metadata={"help": "generated mutation-pair CSVs"}
+    )
+    ngram_orders: list[int] = field(
+        default_factory=lambda: list(range(1, 9)), metadata={"help": "n-gram N values"}
+    )
+    mutation_ngram_orders: list[int] = field(
+        default_factory=lambda: [6, 7, 8], metadata={"help": "Laplace N values scored on the mutation task"}
+    )
+    seeds: list[int] = field(
+        default_factory=lambda: list(STUDY_SEEDS), metadata={"help": "mutation-pair seeds"}
+    )
+    max_mutations: list[int] = field(
+        default_factory=lambda: list(MAX_MUTATIONS), metadata={"help": "MAX edits per mutated gene"}
+    )
+    n_pairs: int = field(default=1000, metadata={"help": "pairs per (seed, MAX) cell"})
+    neural_pairs: int | None = field(
+        default=None, metadata={"help": "pairs per cell scored by neural models"}
+    )
+    neural_test_genes: int | None = field(
+        default=None, metadata={"help": "test genes scored by neural models"}
+    )
+    lstm_dir: Path = field(default=Path("runs/genes/lstm"), metadata={"help": "trained LSTM folder"})
+    decoder_dir: Path = field(default=Path("runs/genes/decoder"), metadata={"help": "trained decoder folder"})
+    train_neural: bool = field(
+        default=False, metadata={"help": "train a missing LSTM/decoder (run_clm's code)"}
+    )
+    train_minutes: float = field(default=25.0, metadata={"help": "time box per neural model"})
+    lstm_preset: str = field(default="small", metadata={"help": "DnaLstmConfig preset"})
+    decoder_preset: str = field(default="genes-paper", metadata={"help": "pythia_config preset"})
+    threads: int = field(default=1, metadata={"help": "torch.set_num_threads"})
+    batch_size: int = field(default=64, metadata={"help": "scoring batch size"})
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--data-dir", type=Path, default=None, help="folder with validation.csv and test.csv")
-    parser.add_argument("--output-dir", type=Path, default=Path("docs/results/genes"))
-    parser.add_argument("--pairs-dir", type=Path, default=Path("runs/genes/pairs"))
-    parser.add_argument("--ngram-orders", type=int, nargs="+", default=list(range(1, 9)))
-    parser.add_argument("--mutation-ngram-orders", type=int, nargs="+", default=[6, 7, 8])
-    parser.add_argument("--seeds", type=int, nargs="+", default=list(STUDY_SEEDS))
-    parser.add_argument("--max-mutations", type=int, nargs="+", default=list(MAX_MUTATIONS))
-    parser.add_argument("--n-pairs", type=int, default=1000)
-    parser.add_argument(
-        "--neural-pairs", type=int, default=None, help="pairs per cell scored by neural models"
-    )
-    parser.add_argument(
-        "--neural-test-genes", type=int, default=None, help="test genes scored by neural models"
-    )
-    parser.add_argument("--lstm-dir", type=Path, default=Path("runs/genes/lstm"))
-    parser.add_argument("--decoder-dir", type=Path, default=Path("runs/genes/decoder"))
-    parser.add_argument("--train-neural", action="store_true", help="train missing LSTM/decoder with run_clm")
-    parser.add_argument("--train-minutes", type=float, default=25.0, help="time box per neural model")
-    parser.add_argument("--lstm-preset", default="small")
-    parser.add_argument("--decoder-preset", default="genes-paper")
-    parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--batch-size", type=int, default=64)
+    add_dataclass_arguments(parser, GenesStudyConfig)
 
 
 # ---------------------------------------------------------------------------- pieces
@@ -93,6 +129,7 @@ def ngram_rows(train: list[str], test: list[str], orders: list[int]) -> tuple[li
     rows, laplace = [], {}
     for smoothing in ("mle", "laplace"):
         for n in orders:
+            logger.info("n-gram %s N=%d", smoothing, n)
             start = time.perf_counter()
             model = NGramLM(n, smoothing).fit(train)
             summary = evaluate_perplexity(model, test)
@@ -204,62 +241,43 @@ def _corpus(score_of: dict, sequences: list[str]) -> dict[str, float]:
 
 
 def train_neural(kind: str, folder: Path, train_file: Path, preset: str, minutes: float) -> None:
-    """Time-boxed ``run_clm`` training of the LSTM or decoder (char tokenizer, study selection rule)."""
-    from hf_genomics.training.clm import main as run_clm
+    """Time-boxed causal-LM training of the LSTM or decoder (char tokenizer, study selection rule),
+    through the same function as ``scripts/run_clm.py``."""
+    from transformers import TrainingArguments
 
-    model_type, learning_rate = ("lstm", "2e-3") if kind == "lstm" else ("gpt_neox", "1e-3")
+    from hf_genomics.training.clm import ClmDataArguments, ClmModelArguments
+    from hf_genomics.training.clm import run as run_clm
+
+    model_type, learning_rate = ("lstm", 2e-3) if kind == "lstm" else ("gpt_neox", 1e-3)
+    logger.info("training the %s (%s preset) for at most %.0f min into %s", kind, preset, minutes, folder)
     run_clm(
-        [
-            "--model_type",
-            model_type,
-            "--preset",
-            preset,
-            "--tokenizer",
-            "char",
-            "--train_file",
-            str(train_file),
-            "--validation_split_percentage",
-            "5",
-            "--output_dir",
-            str(folder),
-            "--num_train_epochs",
-            "50",
-            "--max_train_minutes",
-            str(minutes),
-            "--per_device_train_batch_size",
-            "32",
-            "--per_device_eval_batch_size",
-            "64",
-            "--learning_rate",
-            learning_rate,
-            "--warmup_steps",
-            "0.02",
-            "--lr_scheduler_type",
-            "constant_with_warmup",
-            "--train_sampling_strategy",
-            "group_by_length",
-            "--eval_strategy",
-            "steps",
-            "--eval_steps",
-            "200",
-            "--save_steps",
-            "200",
-            "--save_total_limit",
-            "2",
-            "--logging_steps",
-            "20",
-            "--selection_threshold",
-            "0.02",
-            "--use_cpu",
-            "--report_to",
-            "none",
-            "--seed",
-            "42",
-            "--dataloader_num_workers",
-            "0",
-            "--disable_tqdm",
-            "true",
-        ]  # fmt: skip
+        ClmModelArguments(model_type=model_type, preset=preset, tokenizer_name="char"),
+        ClmDataArguments(
+            train_file=str(train_file),
+            validation_split_percentage=5,
+            max_train_minutes=minutes,
+            selection_threshold=0.02,
+        ),
+        TrainingArguments(
+            output_dir=str(folder),
+            num_train_epochs=50,
+            per_device_train_batch_size=32,
+            per_device_eval_batch_size=64,
+            learning_rate=learning_rate,
+            warmup_steps=0.02,
+            lr_scheduler_type="constant_with_warmup",
+            train_sampling_strategy="group_by_length",
+            eval_strategy="steps",
+            eval_steps=200,
+            save_steps=200,
+            save_total_limit=2,
+            logging_steps=20,
+            use_cpu=True,
+            report_to="none",
+            seed=42,
+            dataloader_num_workers=0,
+            disable_tqdm=True,
+        ),
     )
 
 
@@ -275,27 +293,24 @@ def load_trained(folder: Path):
 
 # ---------------------------------------------------------------------------- report
 def _mean(values) -> float:
-    return float(np.mean(values))
+    return mean_sd(values).mean
 
 
 def write_report(results: dict, out_dir: Path) -> None:
     """CSV files, a markdown summary with the published numbers beside ours, and a plot."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "results.json").write_text(json.dumps(results, indent=2, default=str) + "\n")
+    write_json_atomic(out_dir / "results.json", results)
     fields = ["model", "n", "perplexity", "bits_per_nucleotide", "published_perplexity", "n_predicted_tokens"]
-    with open(out_dir / "perplexity.csv", "w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=fields, extrasaction="ignore")
-        writer.writeheader()
-        writer.writerows(results["perplexity"])
-    with open(out_dir / "mutation.csv", "w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["model", "seed", "max_mutations", "mode", "accuracy", "n_pairs"])
-        for row in results["mutation"]:
-            for mode in ("perplexity", "probability"):
-                writer.writerow(
-                    [row["model"], row["seed"], row["max_mutations"], mode, row[mode], row["n_pairs"]]
-                )
-    (out_dir / "README.md").write_text(markdown_report(results))
+    write_csv_atomic(out_dir / "perplexity.csv", results["perplexity"], fields)
+    write_csv_atomic(
+        out_dir / "mutation.csv",
+        (
+            [row["model"], row["seed"], row["max_mutations"], mode, row[mode], row["n_pairs"]]
+            for row in results["mutation"]
+            for mode in ("perplexity", "probability")
+        ),
+        ["model", "seed", "max_mutations", "mode", "accuracy", "n_pairs"],
+    )
+    write_text_atomic(out_dir / "README.md", markdown_report(results))
     plot_report(results, out_dir / "genes_study.png")
 
 
@@ -327,7 +342,7 @@ def markdown_report(results: dict) -> str:
         )
     lines += [
         "",
-        "## Real vs mutated genes: accuracy (mean over seeds; per-seed values in mutation.csv)",
+        "## Real vs mutated genes: accuracy (mean ± sample sd over seeds; per-seed values in mutation.csv)",
         "",
         "| model | mode | MAX=1 | MAX=5 | MAX=10 | published MAX=1/5/10 |",
         "|---|---|---|---|---|---|",
@@ -341,7 +356,7 @@ def markdown_report(results: dict) -> str:
                     for r in results["mutation"]
                     if r["model"] == model and r["max_mutations"] == maximum
                 ]
-                cells.append(f"{_mean(values):.3f} ± {np.std(values):.3f}" if values else "–")
+                cells.append(format_mean_sd(values, digits=3))
             published = PUBLISHED_MUTATION[mode].get(model)
             reference = "/".join(f"{_mean(published[m]):.3f}" for m in MAX_MUTATIONS) if published else "–"
             lines.append(f"| {model} | {mode} | {' | '.join(cells)} | {reference} |")
@@ -414,10 +429,13 @@ def plot_report(results: dict, path: Path) -> None:
 
 
 # ---------------------------------------------------------------------------- run
-def run_study(args: argparse.Namespace) -> dict:
+def run_study(config: GenesStudyConfig | argparse.Namespace) -> dict:
+    """The whole study (see the module docstring); returns the results written to ``output_dir``."""
     import torch
 
     from hf_genomics.data.genes import read_genes_csv
+
+    args = config_from(config, GenesStudyConfig)
 
     torch.set_num_threads(args.threads)
     started = time.perf_counter()
@@ -427,8 +445,15 @@ def run_study(args: argparse.Namespace) -> dict:
     train_data, test_data = read_genes_csv(data_dir / "validation.csv"), read_genes_csv(data_dir / "test.csv")
     train, test, test_ids = train_data["sequence"], test_data["sequence"], test_data["NCBIGeneID"]
 
+    logger.info(
+        "%d training genes, %d test genes; fitting n-grams N=%s", len(train), len(test), args.ngram_orders
+    )
     rows, laplace = ngram_rows(train, test, args.ngram_orders)
+    logger.info("tuning add-k n-gram on held-out training genes")
     rows.append(tuned_add_k_row(train, test))
+    logger.info(
+        "mutation pairs: seeds %s x MAX %s, %d pairs each", args.seeds, args.max_mutations, args.n_pairs
+    )
     cells = mutation_cells(test, test_ids, args.seeds, args.max_mutations, args.n_pairs, args.pairs_dir)
     mutation = []
     for n in args.mutation_ngram_orders:
@@ -454,6 +479,7 @@ def run_study(args: argparse.Namespace) -> dict:
             neural_info[kind] = {"note": f"not trained (no model in {folder})"}
             continue
         model, tokenizer, chosen = load_trained(folder)
+        logger.info("scoring test genes and mutation pairs with the %s from %s", kind, chosen)
         scored_test = test[: args.neural_test_genes]
         limit = args.neural_pairs
         pool = [
@@ -511,10 +537,12 @@ def run_study(args: argparse.Namespace) -> dict:
 
 
 def run(args: argparse.Namespace) -> int:
-    results = run_study(args)
-    print((args.output_dir / "README.md").read_text())
-    print(f"results: {args.output_dir} ({results['meta']['seconds']:.0f} s)")
+    config = config_from(args, GenesStudyConfig)
+    setup_logging()
+    results = run_study(config)
+    logger.info("tables:\n%s", (config.output_dir / "README.md").read_text())
+    logger.info("results: %s (%.0f s)", config.output_dir, results["meta"]["seconds"])
     return 0
 
 
-__all__ = ["add_arguments", "run", "run_study", "score_unique", "write_report"]
+__all__ = ["GenesStudyConfig", "add_arguments", "run", "run_study", "score_unique", "write_report"]

@@ -16,7 +16,7 @@ finishes; a rerun skips finished rungs. After each rung the runner refreshes ``r
 ``distance_vs_training_windows.png`` (Figure 3: walk distance against the number of training windows
 of the sequence's group — genogroups of norovirus; 0 for the held-out species).
 
-CPU scale: windows are cut into ``--context-nt`` chunks (the study uses 2,048 nt) and every rung
+Options: :class:`ViralScalingConfig`. CPU scale: windows are cut into ``--context-nt`` chunks (the study uses 2,048 nt) and every rung
 gets the same number of optimiser steps; ``--time-budget-min`` stops the ladder between rungs.
 """
 
@@ -24,35 +24,54 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import math
-import os
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from hf_genomics.evaluation.report import write_json_atomic, write_text_atomic
+from hf_genomics.training.entrypoint import add_dataclass_arguments, config_from, setup_logging
+
+logger = logging.getLogger(__name__)
+
 DEFAULT_SIZES = ("tiny", "14m", "31m")
 
 
+@dataclass
+class ViralScalingConfig:
+    """Options of ``hf-genomics study viral-scaling`` (each is a ``--flag``; dashes or underscores)."""
+
+    data_dir: Path | None = field(default=None, metadata={"help": "shared data folder (default: found)"})
+    output_dir: Path = field(default=Path("runs/viral-scaling"), metadata={"help": "rungs, tables, plots"})
+    sizes: list[str] = field(default_factory=lambda: list(DEFAULT_SIZES), metadata={"help": "Pythia sizes"})
+    ood_species: list[str] = field(
+        default_factory=lambda: ["Zika virus"], metadata={"help": "held-out species"}
+    )
+    group_column: str = field(default="lineage", metadata={"help": "groups for the samples-per-group plot"})
+    context_nt: int = field(default=512, metadata={"help": "training chunk length (nt)"})
+    eval_nt: int = field(default=512, metadata={"help": "evaluation window length (nt)"})
+    max_steps: int = field(default=150, metadata={"help": "optimiser steps per rung"})
+    batch_size: int = field(default=8, metadata={"help": "training batch size"})
+    learning_rate: float = field(default=1e-3, metadata={"help": "peak learning rate"})
+    eval_per_group: int = field(default=6, metadata={"help": "test windows per group to generate"})
+    eval_ood: int = field(default=12, metadata={"help": "OOD windows to generate"})
+    do_sample: bool = field(default=False, metadata={"help": "sample instead of greedy decoding"})
+    aux_losses: list[str] = field(
+        default_factory=list, metadata={"help": "e.g. walk:0.1 complement:0.5", "nargs": "*"}
+    )
+    seed: int = field(default=0, metadata={"help": "seed of splits, training and generation"})
+    threads: int = field(default=1, metadata={"help": "torch.set_num_threads"})
+    time_budget_min: float = field(
+        default=30.0, metadata={"help": "stop the ladder between rungs after this"}
+    )
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--data-dir", type=Path, default=None, help="shared data folder (default: found)")
-    parser.add_argument("--output-dir", type=Path, default=Path("runs/viral-scaling"))
-    parser.add_argument("--sizes", nargs="+", default=list(DEFAULT_SIZES))
-    parser.add_argument("--ood-species", nargs="+", default=["Zika virus"])
-    parser.add_argument("--group-column", default="lineage", help="groups for the samples-per-group plot")
-    parser.add_argument("--context-nt", type=int, default=512, help="training chunk length (nt)")
-    parser.add_argument("--eval-nt", type=int, default=512, help="evaluation window length (nt)")
-    parser.add_argument("--max-steps", type=int, default=150)
-    parser.add_argument("--batch-size", type=int, default=8)
-    parser.add_argument("--learning-rate", type=float, default=1e-3)
-    parser.add_argument("--eval-per-group", type=int, default=6, help="test windows per group to generate")
-    parser.add_argument("--eval-ood", type=int, default=12, help="OOD windows to generate")
-    parser.add_argument("--do-sample", action="store_true", help="sample instead of greedy decoding")
-    parser.add_argument("--aux-losses", nargs="*", default=[], help="e.g. walk:0.1 complement:0.5")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--time-budget-min", type=float, default=30.0)
+    add_dataclass_arguments(parser, ViralScalingConfig)
 
 
 def prepare_data(data_dir: Path, ood_species: list[str], seed: int = 0):
@@ -64,10 +83,11 @@ def prepare_data(data_dir: Path, ood_species: list[str], seed: int = 0):
 
 
 def chunk_sequences(sequences: list[str], length: int, min_length: int | None = None) -> list[str]:
-    """Non-overlapping ``length``-nt chunks of every sequence (the last kept if ≥ ``min_length``)."""
-    min_length = length // 2 if min_length is None else min_length
-    chunks = [s[i : i + length] for s in sequences for i in range(0, len(s), length)]
-    return [c for c in chunks if len(c) >= min_length]
+    """Non-overlapping ``length``-nt chunks (:func:`hf_genomics.data.sequences.cut_windows`); the
+    last one kept if it has at least ``min_length`` bases (default: half a chunk)."""
+    from hf_genomics.data.sequences import cut_windows
+
+    return cut_windows(sequences, length, length // 2 if min_length is None else min_length)
 
 
 def evaluation_windows(
@@ -88,7 +108,7 @@ def evaluation_windows(
     return [{**row, "sequence": row["sequence"][:length]} for row in rows]
 
 
-def train_rung(size: str, tokenizer, train_texts: list[str], out_dir: Path, args: argparse.Namespace):
+def train_rung(size: str, tokenizer, train_texts: list[str], out_dir: Path, args: ViralScalingConfig):
     """Train one Pythia size with ``Trainer``; returns the model and training facts."""
     import torch
     from datasets import Dataset
@@ -143,7 +163,7 @@ def train_rung(size: str, tokenizer, train_texts: list[str], out_dir: Path, args
     return model, {"train_seconds": seconds, "train_loss": result.training_loss, "loss_history": history}
 
 
-def run_rung(size: str, tokenizer, splits, args: argparse.Namespace, rung_dir: Path) -> dict[str, Any]:
+def run_rung(size: str, tokenizer, splits, args: ViralScalingConfig, rung_dir: Path) -> dict[str, Any]:
     """Train, score likelihood and generation for one size; write ``results.json`` and ``scores.json``."""
     from hf_genomics.data.viruses import windows_per_group
     from hf_genomics.evaluation.generation import evaluate_generation, summarize
@@ -184,14 +204,12 @@ def run_rung(size: str, tokenizer, splits, args: argparse.Namespace, rung_dir: P
         "by_split": summarize(scores, by="split"),
         "by_group": summarize(scores, by=args.group_column),
     }
-    (rung_dir / "scores.json").write_text(json.dumps(scores, indent=1))
-    tmp = rung_dir / "results.json.tmp"
-    tmp.write_text(json.dumps(results, indent=1))
-    os.replace(tmp, rung_dir / "results.json")
+    write_json_atomic(rung_dir / "scores.json", scores, indent=1)
+    write_json_atomic(rung_dir / "results.json", results, indent=1)
     return results
 
 
-def composition_baseline(splits, args: argparse.Namespace) -> list[dict]:
+def composition_baseline(splits, args: ViralScalingConfig) -> list[dict]:
     """Summary by split of the prompt-composition baseline on the rungs' evaluation windows."""
     from hf_genomics.data.viruses import windows_per_group
     from hf_genomics.evaluation.generation import composition_continuations, score_rows, summarize
@@ -219,7 +237,7 @@ def write_report(
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    (out_dir / "results.json").write_text(json.dumps(rungs, indent=1))
+    write_json_atomic(out_dir / "results.json", rungs, indent=1)
     if not rungs:
         return
     rungs = sorted(rungs, key=lambda r: r["num_parameters"])
@@ -250,8 +268,8 @@ def write_report(
             f"| {ood.get('walk_max_mean', math.nan):.1f} ± {ood.get('walk_max_sd', math.nan):.1f} "
             f"| {ood.get('kmer3_js_mean', math.nan):.3f} | {ood.get('gc_difference_mean', math.nan):+.3f} |"
         )
-        (out_dir / "baseline.json").write_text(json.dumps(baseline, indent=1))
-    (out_dir / "results.md").write_text("\n".join(lines) + "\n")
+        write_json_atomic(out_dir / "baseline.json", baseline, indent=1)
+    write_text_atomic(out_dir / "results.md", "\n".join(lines) + "\n")
 
     fig, ax = plt.subplots(figsize=(5, 4))
     for split_name, marker in (("test", "o"), ("ood", "s")):
@@ -292,7 +310,7 @@ def write_report(
     plt.close(fig)
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace | ViralScalingConfig) -> int:
     import sys
 
     import torch
@@ -300,16 +318,19 @@ def run(args: argparse.Namespace) -> int:
     from hf_genomics.paths import shared_data_dir
     from hf_genomics.tokenization.spec import build_tokenizer
 
+    args = config_from(args, ViralScalingConfig)
+    setup_logging()
     torch.set_num_threads(args.threads)
     data_dir = args.data_dir or shared_data_dir()
     if data_dir is None:
-        print("viral-scaling needs the shared viral data (set HF_GENOMICS_DATA)", file=sys.stderr)
+        logger.error("viral-scaling needs the shared viral data (set HF_GENOMICS_DATA)")
         return 2
     out_dir: Path = args.output_dir
     out_dir.mkdir(parents=True, exist_ok=True)
     tokenizer = build_tokenizer("dnallm", causal=True)
+    logger.info("loading and windowing the viral genomes from %s", data_dir)
     splits = prepare_data(data_dir, args.ood_species, args.seed)
-    print({name: len(split) for name, split in splits.items()})
+    logger.info("windows per split: %s", {name: len(split) for name, split in splits.items()})
     command = "hf-genomics study viral-scaling " + " ".join(sys.argv[3:] if len(sys.argv) > 3 else [])
     started = time.perf_counter()
     rungs: list[dict] = []
@@ -318,22 +339,27 @@ def run(args: argparse.Namespace) -> int:
         done = rung_dir / "results.json"
         if done.exists():
             rungs.append(json.loads(done.read_text()))
-            print(f"[{size}] finished earlier: skipped")
+            logger.info("[%s] finished earlier: skipped", size)
             continue
         elapsed_min = (time.perf_counter() - started) / 60
         if elapsed_min > args.time_budget_min:
-            print(f"time budget of {args.time_budget_min} min spent: stopping before {size}")
+            logger.warning("time budget of %s min spent: stopping before %s", args.time_budget_min, size)
             break
-        print(f"[{size}] training ...", flush=True)
+        logger.info(
+            "[%s] training %d steps, then scoring likelihood and generation ...", size, args.max_steps
+        )
         result = run_rung(size, tokenizer, splits, args, rung_dir)
         rungs.append(result)
-        print(
-            f"[{size}] {result['num_parameters']:,} parameters, {result['train_seconds']:.0f} s, "
-            f"val bits/nt {result['validation']['bits_per_nucleotide']:.3f}",
-            flush=True,
+        logger.info(
+            "[%s] %s parameters, %.0f s, val bits/nt %.3f",
+            size,
+            f"{result['num_parameters']:,}",
+            result["train_seconds"],
+            result["validation"]["bits_per_nucleotide"],
         )
         write_report(out_dir, rungs, args.group_column, command)
+    logger.info("prompt-composition baseline")
     baseline = composition_baseline(splits, args)
     write_report(out_dir, rungs, args.group_column, command, baseline)
-    print(f"results in {out_dir}")
+    logger.info("results in %s", out_dir)
     return 0

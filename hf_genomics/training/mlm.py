@@ -17,6 +17,7 @@ from pathlib import Path
 from torch.utils.data import DataLoader
 from transformers import (
     AutoModelForMaskedLM,
+    PreTrainedModel,
     PreTrainedTokenizerBase,
     Trainer,
     TrainingArguments,
@@ -25,32 +26,25 @@ from transformers import (
 from transformers.trainer_utils import get_last_checkpoint
 
 from hf_genomics.analysis.training_length import record_training_length
+from hf_genomics.data.collators import DnaMlmCollator, default_span
+from hf_genomics.data.io import SEQUENCE_COLUMN, load_sequences
+from hf_genomics.data.sequences import max_tokens_for, split_records, tokenize_windows
+from hf_genomics.evaluation.masked_lm import masked_lm_totals, summarize
+from hf_genomics.evaluation.report import write_json_atomic
+from hf_genomics.evaluation.units import nucleotides_per_token
 from hf_genomics.models.encoder.configuration_dna_encoder import DnaEncoderConfig
 from hf_genomics.models.encoder.modeling_dna_encoder import DnaEncoderForMaskedLM
 from hf_genomics.tokenization.spec import build_tokenizer
+from hf_genomics.training.arguments import SequenceDataArguments, first_records, tokenizer_name_field
+from hf_genomics.training.callbacks import MaskingEpochCallback
 from hf_genomics.training.entrypoint import parse_and_run
-from hf_genomics.training.mlm_collator import DnaMlmCollator, MaskingEpochCallback, default_span
-from hf_genomics.training.mlm_data import (
-    SEQUENCE_COLUMN,
-    load_sequences,
-    max_tokens_for,
-    nucleotides_per_token,
-    split_records,
-    tokenize_windows,
-)
-from hf_genomics.training.mlm_evaluation import masked_lm_totals, summarize
 
 logger = logging.getLogger(__name__)
 
 
 @dataclass
 class ModelArguments:
-    tokenizer: str = field(
-        default="kmer:6",
-        metadata={
-            "help": "kmer:K | kmer:K:S (S<K overlapping) | char | bpe:V (trained on train split) | path"
-        },
-    )
+    tokenizer_name: str | None = tokenizer_name_field(None)
     preset: str = field(default="small", metadata={"help": "paper-L3/6/12/24, small, tiny"})
     position_embedding_type: str = field(default="rope", metadata={"help": "sinusoidal, alibi or rope"})
     config_overrides: str | None = field(
@@ -59,27 +53,20 @@ class ModelArguments:
     )
     model_name_or_path: str | None = field(
         default=None,
-        metadata={"help": "continue from a saved DnaEncoderForMaskedLM instead of a fresh preset"},
+        metadata={
+            "help": "continue from a saved masked LM (ours or any transformers model) instead of a preset"
+        },
     )
     attn_implementation: str = field(default="sdpa", metadata={"help": "sdpa, eager or flash_attention_2"})
 
 
 @dataclass
-class DataArguments:
-    train_file: str = field(
-        metadata={"help": "FASTA(.gz) / CSV / TSV / Parquet / .txt or a save_to_disk folder"}
-    )
-    validation_file: str | None = field(default=None, metadata={"help": "same formats; default: split train"})
-    sequence_column: str = field(default=SEQUENCE_COLUMN, metadata={"help": "column holding sequences"})
-    validation_split_percentage: float = field(default=5.0, metadata={"help": "records held out if no file"})
-    max_length_nt: int = field(default=1000, metadata={"help": "window length in nucleotides"})
+class DataArguments(SequenceDataArguments):
     min_window_nt: int = field(default=16, metadata={"help": "drop tails shorter than this (nucleotides)"})
     mlm_probability: float = field(default=0.15)
     mask_span: int | None = field(
         default=None, metadata={"help": "tokens per masked span; default k for overlapping k-mers, else 1"}
     )
-    max_train_samples: int | None = field(default=None, metadata={"help": "keep the first N windows"})
-    max_eval_samples: int | None = field(default=None, metadata={"help": "keep the first N windows"})
     results_file: str | None = field(
         default=None, metadata={"help": "default: <output_dir>/mlm_results.json"}
     )
@@ -97,14 +84,17 @@ def parse_overrides(text: str | None) -> dict:
     return overrides
 
 
-def build_model(
-    args: ModelArguments, tokenizer: PreTrainedTokenizerBase, max_tokens: int
-) -> DnaEncoderForMaskedLM:
-    """A fresh encoder sized to the tokenizer, or a saved one."""
+def build_model(args: ModelArguments, tokenizer: PreTrainedTokenizerBase, max_tokens: int) -> PreTrainedModel:
+    """A fresh encoder sized to the tokenizer, or a saved masked LM (any transformers family)."""
     if args.model_name_or_path:
-        return AutoModelForMaskedLM.from_pretrained(
-            args.model_name_or_path, attn_implementation=args.attn_implementation
-        )
+        import hf_genomics  # noqa: F401  (registers our model types with the Auto classes)
+
+        try:
+            return AutoModelForMaskedLM.from_pretrained(
+                args.model_name_or_path, attn_implementation=args.attn_implementation
+            )
+        except (ValueError, ImportError):  # a family without this attention implementation
+            return AutoModelForMaskedLM.from_pretrained(args.model_name_or_path)
     config = DnaEncoderConfig.from_preset(
         args.preset,
         **{
@@ -120,6 +110,45 @@ def build_model(
     )
     config._attn_implementation = args.attn_implementation
     return DnaEncoderForMaskedLM(config)
+
+
+def tokenizer_source(
+    tokenizer_name: str | None, model_name_or_path: str | None, checkpoint: str | None, default: str
+) -> str:
+    """What to build or load: a resumed checkpoint's own tokenizer first, then ``--tokenizer_name``,
+    then the tokenizer saved with ``--model_name_or_path``, then ``default``."""
+    if checkpoint and (Path(checkpoint) / "tokenizer_config.json").exists():
+        return str(checkpoint)
+    if tokenizer_name:
+        return tokenizer_name
+    if model_name_or_path and (Path(model_name_or_path) / "tokenizer_config.json").exists():
+        return str(model_name_or_path)
+    return default
+
+
+def load_splits(data_args: SequenceDataArguments, seed: int):
+    """``(train, validation, test or None)`` from the data arguments: a saved DatasetDict's splits, the
+    given files, or a per-record split of the training file; ``max_eval_samples`` keeps the first N
+    validation/test records."""
+    data = load_sequences(data_args.train_file, data_args.sequence_column)
+    test = None
+    if hasattr(data, "keys"):  # a saved DatasetDict
+        train = data["train"]
+        validation = data.get("validation")
+        test = data.get("test")
+        if validation is None:
+            validation, test = test, None
+    else:
+        train, validation = data, None
+    if data_args.validation_file:
+        validation = load_sequences(data_args.validation_file, data_args.sequence_column)
+    if data_args.test_file:
+        test = load_sequences(data_args.test_file, data_args.sequence_column)
+    if validation is None:
+        parts = split_records(train, data_args.validation_split_percentage / 100, seed)
+        train, validation = parts["train"], parts["validation"]
+    limit = data_args.max_eval_samples
+    return train, first_records(validation, limit), first_records(test, limit)
 
 
 def resolve_checkpoint(training_args: TrainingArguments) -> str | None:
@@ -138,31 +167,23 @@ def run(model_args: ModelArguments, data_args: DataArguments, training_args: Tra
     checkpoint = resolve_checkpoint(training_args)
 
     with training_args.main_process_first(desc="load sequences"):
-        data = load_sequences(data_args.train_file, data_args.sequence_column)
-        if hasattr(data, "keys"):  # a saved DatasetDict
-            train = data["train"]
-            validation = next((data[name] for name in ("validation", "test") if name in data), None)
-        else:
-            train, validation = data, None
-        if data_args.validation_file:
-            validation = load_sequences(data_args.validation_file, data_args.sequence_column)
-        if validation is None:
-            parts = split_records(train, data_args.validation_split_percentage / 100, training_args.seed)
-            train, validation = parts["train"], parts["validation"]
+        train, validation, test = load_splits(data_args, training_args.seed)
 
-    saved_tokenizer = checkpoint and (Path(checkpoint) / "tokenizer_config.json").exists()
     tokenizer = build_tokenizer(
-        str(checkpoint) if saved_tokenizer else model_args.tokenizer, train_sequences=train[SEQUENCE_COLUMN]
+        tokenizer_source(model_args.tokenizer_name, model_args.model_name_or_path, checkpoint, "kmer:6"),
+        train_sequences=train[SEQUENCE_COLUMN],
     )
     max_tokens = max_tokens_for(tokenizer, data_args.max_length_nt)
 
     with training_args.main_process_first(desc="tokenize windows"):
         train_ids = tokenize_windows(train, tokenizer, data_args.max_length_nt, data_args.min_window_nt)
         eval_ids = tokenize_windows(validation, tokenizer, data_args.max_length_nt, data_args.min_window_nt)
-    if data_args.max_train_samples:
-        train_ids = train_ids.select(range(min(data_args.max_train_samples, len(train_ids))))
-    if data_args.max_eval_samples:
-        eval_ids = eval_ids.select(range(min(data_args.max_eval_samples, len(eval_ids))))
+        test_ids = (
+            tokenize_windows(test, tokenizer, data_args.max_length_nt, data_args.min_window_nt)
+            if test is not None
+            else None
+        )
+    train_ids = first_records(train_ids, data_args.max_train_samples)
 
     model = build_model(model_args, tokenizer, max_tokens)
     span = data_args.mask_span or default_span(tokenizer)
@@ -187,10 +208,14 @@ def run(model_args: ModelArguments, data_args: DataArguments, training_args: Tra
         eval_collator = DnaMlmCollator(
             tokenizer, data_args.mlm_probability, span=span, seed=training_args.seed
         )
-        loader = DataLoader(
-            eval_ids, batch_size=training_args.per_device_eval_batch_size, collate_fn=eval_collator
+        bases = nucleotides_per_token(tokenizer)
+        batch_size = training_args.per_device_eval_batch_size
+        logger.info("final masked-LM evaluation on %d validation windows", len(eval_ids))
+        final = summarize(
+            masked_lm_totals(
+                trainer.model, DataLoader(eval_ids, batch_size=batch_size, collate_fn=eval_collator), bases
+            )
         )
-        final = summarize(masked_lm_totals(trainer.model, loader, nucleotides_per_token(tokenizer)))
         results = {
             "eval": final,
             "trainer_eval": eval_metrics,
@@ -202,6 +227,7 @@ def run(model_args: ModelArguments, data_args: DataArguments, training_args: Tra
             ],
             "n_train_windows": len(train_ids),
             "n_eval_windows": len(eval_ids),
+            "n_eval_records": len(validation),
             "max_length_nt": data_args.max_length_nt,
             "max_length_tokens": max_tokens,
             "mask_span": span,
@@ -210,9 +236,12 @@ def run(model_args: ModelArguments, data_args: DataArguments, training_args: Tra
             "n_parameters": sum(p.numel() for p in model.parameters()),
             "command": " ".join(sys.argv),
         }
+        if test_ids is not None:
+            logger.info("masked-LM evaluation on %d test windows", len(test_ids))
+            loader = DataLoader(test_ids, batch_size=batch_size, collate_fn=eval_collator)
+            results["test"] = summarize(masked_lm_totals(trainer.model, loader, bases))
         path = Path(data_args.results_file or Path(training_args.output_dir) / "mlm_results.json")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(results, indent=2, default=str))
+        write_json_atomic(path, results)
         logger.info(
             "eval loss %.4f  perplexity %.3f  bits/nt %.4f -> %s",
             final["loss"],

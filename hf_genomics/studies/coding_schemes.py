@@ -6,15 +6,15 @@ skips finished cells, so a killed run loses at most the cell in progress. After 
 runner refreshes ``results.csv`` (one row per cell), ``summary.csv`` and ``results.md`` (mean ±
 sd MCC over seeds); at the end it draws ``heatmap_L<depth>.png`` (tokenizer × position per task)
 and ``depth_curve.png``. BPE vocabularies are learned once per task and size, from the same
-training rows the cells see, and shared by all cells (``tokenizers/``).
+training rows the cells see, and shared by all cells (``tokenizers/``). Options:
+:class:`CodingSchemesConfig`; tables use :mod:`hf_genomics.evaluation.report` (mean ± sample sd).
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
 import json
-import math
+import logging
 import os
 import shutil
 import time
@@ -23,6 +23,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+
+from hf_genomics.evaluation.report import mean_sd, write_csv_atomic, write_text_atomic
+from hf_genomics.training.entrypoint import add_dataclass_arguments, config_from, setup_logging
+
+logger = logging.getLogger(__name__)
 
 SHARED_TASKS = ("prom/prom_core_tata", "prom/prom_300_tata", "tf/0", "mouse/0")
 PAPER_TOKENIZERS = ("kmer:1", "kmer:3", "kmer:4", "kmer:5", "kmer:6", "bpe:4096")
@@ -188,8 +193,8 @@ def run_cell(cell: Cell, preset: StudyPreset, out_dir: Path, gue_root: Path | No
     args = ClassificationArguments(
         task_dir=cell.task,
         gue_root=str(gue_root) if gue_root else None,
-        tokenizer=tokenizer,
-        tokenizer_name=cell.tokenizer,
+        tokenizer_name=tokenizer,
+        tokenizer_label=cell.tokenizer,
         position_embedding_type=cell.position,
         preset=preset_name,
         seeds=[cell.seed],
@@ -245,9 +250,8 @@ def aggregate(rows: list[dict[str, Any]]) -> dict[tuple, dict[str, float]]:
         dev[key].append(float(row.get("best_dev_mcc", row["test_mcc"])))
     summary = {}
     for key, values in groups.items():
-        mean = sum(values) / len(values)
-        sd = math.sqrt(sum((v - mean) ** 2 for v in values) / (len(values) - 1)) if len(values) > 1 else 0.0
-        summary[key] = {"mean": mean, "sd": sd, "n": len(values), "dev_mean": sum(dev[key]) / len(dev[key])}
+        mean, sd, n = mean_sd(values)
+        summary[key] = {"mean": mean, "sd": sd, "n": n, "dev_mean": mean_sd(dev[key]).mean}
     return summary
 
 
@@ -318,17 +322,19 @@ def write_tables(
 ) -> list[dict[str, Any]]:
     """results.csv, summary.csv and results.md from the finished cells."""
     rows = cell_rows(out_dir)
-    with (out_dir / "results.csv").open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=CSV_FIELDS)
-        writer.writeheader()
-        writer.writerows(rows)
-    with (out_dir / "summary.csv").open("w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["task", "tokenizer", "position", "depth", "test_mcc_mean", "test_mcc_sd", "n_seeds"])
-        for key, value in sorted(aggregate(rows).items()):
-            writer.writerow([*key, f"{value['mean']:.6f}", f"{value['sd']:.6f}", value["n"]])
+    write_csv_atomic(out_dir / "results.csv", rows, CSV_FIELDS)
+    write_csv_atomic(
+        out_dir / "summary.csv",
+        (
+            [*key, f"{value['mean']:.6f}", f"{value['sd']:.6f}", value["n"]]
+            for key, value in sorted(aggregate(rows).items())
+        ),
+        ["task", "tokenizer", "position", "depth", "test_mcc_mean", "test_mcc_sd", "n_seeds"],
+    )
     if rows:
-        (out_dir / "results.md").write_text(markdown_report(rows, preset_name, total_cells, expected_tasks))
+        write_text_atomic(
+            out_dir / "results.md", markdown_report(rows, preset_name, total_cells, expected_tasks)
+        )
     return rows
 
 
@@ -427,12 +433,13 @@ def run_study(
     """Run (or resume) the grid; ``max_cells`` stops after that many newly trained cells."""
     out_dir.mkdir(parents=True, exist_ok=True)
     cells = grid(preset)
-    (out_dir / "study.json").write_text(
+    write_text_atomic(
+        out_dir / "study.json",
         json.dumps(
             {"preset": preset_name, "grid": {k: v for k, v in preset.__dict__.items()}},
             indent=2,
             default=list,
-        )
+        ),
     )
     skipped = trained = 0
     for index, cell in enumerate(cells, start=1):
@@ -443,18 +450,52 @@ def run_study(
             break
         shutil.rmtree(out_dir / "cells" / cell.name, ignore_errors=True)  # leftovers of a killed cell
         start = time.perf_counter()
-        print(f"[{index}/{len(cells)}] {cell.name}", flush=True)
+        logger.info("[%d/%d] training cell %s", index, len(cells), cell.name)
         result = cell_runner(cell, preset, out_dir, gue_root)
         trained += 1
-        print(f"    test MCC {result['test_mcc']:.4f} ({time.perf_counter() - start:.1f} s)", flush=True)
+        logger.info("    test MCC %.4f (%.1f s)", result["test_mcc"], time.perf_counter() - start)
         write_tables(out_dir, preset_name, len(cells), preset.tasks)
     rows = write_tables(out_dir, preset_name, len(cells), preset.tasks)
     images = write_plots(out_dir, rows) if plots else []
     return {"cells": len(cells), "done": len(rows), "skipped": skipped, "trained": trained, "plots": images}
 
 
-def select_preset(args: argparse.Namespace) -> StudyPreset:
+@dataclass
+class CodingSchemesConfig:
+    """Options of ``hf-genomics study coding-schemes`` (each is a ``--flag``; dashes or underscores)."""
+
+    preset: str = field(default="cpu", metadata={"help": "grid preset", "choices": sorted(PRESETS)})
+    output_dir: Path = field(default=Path("runs/coding_schemes"), metadata={"help": "cells, tables, plots"})
+    gue_root: Path | None = field(default=None, metadata={"help": "GUE root (default: <shared data>/gue)"})
+    tasks: list[str] | None = field(
+        default=None, metadata={"help": "task names or paths, e.g. prom_core_tata tf/0", "nargs": "*"}
+    )
+    tokenizers: list[str] | None = field(
+        default=None, metadata={"help": "tokenizer specs, e.g. kmer:3 bpe:4096", "nargs": "*"}
+    )
+    positions: list[str] | None = field(
+        default=None, metadata={"help": "position encodings", "choices": POSITIONS, "nargs": "*"}
+    )
+    depths: list[int] | None = field(default=None, metadata={"help": "encoder depths", "nargs": "*"})
+    seeds: list[int] | None = field(default=None, metadata={"help": "seeds per cell", "nargs": "*"})
+    bpe_ablation: list[int] | None = field(
+        default=None,
+        metadata={
+            "help": "BPE vocabulary-size ablation: replace the tokenizers by bpe:V for these sizes "
+            f"(no value: {' '.join(map(str, BPE_ABLATION_SIZES))})",
+            "nargs": "*",
+        },
+    )
+    max_train_samples: int | None = field(default=None, metadata={"help": "0 = all training rows"})
+    num_train_epochs: float | None = field(default=None, metadata={"help": "override the preset's epochs"})
+    max_cells: int | None = field(default=None, metadata={"help": "stop after training this many cells"})
+    threads: int | None = field(default=None, metadata={"help": "torch.set_num_threads for CPU runs"})
+    report_only: bool = field(default=False, metadata={"help": "rebuild tables and plots, train nothing"})
+
+
+def select_preset(args: CodingSchemesConfig | argparse.Namespace) -> StudyPreset:
     """The named preset with command-line overrides of the grid axes."""
+    args = config_from(args, CodingSchemesConfig)
     preset = PRESETS[args.preset]
     changes: dict[str, Any] = {}
     for name in ("tokenizers", "positions", "depths", "tasks", "seeds"):
@@ -471,33 +512,16 @@ def select_preset(args: argparse.Namespace) -> StudyPreset:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--preset", choices=sorted(PRESETS), default="cpu")
-    parser.add_argument("--output-dir", type=Path, default=Path("runs/coding_schemes"))
-    parser.add_argument("--gue-root", type=Path, default=None, help="GUE root (default: <shared data>/gue)")
-    parser.add_argument("--tasks", nargs="*", help="task names or paths, e.g. prom_core_tata tf/0")
-    parser.add_argument("--tokenizers", nargs="*", help="tokenizer specs, e.g. kmer:3 bpe:4096")
-    parser.add_argument("--positions", nargs="*", choices=POSITIONS)
-    parser.add_argument("--depths", nargs="*", type=int)
-    parser.add_argument("--seeds", nargs="*", type=int)
-    parser.add_argument(
-        "--bpe-ablation",
-        nargs="*",
-        type=int,
-        default=None,
-        help="BPE vocabulary-size ablation: replace the tokenizers by bpe:V for these sizes "
-        f"(no value: {' '.join(map(str, BPE_ABLATION_SIZES))})",
-    )
-    parser.add_argument("--max-train-samples", type=int, default=None, help="0 = all training rows")
-    parser.add_argument("--num-train-epochs", type=float, default=None)
-    parser.add_argument("--max-cells", type=int, default=None, help="stop after training this many cells")
-    parser.add_argument("--threads", type=int, default=None, help="torch.set_num_threads for CPU runs")
-    parser.add_argument("--report-only", action="store_true", help="rebuild tables and plots, train nothing")
+    add_dataclass_arguments(parser, CodingSchemesConfig)
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace | CodingSchemesConfig) -> int:
     import datasets
 
     from hf_genomics.data.gue import get_task
+
+    args = config_from(args, CodingSchemesConfig)
+    setup_logging()
 
     if args.threads:
         import torch
@@ -515,14 +539,27 @@ def run(args: argparse.Namespace) -> int:
     if args.report_only:
         rows = write_tables(args.output_dir, args.preset, len(grid(preset)), preset.tasks)
         write_plots(args.output_dir, rows)
-        print(f"{len(rows)} cells reported in {args.output_dir}")
+        logger.info("%d cells reported in %s", len(rows), args.output_dir)
         return 0
     outcome = run_study(preset, args.output_dir, gue_root, args.preset, max_cells=args.max_cells)
-    print(
-        f"{outcome['done']} of {outcome['cells']} cells done ({outcome['trained']} trained now, "
-        f"{outcome['skipped']} resumed); tables and plots in {args.output_dir}"
+    logger.info(
+        "%d of %d cells done (%d trained now, %d resumed); tables and plots in %s",
+        outcome["done"],
+        outcome["cells"],
+        outcome["trained"],
+        outcome["skipped"],
+        args.output_dir,
     )
     return 0
 
 
-__all__ = ["PRESETS", "Cell", "StudyPreset", "grid", "run_study", "write_plots", "write_tables"]
+__all__ = [
+    "PRESETS",
+    "Cell",
+    "CodingSchemesConfig",
+    "StudyPreset",
+    "grid",
+    "run_study",
+    "write_plots",
+    "write_tables",
+]

@@ -1,4 +1,6 @@
-"""Masked-LM collator for DNA tokens: contiguous span masking and layout-independent randomness.
+"""Data collators for DNA: masked-LM span masking, and random-strand (reverse-complement) augmentation.
+
+Masked LM: contiguous span masking and layout-independent randomness.
 
 Why spans: with overlapping k-mers (``kmer:6:1``) every base of a masked token is also in the k-1
 tokens on either side, so masking isolated tokens leaks the answer; DNABERT-1 masks k contiguous
@@ -7,8 +9,13 @@ fraction of masked tokens is still ``p`` (away from sequence ends).
 
 Why per-example seeds: the mask of an example is a function of (seed, epoch, token ids) only, so a
 run gives the same masks — and the same loss curve — with 1 or N processes at the same global
-batch, and after a resume. :class:`MaskingEpochCallback` advances the epoch so masks still change
-between epochs (dynamic masking).
+batch, and after a resume. ``hf_genomics.training.callbacks.MaskingEpochCallback`` advances the
+epoch so masks still change between epochs (dynamic masking).
+
+Strand: augmentation works on nucleotides before tokenization, never on token ids (the reverse
+complement of a k-mer/BPE token sequence is not the token sequence of the reverse complement). Each
+example is shown on a random strand drawn from a seeded generator instead of doubling the data, so
+runs with and without it cost the same.
 """
 
 from __future__ import annotations
@@ -20,7 +27,10 @@ from typing import Any
 
 import numpy as np
 import torch
-from transformers import PreTrainedTokenizerBase, TrainerCallback
+from datasets import Dataset
+from transformers import PreTrainedTokenizerBase
+
+from hf_genomics.alphabet import reverse_complement
 
 
 @dataclass
@@ -95,17 +105,59 @@ class DnaMlmCollator:
         }
 
 
-class MaskingEpochCallback(TrainerCallback):
-    """Tell the collator which epoch it is, so each epoch sees fresh (yet reproducible) masks."""
-
-    def __init__(self, collator: DnaMlmCollator):
-        self.collator = collator
-
-    def on_epoch_begin(self, args, state, control, **kwargs):
-        self.collator.epoch = int(state.epoch or 0)
-
-
 def default_span(tokenizer: PreTrainedTokenizerBase) -> int:
     """k for overlapping k-mer tokenizers (``stride < k``), else 1."""
     k, stride = getattr(tokenizer, "k", 1), getattr(tokenizer, "stride", None)
     return int(k) if stride is not None and stride < k else 1
+
+
+RC_PREFIX = "rc_"
+
+
+def add_reverse_complement(
+    dataset: Dataset, columns: tuple[str, ...] = ("sequence", "sequence_2")
+) -> Dataset:
+    """Replace each sequence column by its reverse complement (labels unchanged)."""
+    present = [column for column in columns if column in dataset.column_names]
+
+    def flip(batch: dict[str, list]) -> dict[str, list]:
+        return {column: [reverse_complement(seq) for seq in batch[column]] for column in present}
+
+    return dataset.map(flip, batched=True, desc="reverse complement")
+
+
+class RandomStrandCollator:
+    """Wrap a padding collator: each example uses its ``rc_*`` token fields with probability ``p``."""
+
+    def __init__(self, base_collator: Any, seed: int, p: float = 0.5) -> None:
+        self.base_collator, self.p = base_collator, p
+        self.rng = np.random.default_rng(seed)
+
+    def __call__(self, features: list[dict[str, Any]]) -> dict[str, torch.Tensor]:
+        flips = self.rng.random(len(features)) < self.p
+        chosen = []
+        for feature, flip in zip(features, flips):  # one decision per example, not per base
+            plain = {k: v for k, v in feature.items() if not k.startswith(RC_PREFIX)}
+            if flip:
+                plain.update({k[len(RC_PREFIX) :]: v for k, v in feature.items() if k.startswith(RC_PREFIX)})
+            chosen.append(plain)
+        return self.base_collator(chosen)
+
+
+def strip_rc_fields(base_collator: Any):
+    """A collator that drops the ``rc_*`` fields (evaluation batches of an augmented dataset)."""
+
+    def collate(features: list[dict[str, Any]]) -> dict[str, torch.Tensor]:
+        return base_collator([{k: v for k, v in f.items() if not k.startswith(RC_PREFIX)} for f in features])
+
+    return collate
+
+
+__all__ = [
+    "RC_PREFIX",
+    "DnaMlmCollator",
+    "RandomStrandCollator",
+    "add_reverse_complement",
+    "default_span",
+    "strip_rc_fields",
+]

@@ -32,6 +32,12 @@ _LAZY_NAMES: dict[str, str] = {
     "DnaLstmConfig": "hf_genomics.models.lstm.configuration_dna_lstm",
     "DnaLstmForCausalLM": "hf_genomics.models.lstm.modeling_dna_lstm",
     "pythia_config": "hf_genomics.models.pythia",
+    # GENA-LM (ported)
+    "GenaLmConfig": "hf_genomics.models.gena_lm.configuration_gena_lm",
+    "GenaLmModel": "hf_genomics.models.gena_lm.modeling_gena_lm",
+    "GenaLmForMaskedLM": "hf_genomics.models.gena_lm.modeling_gena_lm",
+    "GenaLmForSequenceClassification": "hf_genomics.models.gena_lm.modeling_gena_lm",
+    "GenaLmForTokenClassification": "hf_genomics.models.gena_lm.modeling_gena_lm",
     # GUE classification
     "load_gue": "hf_genomics.data.gue",
     "compute_classification_metrics": "hf_genomics.evaluation.metrics",

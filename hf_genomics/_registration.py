@@ -47,6 +47,19 @@ def register_auto_classes() -> None:
     AutoModelForCausalLM.register(DnaLstmConfig, DnaLstmForCausalLM, exist_ok=True)
     register_tokenizers(DnaLstmConfig)
 
+    # --- GENA-LM (models/gena_lm) ---
+    from hf_genomics.models.gena_lm import modeling_gena_lm as gena_lm
+    from hf_genomics.models.gena_lm.configuration_gena_lm import GenaLmConfig
+
+    AutoConfig.register("gena_lm", GenaLmConfig, exist_ok=True)
+    AutoModel.register(GenaLmConfig, gena_lm.GenaLmModel, exist_ok=True)
+    AutoModelForMaskedLM.register(GenaLmConfig, gena_lm.GenaLmForMaskedLM, exist_ok=True)
+    AutoModelForSequenceClassification.register(
+        GenaLmConfig, gena_lm.GenaLmForSequenceClassification, exist_ok=True
+    )
+    AutoModelForTokenClassification.register(GenaLmConfig, gena_lm.GenaLmForTokenClassification, exist_ok=True)
+    register_tokenizers(GenaLmConfig)
+
 
 def register_tokenizers(config_class) -> None:
     """Make our tokenizer class names resolvable from ``tokenizer_config.json``.

@@ -70,13 +70,17 @@ def test_converted_model_matches_the_original(converted, name, attn_implementati
     model = CHECKPOINTS[name].from_pretrained(converted[name], attn_implementation=attn_implementation).eval()
     with torch.no_grad():
         out = model(
-            input_ids=expected["input_ids"], attention_mask=expected["attention_mask"], output_hidden_states=True
+            input_ids=expected["input_ids"],
+            attention_mask=expected["attention_mask"],
+            output_hidden_states=True,
         )
     assert (out.logits - expected["logits"]).abs().max() < 1e-5
     assert (out.hidden_states[-1] - expected["last_hidden_state"]).abs().max() < 1e-5
     base = AutoModel.from_pretrained(converted[name]).eval()
     with torch.no_grad():
-        hidden = base(input_ids=expected["input_ids"], attention_mask=expected["attention_mask"]).last_hidden_state
+        hidden = base(
+            input_ids=expected["input_ids"], attention_mask=expected["attention_mask"]
+        ).last_hidden_state
     assert (hidden - expected["last_hidden_state"]).abs().max() < 1e-5
 
 
@@ -97,7 +101,10 @@ def test_converted_folder_is_native_and_reloads_identically(converted, tmp_path)
 
 
 def test_sparse_variants_are_refused(tmp_path):
-    for name in ("L12-H768-A12-V32k-L4096-preln-lastln-sparse-ln1e-05", "L12-H768-A12-V32k-L4096-preln-sparse-rope"):
+    for name in (
+        "L12-H768-A12-V32k-L4096-preln-lastln-sparse-ln1e-05",
+        "L12-H768-A12-V32k-L4096-preln-sparse-rope",
+    ):
         folder = tmp_path / name
         folder.mkdir()
         shutil.copy(FIXTURES / "real_configs" / f"{name}.json", folder / "config.json")
@@ -113,7 +120,9 @@ def test_unknown_architecture_is_refused(tmp_path):
         convert_checkpoint(folder, tmp_path / "out")
 
 
-def bert_mlm_parameter_count(vocab: int, hidden: int, layers: int, ffn: int, positions: int, final_norm: bool) -> int:
+def bert_mlm_parameter_count(
+    vocab: int, hidden: int, layers: int, ffn: int, positions: int, final_norm: bool
+) -> int:
     """BERT-MLM parameters by hand (tied decoder, no pooler); pre-LN has the same count as post-LN."""
     embeddings = (vocab + positions + 2) * hidden + 2 * hidden
     layer = 4 * (hidden * hidden + hidden) + 2 * hidden * ffn + ffn + hidden + 4 * hidden
@@ -143,8 +152,16 @@ def test_real_configs_build_the_published_shapes(name, layers, hidden, final_nor
     assert round(count / 1e6) in (params_millions, params_millions + 1)  # the paper's 110M / 336M
     assert (model.model.final_norm is not None) is final_norm
     # the same config at tiny scale runs
-    tiny = native_config({**original, "hidden_size": 32, "num_attention_heads": 4, "intermediate_size": 64,
-                          "num_hidden_layers": 2, "vocab_size": 64})
+    tiny = native_config(
+        {
+            **original,
+            "hidden_size": 32,
+            "num_attention_heads": 4,
+            "intermediate_size": 64,
+            "num_hidden_layers": 2,
+            "vocab_size": 64,
+        }
+    )
     out = GenaLmModel(tiny).eval()(input_ids=torch.randint(5, 64, (1, 7)))
     assert out.last_hidden_state.shape == (1, 7, 32) and out.pooler_output.shape == (1, 32)
 
@@ -249,7 +266,12 @@ def test_converted_folder_loads_as_remote_code_without_hf_genomics(converted, tm
     env = {**os.environ, "HF_MODULES_CACHE": str(tmp_path / "modules"), "HF_HUB_OFFLINE": "1"}
     env.pop("PYTHONPATH", None)
     result = subprocess.run(
-        [sys.executable, "-c", CHILD, *args], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=180
+        [sys.executable, "-c", CHILD, *args],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
     )
     assert result.returncode == 0, result.stderr[-3000:]
     report = json.loads(result.stdout.strip().splitlines()[-1])

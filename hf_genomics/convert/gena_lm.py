@@ -13,7 +13,12 @@ import logging
 import re
 from pathlib import Path
 
-from hf_genomics.convert.base import ConversionError, ConvertedCheckpoint, FamilyConverter, load_original_state_dict
+from hf_genomics.convert.base import (
+    ConversionError,
+    ConvertedCheckpoint,
+    FamilyConverter,
+    load_original_state_dict,
+)
 
 logger = logging.getLogger(__name__)
 

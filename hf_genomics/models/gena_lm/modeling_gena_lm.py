@@ -49,7 +49,9 @@ class GenaLmEmbeddings(nn.Module):
 
     def __init__(self, config: GenaLmConfig):
         super().__init__()
-        self.word_embeddings = nn.Embedding(config.vocab_size, config.hidden_size, padding_idx=config.pad_token_id)
+        self.word_embeddings = nn.Embedding(
+            config.vocab_size, config.hidden_size, padding_idx=config.pad_token_id
+        )
         self.position_embeddings = nn.Embedding(config.max_position_embeddings, config.hidden_size)
         self.token_type_embeddings = nn.Embedding(config.type_vocab_size, config.hidden_size)
         self.norm = nn.LayerNorm(config.hidden_size, eps=config.layer_norm_eps)
@@ -91,7 +93,9 @@ class GenaLmAttention(nn.Module):
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
         input_shape = hidden_states.shape[:-1]
         shape = (*input_shape, self.num_heads, self.head_dim)
-        q, k, v = (proj(hidden_states).view(shape).transpose(1, 2) for proj in (self.query, self.key, self.value))
+        q, k, v = (
+            proj(hidden_states).view(shape).transpose(1, 2) for proj in (self.query, self.key, self.value)
+        )
         attention_interface: Callable = ALL_ATTENTION_FUNCTIONS.get_interface(
             self.config._attn_implementation, eager_attention_forward
         )
@@ -188,7 +192,9 @@ class GenaLmModel(GenaLmPreTrainedModel):
         self.embeddings = GenaLmEmbeddings(config)
         self.layers = nn.ModuleList([GenaLmLayer(config, i) for i in range(config.num_hidden_layers)])
         use_final_norm = config.pre_layer_norm and config.last_layer_norm
-        self.final_norm = nn.LayerNorm(config.hidden_size, eps=config.layer_norm_eps) if use_final_norm else None
+        self.final_norm = (
+            nn.LayerNorm(config.hidden_size, eps=config.layer_norm_eps) if use_final_norm else None
+        )
         self.pooler = GenaLmPooler(config) if add_pooling_layer else None
         self.gradient_checkpointing = False
         self.post_init()

@@ -60,6 +60,22 @@ def register_auto_classes() -> None:
     AutoModelForTokenClassification.register(GenaLmConfig, gena_lm.GenaLmForTokenClassification, exist_ok=True)
     register_tokenizers(GenaLmConfig)
 
+    # --- Caduceus (models/caduceus) ---
+    from transformers import AutoTokenizer
+
+    from hf_genomics.models.caduceus import modeling_caduceus as caduceus
+    from hf_genomics.models.caduceus.configuration_caduceus import CaduceusConfig
+    from hf_genomics.models.caduceus.tokenization_caduceus import CaduceusTokenizer
+
+    AutoConfig.register("caduceus", CaduceusConfig, exist_ok=True)
+    AutoModel.register(CaduceusConfig, caduceus.CaduceusModel, exist_ok=True)
+    AutoModelForMaskedLM.register(CaduceusConfig, caduceus.CaduceusForMaskedLM, exist_ok=True)
+    AutoModelForSequenceClassification.register(
+        CaduceusConfig, caduceus.CaduceusForSequenceClassification, exist_ok=True
+    )
+    register_tokenizers(CaduceusConfig)
+    AutoTokenizer.register(CaduceusConfig, tokenizer_class=CaduceusTokenizer, exist_ok=True)
+
 
 def register_tokenizers(config_class) -> None:
     """Make our tokenizer class names resolvable from ``tokenizer_config.json``.

@@ -26,6 +26,7 @@ from hf_genomics.convert.base import (
 # one line per family, in the order families are tried
 CONVERTER_MODULES: list[str] = [
     "hf_genomics.convert.gena_lm",
+    "hf_genomics.convert.caduceus",
 ]
 
 __all__ = [

@@ -57,7 +57,9 @@ def register_auto_classes() -> None:
     AutoModelForSequenceClassification.register(
         GenaLmConfig, gena_lm.GenaLmForSequenceClassification, exist_ok=True
     )
-    AutoModelForTokenClassification.register(GenaLmConfig, gena_lm.GenaLmForTokenClassification, exist_ok=True)
+    AutoModelForTokenClassification.register(
+        GenaLmConfig, gena_lm.GenaLmForTokenClassification, exist_ok=True
+    )
     register_tokenizers(GenaLmConfig)
 
     # --- Caduceus (models/caduceus) ---

@@ -165,6 +165,7 @@ def head_class(config: dict, state: dict):
 
 def load_native_model(folder: Path, config: dict):
     """The native model (head chosen from the checkpoint) with the original weights loaded."""
+    native_config(config)  # refuse unported variants before reading any weights
     original_state = load_original_state_dict(folder)
     native = native_config(config, original_state)
     state = rename_state_dict(original_state, native.bidirectional_weight_tie)

@@ -67,7 +67,8 @@ class CaduceusRMSNorm(nn.Module):
 
 
 class CaduceusSSM(nn.Module):
-    """One direction's selective state space: short causal conv, input-dependent (dt, B, C), scan."""
+    """One direction's selective state space parameters: short causal conv, the (dt, B, C)
+    projections, ``A_log`` and ``D`` (mamba-ssm's names)."""
 
     def __init__(self, config: CaduceusConfig):
         super().__init__()
@@ -88,25 +89,24 @@ class CaduceusSSM(nn.Module):
         )
         self.D = nn.Parameter(torch.ones(d_inner))
 
-    def forward(self, x: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
-        """x, z: (batch, d_inner, length) -> (batch, d_inner, length)."""
-        length = x.shape[-1]
+    def scan_inputs(self, xz: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        """(batch, 2 * d_inner, length) projections -> the scan's u, delta, B, C, z (Mamba's slow path)."""
+        length = xz.shape[-1]
+        x, z = xz.chunk(2, dim=1)
         x = F.silu(self.conv1d(x)[..., :length])
         dt, B, C = torch.split(
             self.x_proj(x.transpose(1, 2)), [self.dt_rank, self.n_state, self.n_state], dim=-1
         )
-        dt = (dt @ self.dt_proj.weight.t()).transpose(1, 2)  # bias is added inside the scan, as in Mamba
-        A = -torch.exp(self.A_log.float())
-        return selective_scan(
-            x, dt, A, B.transpose(1, 2), C.transpose(1, 2), self.D, z, delta_bias=self.dt_proj.bias
-        )
+        delta = (dt @ self.dt_proj.weight.t()).transpose(1, 2)  # its bias is added inside the scan
+        return x, delta, B.transpose(1, 2), C.transpose(1, 2), z
 
 
 class CaduceusMixer(nn.Module):
-    """BiMamba: ``out_proj(ssm_fwd(in_proj(x)))`` plus the same on the reversed sequence, flipped back.
+    """BiMamba: a Mamba over the sequence and one over the reversed sequence, flipped back and added.
 
     With ``bidirectional_weight_tie`` (all released models) both directions share ``in_proj`` and
-    ``out_proj``; each has its own convolution and state-space parameters.
+    ``out_proj``; each has its own convolution and state-space parameters. Both directions are
+    scanned together (one group each).
     """
 
     def __init__(self, config: CaduceusConfig):
@@ -123,20 +123,34 @@ class CaduceusMixer(nn.Module):
         )
         self.rev_out_proj = nn.Linear(d_inner, config.hidden_size, bias=config.use_bias) if untied else None
 
-    @staticmethod
-    def _direction(
-        x: torch.Tensor, in_proj: nn.Linear, ssm: CaduceusSSM, out_proj: nn.Linear
-    ) -> torch.Tensor:
-        x, z = in_proj(x).transpose(1, 2).chunk(2, dim=1)
-        return out_proj(ssm(x, z).transpose(1, 2))
-
     def forward(self, hidden_states: torch.Tensor) -> torch.Tensor:
-        out = self._direction(hidden_states, self.in_proj, self.fwd, self.out_proj)
+        xz = self.in_proj(hidden_states).transpose(1, 2)  # (batch, 2 * d_inner, length)
+        directions = [(self.fwd, xz)]
+        if self.rev is not None:  # a per-position projection commutes with reversing the sequence
+            rev_xz = (
+                xz.flip(-1)
+                if self.rev_in_proj is None
+                else self.rev_in_proj(hidden_states.flip(1)).transpose(1, 2)
+            )
+            directions.append((self.rev, rev_xz))
+        inputs = [ssm.scan_inputs(projected) for ssm, projected in directions]
+        u, delta, B, C, z = (torch.stack(parts, dim=1) for parts in zip(*inputs))
+        ssms = [ssm for ssm, _ in directions]
+        y = selective_scan(
+            u,
+            delta,
+            -torch.exp(torch.stack([ssm.A_log.float() for ssm in ssms])),
+            B,
+            C,
+            torch.stack([ssm.D for ssm in ssms]),
+            z,
+            delta_bias=torch.stack([ssm.dt_proj.bias for ssm in ssms]),
+        )
+        out = self.out_proj(y[:, 0].transpose(1, 2))
         if self.rev is None:
             return out
-        in_proj = self.rev_in_proj if self.rev_in_proj is not None else self.in_proj
-        out_proj = self.rev_out_proj if self.rev_out_proj is not None else self.out_proj
-        out_rev = self._direction(hidden_states.flip(1), in_proj, self.rev, out_proj).flip(1)
+        out_proj = self.out_proj if self.rev_out_proj is None else self.rev_out_proj
+        out_rev = out_proj(y[:, 1].transpose(1, 2)).flip(1)
         return out + out_rev if self.strategy == "add" else out * out_rev
 
 
@@ -171,10 +185,10 @@ class CaduceusBlock(GradientCheckpointingLayer):
             hidden_states = self.norm(residual.to(self.norm.weight.dtype))
         if self.residual_in_fp32:
             residual = residual.float()
-        if self.rcps:
+        if self.rcps:  # both strands through the shared mixer as one batch
             half = hidden_states.shape[-1] // 2
-            fwd = self.mixer(hidden_states[..., :half])
-            rc = self.mixer(flip_strand(hidden_states[..., half:]))
+            strands = torch.cat([hidden_states[..., :half], flip_strand(hidden_states[..., half:])], dim=0)
+            fwd, rc = self.mixer(strands).chunk(2, dim=0)
             return torch.cat([fwd, flip_strand(rc)], dim=-1), residual
         return self.mixer(hidden_states), residual
 

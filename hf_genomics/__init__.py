@@ -47,6 +47,18 @@ _LAZY_NAMES: dict[str, str] = {
     "DnaLstmModel": "hf_genomics.models.lstm.modeling_dna_lstm",
     "DnaLstmForCausalLM": "hf_genomics.models.lstm.modeling_dna_lstm",
     "pythia_config": "hf_genomics.models.pythia",
+    # GENA-LM (ported)
+    "GenaLmConfig": "hf_genomics.models.gena_lm.configuration_gena_lm",
+    "GenaLmModel": "hf_genomics.models.gena_lm.modeling_gena_lm",
+    "GenaLmForMaskedLM": "hf_genomics.models.gena_lm.modeling_gena_lm",
+    "GenaLmForSequenceClassification": "hf_genomics.models.gena_lm.modeling_gena_lm",
+    "GenaLmForTokenClassification": "hf_genomics.models.gena_lm.modeling_gena_lm",
+    # Caduceus (ported)
+    "CaduceusConfig": "hf_genomics.models.caduceus.configuration_caduceus",
+    "CaduceusModel": "hf_genomics.models.caduceus.modeling_caduceus",
+    "CaduceusForMaskedLM": "hf_genomics.models.caduceus.modeling_caduceus",
+    "CaduceusForSequenceClassification": "hf_genomics.models.caduceus.modeling_caduceus",
+    "CaduceusTokenizer": "hf_genomics.models.caduceus.tokenization_caduceus",
     # GUE classification
     "load_gue": "hf_genomics.data.gue",
     "compute_classification_metrics": "hf_genomics.evaluation.metrics",

@@ -67,7 +67,34 @@ MODEL_FAMILIES: dict[str, tuple[str, dict[str, str]]] = {
             ),
         },
     ),
+    "gena_lm": (
+        "hf_genomics.models.gena_lm.configuration_gena_lm.GenaLmConfig",
+        {
+            "AutoModel": "hf_genomics.models.gena_lm.modeling_gena_lm.GenaLmModel",
+            "AutoModelForMaskedLM": "hf_genomics.models.gena_lm.modeling_gena_lm.GenaLmForMaskedLM",
+            "AutoModelForSequenceClassification": (
+                "hf_genomics.models.gena_lm.modeling_gena_lm.GenaLmForSequenceClassification"
+            ),
+            "AutoModelForTokenClassification": "hf_genomics.models.gena_lm.modeling_gena_lm.GenaLmForTokenClassification",
+        },
+    ),
+    "caduceus": (
+        "hf_genomics.models.caduceus.configuration_caduceus.CaduceusConfig",
+        {
+            "AutoModel": "hf_genomics.models.caduceus.modeling_caduceus.CaduceusModel",
+            "AutoModelForMaskedLM": "hf_genomics.models.caduceus.modeling_caduceus.CaduceusForMaskedLM",
+            "AutoModelForSequenceClassification": (
+                "hf_genomics.models.caduceus.modeling_caduceus.CaduceusForSequenceClassification"
+            ),
+        },
+    ),
 }
+
+OUR_TOKENIZERS = [
+    "hf_genomics.tokenization.dnallm.DnaLlmCharTokenizer",
+    "hf_genomics.tokenization.bpe.DnaBpeTokenizer",
+    "hf_genomics.tokenization.kmer.KmerTokenizer",
+]
 
 # model_type -> its tokenizer classes, the default last (families not listed get ours: char, BPE, k-mer).
 # Converted NT v1 (ESM) and DNABERT-1 (BERT) folders name these classes in tokenizer_config.json:
@@ -77,12 +104,8 @@ FAMILY_TOKENIZERS: dict[str, list[str]] = {
         "hf_genomics.models.dnabert1.tokenization_dnabert1.Dnabert1Tokenizer",
         f"{NT}.tokenization_nucleotide_transformer.NucleotideTransformerTokenizer",
     ],
+    "caduceus": [*OUR_TOKENIZERS, "hf_genomics.models.caduceus.tokenization_caduceus.CaduceusTokenizer"],
 }
-OUR_TOKENIZERS = [
-    "hf_genomics.tokenization.dnallm.DnaLlmCharTokenizer",
-    "hf_genomics.tokenization.bpe.DnaBpeTokenizer",
-    "hf_genomics.tokenization.kmer.KmerTokenizer",
-]
 
 
 def _load(path: str):

@@ -11,7 +11,6 @@ import pytest
 from hf_genomics import cli
 
 # study runners are being moved to typed dataclass arguments (issue 9); their help texts come with that
-STUDIES_WITHOUT_HELP = {("study", "coding-schemes"), ("study", "genes"), ("study", "viral-scaling")}
 
 
 def subparser(parser: argparse.ArgumentParser, path: tuple[str, ...]) -> argparse.ArgumentParser:
@@ -37,12 +36,7 @@ def test_top_level_help_imports_no_command_module():
 
 @pytest.mark.parametrize(
     "path",
-    [
-        pytest.param(path, marks=pytest.mark.xfail(reason="study runner options are being retyped (issue 9)"))
-        if path in STUDIES_WITHOUT_HELP
-        else path
-        for path in cli.COMMANDS
-    ],
+    list(cli.COMMANDS),
     ids=" ".join,
 )
 def test_every_option_has_help_text_and_shows_its_default(path):

@@ -393,11 +393,6 @@ def test_sequence_classification_from_a_masked_lm_conversion(converted):
     assert AutoConfig.from_pretrained(converted["nt_v2_tiny"]).model_type == "nucleotide_transformer"
 
 
-@pytest.mark.xfail(
-    reason="scripts/run_classification.py hard-codes DnaEncoder classes until helper R1's AutoModel change "
-    "lands; this runs: run_classification.py --model_name_or_path <converted NT v2> --task_dir <toy GUE>",
-    strict=False,
-)
 def test_converted_model_fine_tunes_with_run_classification(converted, tmp_path):
     from transformers import HfArgumentParser
 

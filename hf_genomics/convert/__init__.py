@@ -27,6 +27,8 @@ from hf_genomics.convert.base import (
 CONVERTER_MODULES: list[str] = [
     "hf_genomics.convert.nucleotide_transformer",
     "hf_genomics.convert.dnabert1",
+    "hf_genomics.convert.gena_lm",
+    "hf_genomics.convert.caduceus",
 ]
 
 __all__ = [

@@ -1,0 +1,478 @@
+"""Caduceus (kuleshov-group/caduceus-{ph,ps}_*), native and CPU-capable: bidirectional Mamba blocks
+(a forward and a reversed Mamba sharing in/out projections), optionally reverse-complement
+equivariant through parameter sharing across strands (RCPS, the ``-ps`` models).
+
+The original needs mamba-ssm's CUDA/Triton kernels; here the short convolution is ``F.conv1d``
+and the selective scan is a chunked pure-PyTorch scan (``selective_scan.py``).
+
+Padding: like the original, Mamba has no attention mask; ``attention_mask`` is accepted (so
+Trainer and pipelines can pass it) but padding tokens flow through the recurrence exactly as in
+the original, which pads on the left.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torch.nn import CrossEntropyLoss
+from transformers import initialization as init
+from transformers.modeling_layers import GradientCheckpointingLayer
+from transformers.modeling_outputs import (
+    BaseModelOutputWithNoAttention,
+    MaskedLMOutput,
+    SequenceClassifierOutput,
+)
+from transformers.modeling_utils import PreTrainedModel
+from transformers.utils.generic import can_return_tuple
+
+from hf_genomics.models.caduceus.selective_scan import selective_scan
+from hf_genomics.remote_code import RemoteCodeMixin
+
+from .configuration_caduceus import CaduceusConfig
+
+AUTO_MAP = {
+    "AutoConfig": "configuration_caduceus.CaduceusConfig",
+    "AutoModel": "modeling_caduceus.CaduceusModel",
+    "AutoModelForMaskedLM": "modeling_caduceus.CaduceusForMaskedLM",
+    "AutoModelForSequenceClassification": "modeling_caduceus.CaduceusForSequenceClassification",
+}
+
+
+def flip_strand(x: torch.Tensor) -> torch.Tensor:
+    """Reverse complement of a hidden-state half: flip positions and channels."""
+    return torch.flip(x, dims=[-2, -1])
+
+
+def reverse_complement_ids(input_ids: torch.Tensor, complement_map: torch.Tensor) -> torch.Tensor:
+    """Token ids of the reverse-complement strand."""
+    return complement_map[input_ids.flip(-1)]
+
+
+class CaduceusRMSNorm(nn.Module):
+    """``x / sqrt(mean(x^2) + eps) * weight`` in fp32 (mamba-ssm's ``rms_norm_ref``)."""
+
+    def __init__(self, hidden_size: int, eps: float = 1e-5):
+        super().__init__()
+        self.weight = nn.Parameter(torch.ones(hidden_size))
+        self.eps = eps
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        dtype = x.dtype
+        x = x.float()
+        return (x * torch.rsqrt(x.square().mean(-1, keepdim=True) + self.eps) * self.weight.float()).to(dtype)
+
+
+class CaduceusSSM(nn.Module):
+    """One direction's selective state space parameters: short causal conv, the (dt, B, C)
+    projections, ``A_log`` and ``D`` (mamba-ssm's names)."""
+
+    def __init__(self, config: CaduceusConfig):
+        super().__init__()
+        d_inner, n_state, dt_rank = config.intermediate_size, config.state_size, config.dt_rank
+        self.dt_rank, self.n_state = dt_rank, n_state
+        self.conv1d = nn.Conv1d(
+            d_inner,
+            d_inner,
+            kernel_size=config.conv_kernel,
+            groups=d_inner,
+            padding=config.conv_kernel - 1,
+            bias=config.use_conv_bias,
+        )
+        self.x_proj = nn.Linear(d_inner, dt_rank + 2 * n_state, bias=False)
+        self.dt_proj = nn.Linear(dt_rank, d_inner, bias=True)
+        self.A_log = nn.Parameter(
+            torch.log(torch.arange(1, n_state + 1, dtype=torch.float32)).repeat(d_inner, 1)
+        )
+        self.D = nn.Parameter(torch.ones(d_inner))
+
+    def scan_inputs(self, xz: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        """(batch, 2 * d_inner, length) projections -> the scan's u, delta, B, C, z (Mamba's slow path)."""
+        length = xz.shape[-1]
+        x, z = xz.chunk(2, dim=1)
+        x = F.silu(self.conv1d(x)[..., :length])
+        dt, B, C = torch.split(
+            self.x_proj(x.transpose(1, 2)), [self.dt_rank, self.n_state, self.n_state], dim=-1
+        )
+        delta = (dt @ self.dt_proj.weight.t()).transpose(1, 2)  # its bias is added inside the scan
+        return x, delta, B.transpose(1, 2), C.transpose(1, 2), z
+
+
+class CaduceusMixer(nn.Module):
+    """BiMamba: a Mamba over the sequence and one over the reversed sequence, flipped back and added.
+
+    With ``bidirectional_weight_tie`` (all released models) both directions share ``in_proj`` and
+    ``out_proj``; each has its own convolution and state-space parameters. Both directions are
+    scanned together (one group each).
+    """
+
+    def __init__(self, config: CaduceusConfig):
+        super().__init__()
+        d_inner = config.intermediate_size
+        self.strategy = config.bidirectional_strategy
+        self.in_proj = nn.Linear(config.hidden_size, 2 * d_inner, bias=config.use_bias)
+        self.out_proj = nn.Linear(d_inner, config.hidden_size, bias=config.use_bias)
+        self.fwd = CaduceusSSM(config)
+        self.rev = CaduceusSSM(config) if config.bidirectional else None
+        untied = config.bidirectional and not config.bidirectional_weight_tie
+        self.rev_in_proj = (
+            nn.Linear(config.hidden_size, 2 * d_inner, bias=config.use_bias) if untied else None
+        )
+        self.rev_out_proj = nn.Linear(d_inner, config.hidden_size, bias=config.use_bias) if untied else None
+
+    def forward(self, hidden_states: torch.Tensor) -> torch.Tensor:
+        xz = self.in_proj(hidden_states).transpose(1, 2)  # (batch, 2 * d_inner, length)
+        directions = [(self.fwd, xz)]
+        if self.rev is not None:  # a per-position projection commutes with reversing the sequence
+            rev_xz = (
+                xz.flip(-1)
+                if self.rev_in_proj is None
+                else self.rev_in_proj(hidden_states.flip(1)).transpose(1, 2)
+            )
+            directions.append((self.rev, rev_xz))
+        inputs = [ssm.scan_inputs(projected) for ssm, projected in directions]
+        u, delta, B, C, z = (torch.stack(parts, dim=1) for parts in zip(*inputs))
+        ssms = [ssm for ssm, _ in directions]
+        y = selective_scan(
+            u,
+            delta,
+            -torch.exp(torch.stack([ssm.A_log.float() for ssm in ssms])),
+            B,
+            C,
+            torch.stack([ssm.D for ssm in ssms]),
+            z,
+            delta_bias=torch.stack([ssm.dt_proj.bias for ssm in ssms]),
+        )
+        out = self.out_proj(y[:, 0].transpose(1, 2))
+        if self.rev is None:
+            return out
+        out_proj = self.out_proj if self.rev_out_proj is None else self.rev_out_proj
+        out_rev = out_proj(y[:, 1].transpose(1, 2)).flip(1)
+        return out + out_rev if self.strategy == "add" else out * out_rev
+
+
+def _norm(config: CaduceusConfig) -> nn.Module:
+    if config.rms_norm:
+        return CaduceusRMSNorm(config.hidden_size, eps=config.layer_norm_epsilon)
+    return nn.LayerNorm(config.hidden_size, eps=config.layer_norm_epsilon)
+
+
+class CaduceusBlock(GradientCheckpointingLayer):
+    """Mamba's "add -> norm -> mixer" block, returning ``(hidden_states, residual)``.
+
+    With ``rcps`` the hidden states are two strand halves ``[forward | reverse complement]``: the
+    norm and mixer run on the forward half and on the flipped second half with the same weights.
+    """
+
+    def __init__(self, config: CaduceusConfig, layer_idx: int):
+        super().__init__()
+        self.rcps = config.rcps
+        self.swap_halves = config.rcps and config.fused_add_norm
+        self.residual_in_fp32 = config.residual_in_fp32
+        self.norm = _norm(config)
+        self.mixer = CaduceusMixer(config)
+
+    def forward(
+        self, hidden_states: torch.Tensor, residual: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        if self.rcps:
+            hidden_states, residual = rcps_add_norm(hidden_states, residual, self.norm, self.swap_halves)
+        else:
+            residual = hidden_states + residual if residual is not None else hidden_states
+            hidden_states = self.norm(residual.to(self.norm.weight.dtype))
+        if self.residual_in_fp32:
+            residual = residual.float()
+        if self.rcps:  # both strands through the shared mixer as one batch
+            half = hidden_states.shape[-1] // 2
+            strands = torch.cat([hidden_states[..., :half], flip_strand(hidden_states[..., half:])], dim=0)
+            fwd, rc = self.mixer(strands).chunk(2, dim=0)
+            return torch.cat([fwd, flip_strand(rc)], dim=-1), residual
+        return self.mixer(hidden_states), residual
+
+
+def rcps_add_norm(
+    hidden_states: torch.Tensor, residual: torch.Tensor | None, norm: nn.Module, swap_halves: bool = False
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Add the residual and normalise each strand half with shared weights (RC-equivariant).
+
+    ``swap_halves`` reproduces the original's fused-kernel path, which reads the second half as the
+    forward strand (the swap commutes with reverse complement, so equivariance holds either way).
+    """
+    half = hidden_states.shape[-1] // 2
+    first, second = (
+        (slice(half, None), slice(None, half)) if swap_halves else (slice(None, half), slice(half, None))
+    )
+    summed_fwd = hidden_states[..., first]
+    summed_rc = flip_strand(hidden_states[..., second])
+    if residual is not None:
+        summed_fwd = summed_fwd + residual[..., first]
+        summed_rc = summed_rc + flip_strand(residual[..., second])
+    out = torch.cat([norm(summed_fwd), flip_strand(norm(summed_rc))], dim=-1)
+    return out, torch.cat([summed_fwd, flip_strand(summed_rc)], dim=-1)
+
+
+class CaduceusEmbeddings(nn.Module):
+    """Token embeddings; with ``rcps`` the reverse-complement strand's embeddings, flipped, are
+    appended as the second half (2 * hidden_size channels)."""
+
+    def __init__(self, config: CaduceusConfig):
+        super().__init__()
+        self.rcps = config.rcps
+        self.word_embeddings = nn.Embedding(config.vocab_size, config.hidden_size)
+        self.complement_map = nn.Buffer(
+            torch.tensor(config.complement_map, dtype=torch.long), persistent=False
+        )
+
+    def forward(self, input_ids: torch.Tensor) -> torch.Tensor:
+        x = self.word_embeddings(input_ids)
+        if not self.rcps:
+            return x
+        rc = self.word_embeddings(reverse_complement_ids(input_ids, self.complement_map))
+        return torch.cat([x, flip_strand(rc)], dim=-1)
+
+
+class CaduceusPreTrainedModel(RemoteCodeMixin, PreTrainedModel):
+    remote_code_auto_map = AUTO_MAP
+    config_class = CaduceusConfig
+    config: CaduceusConfig
+    base_model_prefix = "model"
+    supports_gradient_checkpointing = True
+    _no_split_modules = ["CaduceusBlock"]
+
+    @torch.no_grad()
+    def _init_weights(self, module: nn.Module) -> None:
+        """mamba-ssm's initialisation: normal embeddings, zero linear biases, dt bias so that
+        softplus(dt_bias) is log-uniform in [time_step_min, time_step_max], S4D-real ``A_log``,
+        ``D = 1``, out_proj rescaled by 1/sqrt(layers); the complement map buffer refilled."""
+        config = self.config
+        if isinstance(module, nn.Embedding):
+            init.normal_(module.weight, std=config.initializer_range)
+        elif isinstance(module, nn.Linear) and module.bias is not None:
+            init.zeros_(module.bias)
+        elif isinstance(module, (CaduceusRMSNorm, nn.LayerNorm)):
+            init.ones_(module.weight)
+            if getattr(module, "bias", None) is not None:
+                init.zeros_(module.bias)
+        if isinstance(module, CaduceusEmbeddings):
+            init.copy_(module.complement_map, torch.tensor(config.complement_map, dtype=torch.long))
+        elif isinstance(module, CaduceusSSM):
+            std = module.dt_rank**-0.5 * config.time_step_scale
+            init.uniform_(module.dt_proj.weight, -std, std)
+            low, high = math.log(config.time_step_min), math.log(config.time_step_max)
+            dt = torch.exp(torch.rand(module.dt_proj.bias.shape) * (high - low) + low)
+            dt = dt.clamp(min=config.time_step_floor)
+            init.copy_(module.dt_proj.bias, dt + torch.log(-torch.expm1(-dt)))
+            n_state = module.A_log.shape[1]
+            a_log = torch.log(torch.arange(1, n_state + 1, dtype=torch.float32)).repeat(
+                module.A_log.shape[0], 1
+            )
+            init.copy_(module.A_log, a_log)
+            init.ones_(module.D)
+        elif isinstance(module, CaduceusMixer) and config.rescale_prenorm_residual:
+            for out_proj in (module.out_proj, module.rev_out_proj):
+                if out_proj is not None:
+                    init.kaiming_uniform_(out_proj.weight, a=math.sqrt(5))
+                    out_proj.weight.div_(math.sqrt(config.num_hidden_layers))
+
+
+class CaduceusModel(CaduceusPreTrainedModel):
+    """Embeddings -> BiMamba blocks -> final add & norm. ``last_hidden_state`` has ``hidden_size``
+    channels, or ``2 * hidden_size`` (forward | reverse-complement strand) with ``rcps``."""
+
+    def __init__(self, config: CaduceusConfig):
+        super().__init__(config)
+        self.embeddings = CaduceusEmbeddings(config)
+        self.layers = nn.ModuleList([CaduceusBlock(config, i) for i in range(config.num_hidden_layers)])
+        self.final_norm = _norm(config)
+        self.gradient_checkpointing = False
+        self.post_init()
+
+    def get_input_embeddings(self) -> nn.Embedding:
+        return self.embeddings.word_embeddings
+
+    def set_input_embeddings(self, value: nn.Embedding) -> None:
+        self.embeddings.word_embeddings = value
+
+    @can_return_tuple
+    def forward(
+        self,
+        input_ids: torch.Tensor | None = None,
+        attention_mask: torch.Tensor | None = None,
+        inputs_embeds: torch.Tensor | None = None,
+        output_hidden_states: bool | None = None,
+        **kwargs,
+    ) -> BaseModelOutputWithNoAttention:
+        if (input_ids is None) ^ (inputs_embeds is not None):
+            raise ValueError("You must specify exactly one of input_ids or inputs_embeds")
+        output_hidden_states = (
+            output_hidden_states if output_hidden_states is not None else self.config.output_hidden_states
+        )
+        hidden_states = self.embeddings(input_ids) if inputs_embeds is None else inputs_embeds
+        all_hidden_states = []
+        residual = None
+        for layer in self.layers:
+            if output_hidden_states:
+                all_hidden_states.append(hidden_states)
+            hidden_states, residual = layer(hidden_states, residual)
+        if self.config.rcps:
+            hidden_states, _ = rcps_add_norm(hidden_states, residual, self.final_norm)
+        else:
+            residual = hidden_states + residual if residual is not None else hidden_states
+            hidden_states = self.final_norm(residual.to(self.final_norm.weight.dtype))
+        if output_hidden_states:
+            all_hidden_states.append(hidden_states)
+        return BaseModelOutputWithNoAttention(
+            last_hidden_state=hidden_states,
+            hidden_states=tuple(all_hidden_states) if output_hidden_states else None,
+        )
+
+
+class CaduceusLMHead(nn.Module):
+    """Linear to the vocabulary (no bias, tied to the embeddings). With ``rcps`` the reverse-complement
+    half scores the complemented tokens with the same weights: ``logits = x_f W^T + flip_c(x_rc) W[comp]^T``,
+    which makes the logits RC-equivariant."""
+
+    def __init__(self, config: CaduceusConfig):
+        super().__init__()
+        self.rcps = config.rcps
+        self.decoder = nn.Linear(config.hidden_size, config.vocab_size, bias=False)
+        self.complement_map = nn.Buffer(
+            torch.tensor(config.complement_map, dtype=torch.long), persistent=False
+        )
+
+    def forward(self, hidden_states: torch.Tensor) -> torch.Tensor:
+        if not self.rcps:
+            return self.decoder(hidden_states)
+        half = hidden_states.shape[-1] // 2
+        weight = self.decoder.weight
+        return F.linear(hidden_states[..., :half], weight) + F.linear(
+            hidden_states[..., half:].flip(-1), weight[self.complement_map]
+        )
+
+
+class CaduceusForMaskedLM(CaduceusPreTrainedModel):
+    """Masked-LM head over the character vocabulary (``labels`` = -100 ignored)."""
+
+    _tied_weights_keys = {"lm_head.decoder.weight": "model.embeddings.word_embeddings.weight"}
+
+    def __init__(self, config: CaduceusConfig):
+        super().__init__(config)
+        self.model = CaduceusModel(config)
+        self.lm_head = CaduceusLMHead(config)
+        self.post_init()
+
+    def get_output_embeddings(self) -> nn.Linear:
+        return self.lm_head.decoder
+
+    def set_output_embeddings(self, new_embeddings: nn.Linear) -> None:
+        self.lm_head.decoder = new_embeddings
+
+    @torch.no_grad()
+    def _init_weights(self, module: nn.Module) -> None:
+        super()._init_weights(module)
+        if isinstance(module, CaduceusLMHead):
+            init.copy_(module.complement_map, torch.tensor(self.config.complement_map, dtype=torch.long))
+
+    @can_return_tuple
+    def forward(
+        self,
+        input_ids: torch.Tensor | None = None,
+        attention_mask: torch.Tensor | None = None,
+        inputs_embeds: torch.Tensor | None = None,
+        labels: torch.Tensor | None = None,
+        output_hidden_states: bool | None = None,
+        **kwargs,
+    ) -> MaskedLMOutput:
+        outputs = self.model(
+            input_ids=input_ids, inputs_embeds=inputs_embeds, output_hidden_states=output_hidden_states
+        )
+        logits = self.lm_head(outputs.last_hidden_state).float()
+        loss = None
+        if labels is not None:
+            loss = CrossEntropyLoss()(logits.view(-1, logits.shape[-1]), labels.view(-1))
+        return MaskedLMOutput(loss=loss, logits=logits, hidden_states=outputs.hidden_states)
+
+
+def pool_positions(hidden_states: torch.Tensor, how: str) -> torch.Tensor:
+    """Pool over the length dimension (1): mean, max, first or last position (the original's options)."""
+    if how == "mean":
+        return hidden_states.mean(dim=1)
+    if how == "max":
+        return hidden_states.max(dim=1).values
+    return hidden_states[:, 0] if how == "first" else hidden_states[:, -1]
+
+
+class CaduceusForSequenceClassification(CaduceusPreTrainedModel):
+    """Pooled hidden states -> ``score`` (no bias), as the original.
+
+    ``rcps``: both strand halves are pooled and scored with the same weights and averaged (RC-invariant).
+    ``conjoin_eval`` (for ``-ph`` models): at inference the reverse-complement sequence is run too and
+    the two scores averaged; ``input_ids`` may also be given as the original's (batch, length, 2)
+    stack of forward and reverse-complement ids.
+    """
+
+    def __init__(self, config: CaduceusConfig):
+        super().__init__(config)
+        self.num_labels = config.num_labels
+        self.model = CaduceusModel(config)
+        self.score = nn.Linear(config.hidden_size, config.num_labels, bias=False)
+        self.complement_map = nn.Buffer(
+            torch.tensor(config.complement_map, dtype=torch.long), persistent=False
+        )
+        self.post_init()
+
+    @torch.no_grad()
+    def _init_weights(self, module: nn.Module) -> None:
+        super()._init_weights(module)
+        if module is self:
+            init.normal_(self.score.weight, std=self.config.initializer_range)
+            init.copy_(self.complement_map, torch.tensor(self.config.complement_map, dtype=torch.long))
+
+    @can_return_tuple
+    def forward(
+        self,
+        input_ids: torch.Tensor | None = None,
+        attention_mask: torch.Tensor | None = None,
+        inputs_embeds: torch.Tensor | None = None,
+        labels: torch.Tensor | None = None,
+        output_hidden_states: bool | None = None,
+        **kwargs,
+    ) -> SequenceClassifierOutput:
+        how = self.config.pooling_strategy
+        conjoin = self.config.conjoin_eval and not self.training and not self.config.rcps
+        if input_ids is not None and input_ids.dim() == 3:  # the original's stacked (fwd, rc) ids
+            input_ids, rc_ids = input_ids[..., 0], input_ids[..., 1]
+            conjoin = True
+        elif conjoin and input_ids is not None:
+            rc_ids = reverse_complement_ids(input_ids, self.complement_map)
+        elif conjoin:
+            raise ValueError("conjoin_eval needs input_ids (the reverse complement is computed from them)")
+        outputs = self.model(
+            input_ids=input_ids, inputs_embeds=inputs_embeds, output_hidden_states=output_hidden_states
+        )
+        hidden = outputs.last_hidden_state
+        if self.config.rcps:
+            half = self.config.hidden_size
+            fwd, rc = hidden[..., :half], torch.flip(hidden[..., half:], dims=[1, 2])
+            logits = (self.score(pool_positions(fwd, how)) + self.score(pool_positions(rc, how))) / 2
+        elif conjoin:
+            rc = self.model(input_ids=rc_ids).last_hidden_state
+            logits = (self.score(pool_positions(hidden, how)) + self.score(pool_positions(rc, how))) / 2
+        else:
+            logits = self.score(pool_positions(hidden, how))
+        loss = None
+        if (
+            labels is not None
+        ):  # transformers' rule on config.problem_type (regression / single / multi-label)
+            loss = self.loss_function(logits=logits, labels=labels, pooled_logits=logits, config=self.config)
+        return SequenceClassifierOutput(loss=loss, logits=logits, hidden_states=outputs.hidden_states)
+
+
+__all__ = [
+    "CaduceusForMaskedLM",
+    "CaduceusForSequenceClassification",
+    "CaduceusModel",
+    "CaduceusPreTrainedModel",
+]

@@ -32,6 +32,12 @@ _LAZY_NAMES: dict[str, str] = {
     "DnaLstmConfig": "hf_genomics.models.lstm.configuration_dna_lstm",
     "DnaLstmForCausalLM": "hf_genomics.models.lstm.modeling_dna_lstm",
     "pythia_config": "hf_genomics.models.pythia",
+    # HyenaDNA (models/hyenadna)
+    "HyenaDnaConfig": "hf_genomics.models.hyenadna.configuration_hyenadna",
+    "HyenaDnaModel": "hf_genomics.models.hyenadna.modeling_hyenadna",
+    "HyenaDnaForCausalLM": "hf_genomics.models.hyenadna.modeling_hyenadna",
+    "HyenaDnaForSequenceClassification": "hf_genomics.models.hyenadna.modeling_hyenadna",
+    "HyenaDnaTokenizer": "hf_genomics.models.hyenadna.tokenization_hyenadna",
     # GUE classification
     "load_gue": "hf_genomics.data.gue",
     "compute_classification_metrics": "hf_genomics.evaluation.metrics",

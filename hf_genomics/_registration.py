@@ -47,6 +47,21 @@ def register_auto_classes() -> None:
     AutoModelForCausalLM.register(DnaLstmConfig, DnaLstmForCausalLM, exist_ok=True)
     register_tokenizers(DnaLstmConfig)
 
+    # --- HyenaDNA (models/hyenadna) ---
+    from transformers import AutoTokenizer
+
+    from hf_genomics.models.hyenadna import modeling_hyenadna as hyenadna
+    from hf_genomics.models.hyenadna.configuration_hyenadna import HyenaDnaConfig
+    from hf_genomics.models.hyenadna.tokenization_hyenadna import HyenaDnaTokenizer
+
+    AutoConfig.register("hyenadna", HyenaDnaConfig, exist_ok=True)
+    AutoModel.register(HyenaDnaConfig, hyenadna.HyenaDnaModel, exist_ok=True)
+    AutoModelForCausalLM.register(HyenaDnaConfig, hyenadna.HyenaDnaForCausalLM, exist_ok=True)
+    AutoModelForSequenceClassification.register(
+        HyenaDnaConfig, hyenadna.HyenaDnaForSequenceClassification, exist_ok=True
+    )
+    AutoTokenizer.register(HyenaDnaConfig, tokenizer_class=HyenaDnaTokenizer, exist_ok=True)
+
 
 def register_tokenizers(config_class) -> None:
     """Make our tokenizer class names resolvable from ``tokenizer_config.json``.

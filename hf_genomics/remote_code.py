@@ -67,7 +67,10 @@ def export_tokenizer_code(save_directory: str | Path, tokenizer: object) -> Path
     save_directory = Path(save_directory)
     module = sys.modules[type(tokenizer).__module__]
     if type(tokenizer).__module__.startswith("hf_genomics"):
-        code = bundle_modules(TOKENIZER_MODULES)
+        # a model family's own tokenizer module (models/<family>/tokenization_*.py) goes last; it may
+        # only import from TOKENIZER_MODULES
+        extra = [] if type(tokenizer).__module__ in TOKENIZER_MODULES else [type(tokenizer).__module__]
+        code = bundle_modules(TOKENIZER_MODULES + extra)
     else:  # we are ourselves running as remote code: the module is the bundle
         code = inspect.getsource(module)
     target = save_directory / TOKENIZER_CODE_FILE

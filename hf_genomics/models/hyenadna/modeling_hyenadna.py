@@ -305,6 +305,8 @@ class HyenaDnaForCausalLM(HyenaDnaPreTrainedModel, GenerationMixin):
         self.model = HyenaDnaModel(config)
         self.lm_head = nn.Linear(config.d_model, config.padded_vocab_size, bias=False)
         self.post_init()
+        if config.padded_vocab_size > config.vocab_size:  # rows that only pad the matrix: no token has them
+            self.generation_config.suppress_tokens = list(range(config.vocab_size, config.padded_vocab_size))
 
     def get_output_embeddings(self) -> nn.Linear:
         return self.lm_head

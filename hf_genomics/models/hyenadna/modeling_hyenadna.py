@@ -83,6 +83,18 @@ def fft_causal_conv(u: torch.Tensor, k: torch.Tensor, skip: torch.Tensor) -> tor
     return (y + u * skip.unsqueeze(-1)).to(u.dtype)
 
 
+def causal_depthwise_conv(u: torch.Tensor, conv: nn.Conv1d) -> torch.Tensor:
+    """``conv`` (depthwise, kernel K, padding K-1, output cut to L) applied to channels-last u (B, L, C):
+    ``y[t] = b + sum_j w[j] u[t + j - K + 1]`` as K fused multiply-adds, without transposing u."""
+    kernel, seq_len = conv.kernel_size[0], u.shape[1]
+    weights = conv.weight[:, 0, :].t()  # (K, C)
+    padded = nn.functional.pad(u, (0, 0, kernel - 1, 0))
+    y = torch.addcmul(conv.bias, padded[:, kernel - 1 :], weights[kernel - 1])
+    for j in range(kernel - 1):
+        y = y.addcmul(padded[:, j : j + seq_len], weights[j])
+    return y
+
+
 class HyenaDnaImplicitFilter(nn.Module):
     """Generates the ``order - 1`` long filters (each ``d_model`` channels x L) from positions.
 
@@ -150,21 +162,23 @@ class HyenaDnaOperator(nn.Module):
         self.out_proj = nn.Linear(config.d_model, config.d_model)
 
     def forward(self, hidden_states: torch.Tensor, keep: torch.Tensor | None = None) -> torch.Tensor:
-        """hidden_states (B, L, d_model); ``keep`` (B, L) 1 for real tokens, 0 for padding, or None."""
+        """hidden_states (B, L, d_model); ``keep`` (B, L) 1 for real tokens, 0 for padding, or None.
+
+        Channels-last until the long convolutions (the original transposes first; same values)."""
         seq_len = hidden_states.shape[1]
         u = self.in_proj(hidden_states)
         if keep is not None:
             u = u * keep[..., None]
-        u = self.short_filter(u.transpose(1, 2))[..., :seq_len]  # causal: drop the right overhang
-        *gates, v = u.split(self.d_model, dim=1)
+        *gates, v = causal_depthwise_conv(u, self.short_filter).split(self.d_model, dim=-1)
         filters = self.filter_fn(seq_len)
         skips = self.filter_fn.bias.view(self.order - 1, self.d_model)
+        v = v.transpose(1, 2)
         for step, gate in enumerate(reversed(gates[1:])):
-            v = self.dropout(v * gate)
+            v = self.dropout(v * gate.transpose(1, 2))
             if keep is not None:
                 v = v * keep[:, None, :]
             v = fft_causal_conv(v, filters[step], skips[step])
-        return self.out_proj((v * gates[0]).transpose(1, 2))
+        return self.out_proj(v.transpose(1, 2) * gates[0])
 
 
 class HyenaDnaMLP(nn.Module):

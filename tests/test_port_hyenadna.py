@@ -160,6 +160,15 @@ def test_converted_folder_contents_and_tokenizer(converted):
         assert batch["attention_mask"][1] == [0, 0, 0] + [1] * (len(first) + 3)
 
 
+def test_from_pretrained_any_gives_model_and_tokenizer_in_memory(reference):
+    from hf_genomics.convert import from_pretrained_any
+
+    model, tokenizer = from_pretrained_any(FIXTURES / "original", task="causal-lm")
+    assert isinstance(model, HyenaDnaForCausalLM) and tokenizer.add_cls
+    with torch.no_grad():
+        assert max_diff(model.eval()(reference["ids"]).logits, reference["original.logits"]) < ATOL
+
+
 def test_original_layout_keys_are_renamed_and_nothing_is_dropped():
     from hf_genomics.convert.base import load_original_state_dict
     from hf_genomics.convert.hyenadna import convert_state_dict

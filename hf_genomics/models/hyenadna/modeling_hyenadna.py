@@ -13,6 +13,10 @@ padded positions before every convolution, so a padded row gives the outputs of 
 unpadded, on either padding side; the originals have no mask and let left padding leak into the
 sequence. Without a mask (or an all-ones one) the computation is the original's.
 
+``output_hidden_states`` follows GPT-2: the embeddings, the residual stream after each block but the
+last, and the final LayerNorm's output (n_layer + 1 tensors; the -hf original returns n_layer + 2,
+with the last block's un-normalised output as well).
+
 LoRA targets (peft): ``in_proj``, ``out_proj`` (Hyena operator), ``fc1``, ``fc2`` (MLP).
 """
 
@@ -222,6 +226,17 @@ class HyenaDnaPreTrainedModel(RemoteCodeMixin, PreTrainedModel):
     main_input_name = "input_ids"
     supports_gradient_checkpointing = True
     _no_split_modules = ["HyenaDnaBlock"]
+
+    def __init__(self, config: HyenaDnaConfig, *args, **kwargs):
+        # An original LongSafari -hf folder has the same model_type but other weight names: loading it
+        # here would silently start from random weights, so send the user to the converter instead.
+        auto_map = getattr(config, "auto_map", None) or {}
+        if any(str(target).startswith("modeling_hyena.") for target in auto_map.values()):
+            raise ValueError(
+                "this is an original HyenaDNA -hf checkpoint (auto_map points to modeling_hyena.py): convert it "
+                "first with hf_genomics.convert.convert_checkpoint(src, out), then load the converted folder"
+            )
+        super().__init__(config, *args, **kwargs)
 
     @torch.no_grad()
     def _init_weights(self, module: nn.Module) -> None:

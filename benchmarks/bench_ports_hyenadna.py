@@ -3,12 +3,15 @@
 Model: the hyenadna-small-32k-seqlen shape (width 256, 4 layers, MLP 1024, max 32,770 tokens), random
 seeded weights made by the original ``-hf`` code (``modeling_hyena.py``) and saved in its layout; the
 native model is ``convert_checkpoint`` of that folder. One sequence of 1 kb, 8 kb and 32 kb, one torch
-thread, fp32, ``inference_mode``; median of ``--repeats`` forwards after a warm-up. The originals need
-transformers 4.x, so they run in a child process of this run with ``--original-python`` (a scratch
-environment, see tests/fixtures/ports/make_hyenadna_fixtures.py); the two paths timed there are the
--hf ``HyenaDNAForCausalLM`` and the repository's ``standalone_hyenadna.HyenaDNAModel`` backbone (same
-shape, its own random weights: timing only). Peak RSS is each process's (the 32 kb forward dominates).
-The logits of both are compared at 1 kb (max-abs-diff).
+thread, fp32, ``inference_mode``. The originals need transformers 4.x, so they live in a child
+process of this run (``--original-python``: a scratch environment, see
+tests/fixtures/ports/make_hyenadna_fixtures.py) that times a forward on request: the -hf
+``HyenaDNAForCausalLM`` and the repository's ``standalone_hyenadna.HyenaDNAModel`` backbone (same
+shape, its own random weights: timing only). Timings are round-robin (original-hf, standalone, native,
+repeated), so all three share the machine's load of the moment; medians of ``--repeats`` rounds after
+a warm-up round. Logits are compared at 1 kb (max-abs-diff). Memory, measured first: peak RSS of one
+bare forward (no LM head) at 8, 16 and 32 kb above the process's RSS before them, high-water mark
+reset before each (Linux ``clear_refs``), native and -hf original alike: linear in L, no L x L tensor.
 
     nice -n 10 .venv/bin/python benchmarks/bench_ports_hyenadna.py --original /work/scratch/hyena-orig \\
         --hf-code /work/scratch/hyena/hf_code --original-python /work/scratch/hyena/venv/bin/python
@@ -19,7 +22,6 @@ from __future__ import annotations
 import argparse
 import json
 import platform
-import resource
 import statistics
 import subprocess
 import sys
@@ -36,14 +38,13 @@ SHAPE = dict(d_model=256, n_layer=4, d_inner=1024, max_seq_len=32770, emb_dim=5,
 
 CHILD = textwrap.dedent(
     """
-    import importlib, json, resource, shutil, statistics, sys, tempfile, time, types
+    import importlib, json, re, shutil, statistics, sys, tempfile, time, types
     from pathlib import Path
     import torch
     import transformers  # before the torchvision stub (transformers probes for torchvision)
 
-    original, hf_code, out, lengths, repeats = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3]), sys.argv[4], int(sys.argv[5])
-    shape = json.loads(sys.argv[6])
-    lengths = [int(x) for x in lengths.split(",")]
+    original, hf_code, out = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
+    shape, lengths = json.loads(sys.argv[4]), json.loads(sys.argv[5])
     torch.set_num_threads(1)
 
     class StochasticDepth(torch.nn.Module):  # torchvision's, for p == 0 (all the released models use)
@@ -74,44 +75,52 @@ CHILD = textwrap.dedent(
     generator = torch.Generator().manual_seed(1)
     inputs = {n: torch.randint(7, 12, (1, n), generator=generator) for n in lengths}
     torch.save(inputs, out / "inputs.pt")
-    report = {"timings": {}}
     with torch.inference_mode():
-        for n in lengths:
-            for name, run in (("original-hf", lambda x: hf(x).logits), ("original-standalone", lambda x: backbone(x))):
-                run(inputs[n])
-                times = []
-                for _ in range(repeats):
-                    start = time.perf_counter(); y = run(inputs[n]); times.append(time.perf_counter() - start)
-                report["timings"][f"{name}@{n}"] = statistics.median(times)
-                if name == "original-hf" and n == lengths[0]:
-                    torch.save(y, out / "hf_logits.pt")
-    report["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    report["transformers"] = transformers.__version__
-    print(json.dumps(report))
+        torch.save(hf(inputs[lengths[0]]).logits, out / "hf_logits.pt")
+    runs = {"original-hf": lambda x: hf(x).logits, "original-standalone": lambda x: backbone(x)}
+    bare = {"original-hf": lambda x: hf.hyena(x), "original-standalone": lambda x: backbone(x)}
+
+    def kib(field):
+        return int(re.search(field + r":\\s+(\\d+)", Path("/proc/self/status").read_text()).group(1))
+
+    baseline = kib("VmRSS")
+    print(json.dumps({"ready": True, "transformers": transformers.__version__}), flush=True)
+    for line in sys.stdin:
+        command, name, n = line.split()
+        ids = inputs[int(n)] if int(n) in inputs else torch.randint(7, 12, (1, int(n)), generator=generator)
+        with torch.inference_mode():
+            if command == "time":
+                start = time.perf_counter(); runs[name](ids); answer = time.perf_counter() - start
+            else:  # peak-RSS growth of one bare forward
+                Path("/proc/self/clear_refs").write_text("5")
+                bare[name](ids); answer = (kib("VmHWM") - baseline) / 1024
+        print(json.dumps(answer), flush=True)
     """
 )
 
 
-def native_timings(folder: Path, inputs: dict, repeats: int) -> tuple[dict, object]:
+def _kib(field: str) -> int:
+    import re
+
+    return int(re.search(field + r":\s+(\d+)", Path("/proc/self/status").read_text()).group(1))
+
+
+def native_peak_growth_mb(model, n: int, baseline_kib: int) -> float:
+    """Peak RSS (MB) of one bare forward above the process's RSS before any long forward: the
+    high-water mark is reset first (Linux clear_refs); lengths are measured in increasing order."""
     import torch
-    from transformers import AutoModelForCausalLM
 
-    import hf_genomics  # noqa: F401
-
-    model = AutoModelForCausalLM.from_pretrained(folder).eval()
-    timings, first_logits = {}, None
+    ids = torch.randint(7, 12, (1, n))
+    Path("/proc/self/clear_refs").write_text("5")
     with torch.inference_mode():
-        for n, ids in inputs.items():
-            model(ids)
-            times = []
-            for _ in range(repeats):
-                start = time.perf_counter()
-                logits = model(ids).logits
-                times.append(time.perf_counter() - start)
-            timings[f"native@{n}"] = statistics.median(times)
-            if first_logits is None:
-                first_logits = logits
-    return timings, first_logits
+        model.model(ids)
+    return (_kib("VmHWM") - baseline_kib) / 1024
+
+
+def timed(function) -> float:
+    start = time.perf_counter()
+    function()
+    return time.perf_counter() - start
 
 
 def main() -> None:
@@ -125,48 +134,79 @@ def main() -> None:
     )
     parser.add_argument("--lengths", type=int, nargs="+", default=[1024, 8192, 32768])
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--memory-lengths", type=int, nargs="+", default=[8192, 16384, 32768])
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
 
     import torch
 
     torch.set_num_threads(1)
+    from transformers import AutoModelForCausalLM
+
     from hf_genomics.convert import convert_checkpoint
 
     with tempfile.TemporaryDirectory() as tmp:
         original_folder, native_folder = Path(tmp) / "hf", Path(tmp) / "native"
         original_folder.mkdir()
-        child = subprocess.run(
+        child = subprocess.Popen(
             [
                 args.original_python, "-c", CHILD, args.original, args.hf_code, str(original_folder),
-                ",".join(map(str, args.lengths)), str(args.repeats), json.dumps(SHAPE),
+                json.dumps(SHAPE), json.dumps(args.lengths),
             ],
-            capture_output=True, text=True, check=False,
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1,
         )  # fmt: skip
-        if child.returncode != 0:
-            raise SystemExit(child.stderr[-3000:])
-        original = json.loads(child.stdout.strip().splitlines()[-1])
+
+        def ask(command: str, name: str, n: int):
+            child.stdin.write(f"{command} {name} {n}\n")
+            line = child.stdout.readline()
+            if not line:
+                raise SystemExit("the original-code process died")
+            return json.loads(line)
+
+        hello = json.loads(child.stdout.readline())
         convert_checkpoint(original_folder, native_folder)
         inputs = torch.load(original_folder / "inputs.pt", weights_only=True)
         reference = torch.load(original_folder / "hf_logits.pt", weights_only=True)
-        timings, logits = native_timings(native_folder, inputs, args.repeats)
-    rows = []
-    for n in args.lengths:
-        native = timings[f"native@{n}"]
-        hf, standalone = (
-            original["timings"][f"original-hf@{n}"],
-            original["timings"][f"original-standalone@{n}"],
-        )
-        rows.append(
-            {
-                "length_nt": n,
-                "native_s": round(native, 4),
-                "original_hf_s": round(hf, 4),
-                "original_standalone_s": round(standalone, 4),
-                "speedup_vs_original_hf": round(hf / native, 3),
-                "speedup_vs_original_standalone": round(standalone / native, 3),
-            }
-        )
+        model = AutoModelForCausalLM.from_pretrained(native_folder).eval()
+        with torch.inference_mode():
+            parity = float((model(inputs[args.lengths[0]]).logits - reference).abs().max())
+        rows, memory = [], []
+        baseline = _kib("VmRSS")
+        for n in sorted(args.memory_lengths):  # before any timing: increasing lengths
+            memory.append(
+                {
+                    "length_nt": n,
+                    "native_forward_peak_above_baseline_mb": round(
+                        native_peak_growth_mb(model, n, baseline), 1
+                    ),
+                    "original_hf_forward_peak_above_baseline_mb": round(ask("memory", "original-hf", n), 1),
+                }
+            )
+        names = ("original-hf", "original-standalone")
+        for n in args.lengths:  # round-robin, so the three share the machine's load of the moment
+            samples: dict[str, list[float]] = {"native": [], **{name: [] for name in names}}
+            for repeat in range(args.repeats + 1):  # the first round warms up
+                for name in names:
+                    seconds = ask("time", name, n)
+                    if repeat:
+                        samples[name].append(seconds)
+                with torch.inference_mode():
+                    seconds = timed(lambda ids=inputs[n]: model(ids))
+                if repeat:
+                    samples["native"].append(seconds)
+            native, hf, standalone = (statistics.median(samples[k]) for k in ("native", *names))
+            rows.append(
+                {
+                    "length_nt": n,
+                    "native_s": round(native, 4),
+                    "original_hf_s": round(hf, 4),
+                    "original_standalone_s": round(standalone, 4),
+                    "speedup_vs_original_hf": round(hf / native, 3),
+                    "speedup_vs_original_standalone": round(standalone / native, 3),
+                }
+            )
+        child.stdin.close()
+        child.wait()
     result = {
         "description": __doc__.split("\n")[0],
         "command": "nice -n 10 .venv/bin/python benchmarks/bench_ports_hyenadna.py " + " ".join(sys.argv[1:]),
@@ -174,13 +214,10 @@ def main() -> None:
         "torch_threads": 1,
         "repeats": args.repeats,
         "machine": {"cpu": platform.machine(), "python": platform.python_version()},
-        "versions": {"torch": torch.__version__, "original_transformers": original["transformers"]},
-        "parity_max_abs_diff_logits_1kb": float((logits - reference).abs().max()),
-        "peak_rss_mb": {
-            "native_process": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-            "original_process": round(original["peak_rss_mb"], 1),
-        },
+        "versions": {"torch": torch.__version__, "original_transformers": hello["transformers"]},
+        "parity_max_abs_diff_logits_1kb": parity,
         "forward": rows,
+        "memory": memory,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n")

@@ -89,13 +89,13 @@ def fft_causal_conv(u: torch.Tensor, k: torch.Tensor, skip: torch.Tensor) -> tor
 
 def causal_depthwise_conv(u: torch.Tensor, conv: nn.Conv1d) -> torch.Tensor:
     """``conv`` (depthwise, kernel K, padding K-1, output cut to L) applied to channels-last u (B, L, C):
-    ``y[t] = b + sum_j w[j] u[t + j - K + 1]`` as K fused multiply-adds, without transposing u."""
-    kernel, seq_len = conv.kernel_size[0], u.shape[1]
+    ``y[t] = b + sum_j w[j] u[t + j - K + 1]`` as K fused multiply-adds on shifted slices (no
+    transpose, no padded copy of u)."""
+    kernel = conv.kernel_size[0]
     weights = conv.weight[:, 0, :].t()  # (K, C)
-    padded = nn.functional.pad(u, (0, 0, kernel - 1, 0))
-    y = torch.addcmul(conv.bias, padded[:, kernel - 1 :], weights[kernel - 1])
-    for j in range(kernel - 1):
-        y = y.addcmul(padded[:, j : j + seq_len], weights[j])
+    y = torch.addcmul(conv.bias, u, weights[kernel - 1])
+    for shift in range(1, min(kernel, u.shape[1])):
+        y[:, shift:] += u[:, :-shift] * weights[kernel - 1 - shift]
     return y
 
 

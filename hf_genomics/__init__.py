@@ -59,6 +59,12 @@ _LAZY_NAMES: dict[str, str] = {
     "CaduceusForMaskedLM": "hf_genomics.models.caduceus.modeling_caduceus",
     "CaduceusForSequenceClassification": "hf_genomics.models.caduceus.modeling_caduceus",
     "CaduceusTokenizer": "hf_genomics.models.caduceus.tokenization_caduceus",
+    # HyenaDNA (models/hyenadna)
+    "HyenaDnaConfig": "hf_genomics.models.hyenadna.configuration_hyenadna",
+    "HyenaDnaModel": "hf_genomics.models.hyenadna.modeling_hyenadna",
+    "HyenaDnaForCausalLM": "hf_genomics.models.hyenadna.modeling_hyenadna",
+    "HyenaDnaForSequenceClassification": "hf_genomics.models.hyenadna.modeling_hyenadna",
+    "HyenaDnaTokenizer": "hf_genomics.models.hyenadna.tokenization_hyenadna",
     # GUE classification
     "load_gue": "hf_genomics.data.gue",
     "compute_classification_metrics": "hf_genomics.evaluation.metrics",

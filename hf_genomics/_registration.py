@@ -88,6 +88,16 @@ MODEL_FAMILIES: dict[str, tuple[str, dict[str, str]]] = {
             ),
         },
     ),
+    "hyenadna": (
+        "hf_genomics.models.hyenadna.configuration_hyenadna.HyenaDnaConfig",
+        {
+            "AutoModel": "hf_genomics.models.hyenadna.modeling_hyenadna.HyenaDnaModel",
+            "AutoModelForCausalLM": "hf_genomics.models.hyenadna.modeling_hyenadna.HyenaDnaForCausalLM",
+            "AutoModelForSequenceClassification": (
+                "hf_genomics.models.hyenadna.modeling_hyenadna.HyenaDnaForSequenceClassification"
+            ),
+        },
+    ),
 }
 
 OUR_TOKENIZERS = [
@@ -104,6 +114,7 @@ FAMILY_TOKENIZERS: dict[str, list[str]] = {
         "hf_genomics.models.dnabert1.tokenization_dnabert1.Dnabert1Tokenizer",
         f"{NT}.tokenization_nucleotide_transformer.NucleotideTransformerTokenizer",
     ],
+    "hyenadna": [*OUR_TOKENIZERS, "hf_genomics.models.hyenadna.tokenization_hyenadna.HyenaDnaTokenizer"],
     "caduceus": [*OUR_TOKENIZERS, "hf_genomics.models.caduceus.tokenization_caduceus.CaduceusTokenizer"],
 }
 

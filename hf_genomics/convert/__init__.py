@@ -29,6 +29,7 @@ CONVERTER_MODULES: list[str] = [
     "hf_genomics.convert.dnabert1",
     "hf_genomics.convert.gena_lm",
     "hf_genomics.convert.caduceus",
+    "hf_genomics.convert.hyenadna",
 ]
 
 __all__ = [

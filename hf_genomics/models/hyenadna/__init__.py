@@ -1,0 +1,1 @@
+"""HyenaDNA: configuration, models and the original character tokenizer's ids."""

@@ -47,8 +47,8 @@ from hf_genomics.data.sequences import max_tokens_for, tokenize_windows
 from hf_genomics.evaluation.report import write_json_atomic
 from hf_genomics.tokenization.spec import build_tokenizer
 from hf_genomics.training.arguments import SequenceDataArguments, first_records, tokenizer_name_field
-from hf_genomics.training.entrypoint import parse_and_run
 from hf_genomics.training.checkpoints import resolve_checkpoint
+from hf_genomics.training.entrypoint import parse_and_run
 from hf_genomics.training.mlm import load_splits, parse_overrides, tokenizer_source
 from hf_genomics.training.output_folder import output_dir_lock
 

@@ -34,9 +34,11 @@ class OutputDirLocked(RuntimeError):
 def _holder_description(sidecar: Path) -> str:
     try:
         holder = json.loads(sidecar.read_text())
+        itself = holder["pid"] == os.getpid() and holder["host"] == socket.gethostname()
         return (
             f"pid {holder['pid']} on host {holder['host']}, since {holder['started']}, "
             f"command: {holder['command']}"
+            + ("; that is this very process: two outputs of one run share this folder" if itself else "")
         )
     except (OSError, ValueError, KeyError, TypeError):
         return f"holder unknown: {sidecar} is missing or being written"

@@ -31,3 +31,7 @@ def test_viral_scaling_smoke(shared_data, tmp_path):
     assert (
         json.loads((tmp_path / "results.json").read_text())[0]["train_seconds"] == results[0]["train_seconds"]
     )
+    # the same folder with other settings: refused, not mixed (issue 10 item 9)
+    other = [*args[: args.index("--max-steps")], "--max-steps", "4", *args[args.index("--max-steps") + 2 :]]
+    with pytest.raises(ValueError, match=r"rungs/tiny was finished with other settings \(max_steps differ\)"):
+        main(other)

@@ -15,6 +15,7 @@ import argparse
 import importlib
 import os
 import sys
+\nfrom hf_genomics.output_lock import OutputDirLocked
 
 # command path -> (module, one-line help)
 COMMANDS: dict[tuple[str, ...], tuple[str, str]] = {
@@ -47,6 +48,7 @@ USER_ERRORS = (
     PermissionError,
     ValueError,
     KeyError,
+    OutputDirLocked,  # another run holds the output folder
 )
 EXIT_USER_ERROR = 2
 

@@ -15,7 +15,8 @@ import argparse
 import importlib
 import os
 import sys
-\nfrom hf_genomics.output_lock import OutputDirLocked
+
+from hf_genomics.output_lock import OutputDirLocked
 
 # command path -> (module, one-line help)
 COMMANDS: dict[tuple[str, ...], tuple[str, str]] = {

@@ -16,6 +16,8 @@ import importlib
 import os
 import sys
 
+from hf_genomics.output_lock import OutputDirLocked
+
 # command path -> (module, one-line help)
 COMMANDS: dict[tuple[str, ...], tuple[str, str]] = {
     ("demo",): ("hf_genomics.demo", "short tour of the three studies at toy scale"),
@@ -47,6 +49,7 @@ USER_ERRORS = (
     PermissionError,
     ValueError,
     KeyError,
+    OutputDirLocked,  # another run holds the output folder
 )
 EXIT_USER_ERROR = 2
 

@@ -83,9 +83,9 @@ def test_resume_after_sigkill(gue_root, tmp_path):
     )
     try:
         deadline = time.time() + 120
-        while time.time() < deadline and not study.cell_is_done(out, cells[0]):
+        while time.time() < deadline and not study.cell_is_done(out, cells[0], SMALL):
             time.sleep(0.2)
-        assert study.cell_is_done(out, cells[0]), "first cell never finished"
+        assert study.cell_is_done(out, cells[0], SMALL), "first cell never finished"
         while time.time() < deadline and not (out / "cells" / cells[1].name).exists():
             time.sleep(0.05)
         process.send_signal(signal.SIGKILL)  # mid-cell (the second cell has started)
@@ -93,7 +93,7 @@ def test_resume_after_sigkill(gue_root, tmp_path):
     finally:
         if process.poll() is None:
             process.kill()
-    done_before = [c for c in cells if study.cell_is_done(out, c)]
+    done_before = [c for c in cells if study.cell_is_done(out, c, SMALL)]
     assert 1 <= len(done_before) < len(cells)
     kept = {c.name: (out / "cells" / c.name / "results.json").read_text() for c in done_before}
 
@@ -124,7 +124,7 @@ def test_resume_after_sigkill(gue_root, tmp_path):
         assert (out / image).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
         assert_plot_has_content(out / image)
     bpe_dirs = list((out / "tokenizers").iterdir())
-    assert [d.name for d in bpe_dirs] == ["prom_prom_core_tata-bpe64"]  # learned once, shared by cells
+    assert [d.name for d in bpe_dirs] == ["prom_prom_core_tata-bpe64-n64"]  # learned once, shared by cells
     assert json.loads((out / "study.json").read_text())["preset"] == "test"
 
 

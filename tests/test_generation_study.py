@@ -11,7 +11,7 @@ from tests.plot_content import assert_plot_has_content
 
 
 @pytest.mark.real_data
-def test_viral_scaling_smoke(shared_data, tmp_path):
+def test_viral_scaling_smoke(shared_data, tmp_path, capsys):
     args = ["study", "viral-scaling", "--data-dir", str(shared_data), "--output-dir", str(tmp_path)]
     args += ["--sizes", "tiny", "--max-steps", "3", "--context-nt", "128", "--eval-nt", "64"]
     args += ["--eval-per-group", "1", "--eval-ood", "2", "--batch-size", "4"]
@@ -31,3 +31,8 @@ def test_viral_scaling_smoke(shared_data, tmp_path):
     assert (
         json.loads((tmp_path / "results.json").read_text())[0]["train_seconds"] == results[0]["train_seconds"]
     )
+    # the same folder with other settings: refused, not mixed (issue 10 item 9)
+    other = [*args[: args.index("--max-steps")], "--max-steps", "4", *args[args.index("--max-steps") + 2 :]]
+    capsys.readouterr()
+    assert main(other) == 2
+    assert "rungs/tiny was finished with other settings (max_steps differ)" in capsys.readouterr().err

@@ -14,6 +14,7 @@ import io
 import json
 import math
 import os
+import socket
 import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -43,11 +44,16 @@ def format_mean_sd(values: Iterable[float] | MeanSd, digits: int = 3, scale: flo
     return f"{scale * summary.mean:.{digits}f} ± {scale * summary.sd:.{digits}f}"
 
 
+def temporary_name(path: Path) -> Path:
+    """A hidden sibling of ``path`` unique to this process (host and pid: shared filesystems too)."""
+    return path.with_name(f".{path.name}.{socket.gethostname()}.{os.getpid()}.tmp")
+
+
 def write_text_atomic(path: str | Path, text: str) -> Path:
     """Write through a per-process temporary file and ``os.replace``."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp = temporary_name(path)
     tmp.write_text(text)
     os.replace(tmp, path)
     return path
@@ -75,7 +81,7 @@ def write_csv_atomic(
             plain_writer.writerow(row)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp = temporary_name(path)
     tmp.write_text(buffer.getvalue(), newline="")
     os.replace(tmp, path)
     return path

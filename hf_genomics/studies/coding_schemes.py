@@ -5,14 +5,19 @@ Each cell (one seed) writes ``cells/<cell>/results.json`` atomically when it fin
 skips finished cells, so a killed run loses at most the cell in progress. After every cell the
 runner refreshes ``results.csv`` (one row per cell), ``summary.csv`` and ``results.md`` (mean ±
 sd MCC over seeds); at the end it draws ``heatmap_L<depth>.png`` (tokenizer × position per task)
-and ``depth_curve.png``. BPE vocabularies are learned once per task and size, from the same
-training rows the cells see, and shared by all cells (``tokenizers/``). Options:
+and ``depth_curve.png``. A cell counts as finished only for the settings that define it (its
+coordinates, the preset's model and training settings, the data limits; hashed into
+``cells/<cell>/cell.json``): another preset or other overrides on the same folder stop with an
+error instead of mixing cells, and tables count only the current grid's cells. One runner per
+folder (:mod:`hf_genomics.output_lock`). BPE vocabularies are learned once per task and size, from the same
+training rows the cells see, and shared by all cells (``tokenizers/<task>-<spec>-n<rows>``). Options:
 :class:`CodingSchemesConfig`; tables use :mod:`hf_genomics.evaluation.report` (mean ± sample sd).
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import logging
 import os
@@ -20,11 +25,12 @@ import shutil
 import time
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from hf_genomics.evaluation.report import mean_sd, write_csv_atomic, write_text_atomic
+from hf_genomics.evaluation.report import mean_sd, write_csv_atomic, write_json_atomic, write_text_atomic
+from hf_genomics.output_lock import lock_output_dir
 from hf_genomics.training.entrypoint import add_dataclass_arguments, config_from, setup_logging
 
 logger = logging.getLogger(__name__)
@@ -140,15 +146,117 @@ def grid(preset: StudyPreset) -> list[Cell]:
     ]
 
 
-def cell_is_done(out_dir: Path, cell: Cell) -> bool:
-    path = out_dir / "cells" / cell.name / "results.json"
-    if not path.is_file():
-        return False
+CELL_SETTINGS = "cell.json"
+
+
+class StudySettingsConflict(ValueError):
+    """The output folder holds finished cells trained with other settings."""
+
+
+def cell_settings(cell: Cell, preset: StudyPreset) -> dict[str, Any]:
+    """Everything that defines what a cell trains: its coordinates, the model and training settings
+    and the data limits (not the grid's other axes: extending a grid keeps finished cells valid)."""
+    return {
+        "cell": asdict(cell),
+        "model": preset.model,
+        "training": preset.training,
+        "max_train_samples": preset.max_train_samples,
+        "max_eval_samples": preset.max_eval_samples,
+    }
+
+
+def cell_key(cell: Cell, preset: StudyPreset) -> str:
+    """A hash of :func:`cell_settings`, recorded in ``cells/<cell>/cell.json``."""
+    text = json.dumps(cell_settings(cell, preset), sort_keys=True, default=list)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def recorded_preset(out_dir: Path) -> StudyPreset | None:
+    """The preset in ``study.json`` (what cells written before settings were recorded used)."""
     try:
-        json.loads(path.read_text())
-    except json.JSONDecodeError:
-        return False
-    return True
+        grid_fields = json.loads((out_dir / "study.json").read_text())["grid"]
+        axes = ("tokenizers", "positions", "depths", "tasks", "seeds")
+        return StudyPreset(**{k: tuple(v) if k in axes else v for k, v in grid_fields.items()})
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _recorded_key(folder: Path, cell: Cell, legacy: StudyPreset | None) -> str | None:
+    try:
+        return json.loads((folder / CELL_SETTINGS).read_text())["key"]
+    except FileNotFoundError:  # a cell from before settings were recorded: study.json says which
+        return cell_key(cell, legacy) if legacy is not None else None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def cell_state(out_dir: Path, cell: Cell, preset: StudyPreset, legacy: StudyPreset | None = None) -> str:
+    """``"missing"`` (not finished), ``"done"`` (finished with these settings) or ``"other"``
+    (finished with other settings, or settings that cannot be told)."""
+    folder = out_dir / "cells" / cell.name
+    try:
+        json.loads((folder / "results.json").read_text())
+    except (OSError, ValueError):
+        return "missing"
+    return "done" if _recorded_key(folder, cell, legacy) == cell_key(cell, preset) else "other"
+
+
+def cell_is_done(out_dir: Path, cell: Cell, preset: StudyPreset) -> bool:
+    """Finished, with the settings ``preset`` gives it."""
+    return cell_state(out_dir, cell, preset, recorded_preset(out_dir)) == "done"
+
+
+def record_cell_settings(out_dir: Path, cell: Cell, preset: StudyPreset) -> None:
+    write_json_atomic(
+        out_dir / "cells" / cell.name / CELL_SETTINGS,
+        {"key": cell_key(cell, preset), "settings": cell_settings(cell, preset)},
+    )
+
+
+def _cell_of(result: dict[str, Any]) -> Cell:
+    return Cell(
+        result["task"],
+        result["tokenizer"],
+        result["position_embedding_type"],
+        int(result["model_config"]["num_hidden_layers"]),
+        int(result["per_seed"][0]["seed"]),
+    )
+
+
+def stamp_legacy_cells(out_dir: Path) -> int:
+    """Give finished cells without ``cell.json`` the settings of the ``study.json`` they were made
+    with, before a new ``study.json`` replaces it; returns how many were stamped."""
+    legacy = recorded_preset(out_dir)
+    stamped = 0
+    for results in sorted((out_dir / "cells").glob("*/results.json")):
+        if legacy is None or (results.parent / CELL_SETTINGS).exists():
+            continue
+        try:
+            cell = _cell_of(json.loads(results.read_text()))
+        except (ValueError, KeyError, TypeError, IndexError):
+            continue
+        if cell.name == results.parent.name:
+            record_cell_settings(out_dir, cell, legacy)
+            stamped += 1
+    return stamped
+
+
+def check_settings(out_dir: Path, cells: list[Cell], preset: StudyPreset) -> None:
+    """Refuse to mix: raise if any cell of the grid was finished with other settings."""
+    legacy = recorded_preset(out_dir)
+    conflicts = [cell for cell in cells if cell_state(out_dir, cell, preset, legacy) == "other"]
+    if not conflicts:
+        return
+    folder = out_dir / "cells" / conflicts[0].name
+    try:
+        recorded = json.loads((folder / CELL_SETTINGS).read_text())["settings"]
+    except (OSError, ValueError, KeyError):
+        recorded = "not recorded"
+    raise StudySettingsConflict(
+        f"{out_dir}: {len(conflicts)} cell(s) of this grid were finished with other settings, e.g. "
+        f"{folder} (recorded: {recorded}; this run: {cell_settings(conflicts[0], preset)}); "
+        "use another --output-dir, or delete those cell folders to retrain them"
+    )
 
 
 def bpe_tokenizer_dir(
@@ -158,7 +266,8 @@ def bpe_tokenizer_dir(
     from hf_genomics.data.gue import load_gue
     from hf_genomics.tokenization.spec import build_tokenizer
 
-    folder = out_dir / "tokenizers" / f"{task.replace('/', '_')}-{spec.replace(':', '')}"
+    rows = f"-n{preset.max_train_samples}" if preset.max_train_samples else ""  # learned on these rows
+    folder = out_dir / "tokenizers" / f"{task.replace('/', '_')}-{spec.replace(':', '')}{rows}"
     if (folder / "tokenizer.json").is_file():
         return folder
     limits = {"train": preset.max_train_samples} if preset.max_train_samples else None
@@ -213,10 +322,15 @@ def run_cell(cell: Cell, preset: StudyPreset, out_dir: Path, gue_root: Path | No
     return run_classification(args, training)
 
 
-def cell_rows(out_dir: Path) -> list[dict[str, Any]]:
-    """One CSV row per finished cell."""
+def cell_rows(out_dir: Path, preset: StudyPreset | None = None) -> list[dict[str, Any]]:
+    """One CSV row per finished cell: of ``preset``'s grid, with its settings (every cell when None)."""
     rows = []
-    for path in sorted((out_dir / "cells").glob("*/results.json")):
+    paths = sorted((out_dir / "cells").glob("*/results.json"))
+    if preset is not None:
+        legacy = recorded_preset(out_dir)
+        done = {cell.name for cell in grid(preset) if cell_state(out_dir, cell, preset, legacy) == "done"}
+        paths = [path for path in paths if path.parent.name in done]
+    for path in paths:
         result = json.loads(path.read_text())
         record = result["per_seed"][0]
         rows.append(
@@ -318,10 +432,15 @@ def markdown_report(
 
 
 def write_tables(
-    out_dir: Path, preset_name: str, total_cells: int, expected_tasks: tuple[str, ...] = ()
+    out_dir: Path,
+    preset_name: str,
+    total_cells: int,
+    expected_tasks: tuple[str, ...] = (),
+    preset: StudyPreset | None = None,
 ) -> list[dict[str, Any]]:
-    """results.csv, summary.csv and results.md from the finished cells."""
-    rows = cell_rows(out_dir)
+    """results.csv, summary.csv and results.md from the finished cells (of ``preset``'s grid and
+    settings when given)."""
+    rows = cell_rows(out_dir, preset)
     write_csv_atomic(out_dir / "results.csv", rows, CSV_FIELDS)
     write_csv_atomic(
         out_dir / "summary.csv",
@@ -430,9 +549,22 @@ def run_study(
     cell_runner: Callable[..., dict[str, Any]] = run_cell,
     plots: bool = True,
 ) -> dict[str, Any]:
-    """Run (or resume) the grid; ``max_cells`` stops after that many newly trained cells."""
-    out_dir.mkdir(parents=True, exist_ok=True)
+    """Run (or resume) the grid; ``max_cells`` stops after that many newly trained cells.
+
+    Holds the output folder's lock throughout (a second runner fails at once, naming the holder).
+    A cell counts as finished only with the settings this run gives it (``cells/<cell>/cell.json``);
+    cells of the grid finished with other settings stop the run before anything is trained.
+    """
+    with lock_output_dir(out_dir):
+        return _run_study(preset, out_dir, gue_root, preset_name, max_cells, cell_runner, plots)
+
+
+def _run_study(preset, out_dir, gue_root, preset_name, max_cells, cell_runner, plots) -> dict[str, Any]:
     cells = grid(preset)
+    stamped = stamp_legacy_cells(out_dir)
+    if stamped:
+        logger.info("%d finished cells recorded with the settings of their study.json", stamped)
+    check_settings(out_dir, cells, preset)
     write_text_atomic(
         out_dir / "study.json",
         json.dumps(
@@ -443,19 +575,20 @@ def run_study(
     )
     skipped = trained = 0
     for index, cell in enumerate(cells, start=1):
-        if cell_is_done(out_dir, cell):
+        if cell_state(out_dir, cell, preset) == "done":
             skipped += 1
             continue
         if max_cells is not None and trained >= max_cells:
             break
         shutil.rmtree(out_dir / "cells" / cell.name, ignore_errors=True)  # leftovers of a killed cell
+        record_cell_settings(out_dir, cell, preset)
         start = time.perf_counter()
         logger.info("[%d/%d] training cell %s", index, len(cells), cell.name)
         result = cell_runner(cell, preset, out_dir, gue_root)
         trained += 1
         logger.info("    test MCC %.4f (%.1f s)", result["test_mcc"], time.perf_counter() - start)
-        write_tables(out_dir, preset_name, len(cells), preset.tasks)
-    rows = write_tables(out_dir, preset_name, len(cells), preset.tasks)
+        write_tables(out_dir, preset_name, len(cells), preset.tasks, preset)
+    rows = write_tables(out_dir, preset_name, len(cells), preset.tasks, preset)
     images = write_plots(out_dir, rows) if plots else []
     return {"cells": len(cells), "done": len(rows), "skipped": skipped, "trained": trained, "plots": images}
 
@@ -537,7 +670,7 @@ def run(args: argparse.Namespace | CodingSchemesConfig) -> int:
         shared = shared_data_dir()
         gue_root = shared / "gue" if shared else None
     if args.report_only:
-        rows = write_tables(args.output_dir, args.preset, len(grid(preset)), preset.tasks)
+        rows = write_tables(args.output_dir, args.preset, len(grid(preset)), preset.tasks, preset)
         write_plots(args.output_dir, rows)
         logger.info("%d cells reported in %s", len(rows), args.output_dir)
         return 0
@@ -558,6 +691,9 @@ __all__ = [
     "Cell",
     "CodingSchemesConfig",
     "StudyPreset",
+    "StudySettingsConflict",
+    "cell_is_done",
+    "cell_key",
     "grid",
     "run_study",
     "write_plots",

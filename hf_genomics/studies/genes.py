@@ -430,7 +430,16 @@ def plot_report(results: dict, path: Path) -> None:
 
 # ---------------------------------------------------------------------------- run
 def run_study(config: GenesStudyConfig | argparse.Namespace) -> dict:
-    """The whole study (see the module docstring); returns the results written to ``output_dir``."""
+    """The whole study (see the module docstring); returns the results written to ``output_dir``.
+    Holds the output folder's lock throughout (a second run on it fails at once, naming the holder)."""
+    from hf_genomics.output_lock import lock_output_dir
+
+    args = config_from(config, GenesStudyConfig)
+    with lock_output_dir(args.output_dir):
+        return _run_study(args)
+
+
+def _run_study(config: GenesStudyConfig) -> dict:
     import torch
 
     from hf_genomics.data.genes import read_genes_csv

@@ -11,10 +11,11 @@ training windows with run_clm's ``CausalLMTrainer`` (so ``--aux-losses`` work as
   species) and scores the generated halves (:mod:`hf_genomics.evaluation.generation`).
 
 Each rung writes ``rungs/<size>/results.json`` (and its per-sequence ``scores.json``) when it
-finishes; a rerun skips finished rungs. After each rung the runner refreshes ``results.json``
-(all rungs), ``results.md`` and the plots ``ood_distance_vs_parameters.png`` (Figure 2) and
-``distance_vs_training_windows.png`` (Figure 3: walk distance against the number of training windows
-of the sequence's group — genogroups of norovirus; 0 for the held-out species).
+finishes; a rerun skips finished rungs made with the same settings (``rung.json``) and refuses
+rungs made with others; one runner per output folder (:mod:`hf_genomics.output_lock`). After each
+rung the runner refreshes ``results.json`` (all rungs), ``results.md`` and the plots
+``ood_distance_vs_parameters.png`` (Figure 2) and ``distance_vs_training_windows.png`` (Figure 3:
+walk distance against the number of training windows of the sequence's group — genogroups of norovirus; 0 for the held-out species).
 
 Options: :class:`ViralScalingConfig`. CPU scale: windows are cut into ``--context-nt`` chunks (the study uses 2,048 nt) and every rung
 gets the same number of optimiser steps; ``--time-budget-min`` stops the ladder between rungs.
@@ -72,6 +73,46 @@ class ViralScalingConfig:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_dataclass_arguments(parser, ViralScalingConfig)
+
+
+RUNG_SETTINGS = "rung.json"
+# options that do not change what a rung trains or scores
+NON_DEFINING_OPTIONS = ("data_dir", "output_dir", "sizes", "threads", "time_budget_min", "group_column")
+
+
+def rung_settings(size: str, args: ViralScalingConfig) -> dict[str, Any]:
+    """Everything that defines a rung: its size and the options that change training or scoring."""
+    options = {k: v for k, v in vars(args).items() if k not in NON_DEFINING_OPTIONS}
+    return json.loads(json.dumps({"size": size, **options}, sort_keys=True, default=str))
+
+
+def finished_rung(rung_dir: Path, size: str, args: ViralScalingConfig) -> dict | None:
+    """The rung's results if it finished with these settings; None if it has not finished; raises
+    if it finished with other settings (a rung from before settings were kept is reused, logged)."""
+    try:
+        result = json.loads((rung_dir / "results.json").read_text())
+    except (OSError, ValueError):
+        return None
+    wanted = rung_settings(size, args)
+    try:
+        recorded = json.loads((rung_dir / RUNG_SETTINGS).read_text())
+    except FileNotFoundError:
+        logger.warning(
+            "[%s] finished before settings were recorded: reused, recorded now as this run's", size
+        )
+        write_json_atomic(rung_dir / RUNG_SETTINGS, wanted)
+        return result
+    except (OSError, ValueError):
+        recorded = None
+    if recorded != wanted:
+        differ = sorted(
+            k for k in set(wanted) | set(recorded or {}) if (recorded or {}).get(k) != wanted.get(k)
+        )
+        raise ValueError(
+            f"{rung_dir} was finished with other settings ({', '.join(differ)} differ); "
+            "use another --output-dir, or delete the rung folder to retrain it"
+        )
+    return result
 
 
 def prepare_data(data_dir: Path, ood_species: list[str], seed: int = 0):
@@ -311,12 +352,10 @@ def write_report(
 
 
 def run(args: argparse.Namespace | ViralScalingConfig) -> int:
-    import sys
-
     import torch
 
+    from hf_genomics.output_lock import lock_output_dir
     from hf_genomics.paths import shared_data_dir
-    from hf_genomics.tokenization.spec import build_tokenizer
 
     args = config_from(args, ViralScalingConfig)
     setup_logging()
@@ -326,7 +365,15 @@ def run(args: argparse.Namespace | ViralScalingConfig) -> int:
         logger.error("viral-scaling needs the shared viral data (set HF_GENOMICS_DATA)")
         return 2
     out_dir: Path = args.output_dir
-    out_dir.mkdir(parents=True, exist_ok=True)
+    with lock_output_dir(out_dir):  # one runner per folder: a second one fails at once, naming the holder
+        return _run_locked(args, data_dir, out_dir)
+
+
+def _run_locked(args: ViralScalingConfig, data_dir: Path, out_dir: Path) -> int:
+    import sys
+
+    from hf_genomics.tokenization.spec import build_tokenizer
+
     tokenizer = build_tokenizer("dnallm", causal=True)
     logger.info("loading and windowing the viral genomes from %s", data_dir)
     splits = prepare_data(data_dir, args.ood_species, args.seed)
@@ -336,9 +383,9 @@ def run(args: argparse.Namespace | ViralScalingConfig) -> int:
     rungs: list[dict] = []
     for size in args.sizes:
         rung_dir = out_dir / "rungs" / size
-        done = rung_dir / "results.json"
-        if done.exists():
-            rungs.append(json.loads(done.read_text()))
+        done = finished_rung(rung_dir, size, args)
+        if done is not None:
+            rungs.append(done)
             logger.info("[%s] finished earlier: skipped", size)
             continue
         elapsed_min = (time.perf_counter() - started) / 60
@@ -348,6 +395,7 @@ def run(args: argparse.Namespace | ViralScalingConfig) -> int:
         logger.info(
             "[%s] training %d steps, then scoring likelihood and generation ...", size, args.max_steps
         )
+        write_json_atomic(rung_dir / RUNG_SETTINGS, rung_settings(size, args))
         result = run_rung(size, tokenizer, splits, args, rung_dir)
         rungs.append(result)
         logger.info(

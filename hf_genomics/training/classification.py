@@ -20,7 +20,10 @@ MSE for regression), evaluates the test split once at that checkpoint, and write
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import json
 import logging
+import os
 import shutil
 import sys
 import time
@@ -52,6 +55,8 @@ from hf_genomics.evaluation.metrics import (
 from hf_genomics.evaluation.report import mean_sd, write_json_atomic
 from hf_genomics.evaluation.strand import rc_averaged_probabilities
 from hf_genomics.training.arguments import tokenizer_name_field
+from hf_genomics.training.checkpoints import RESUME_LAST, last_complete_checkpoint, saves_optimizer
+from hf_genomics.training.output_folder import output_dir_lock
 
 logger = logging.getLogger(__name__)
 
@@ -347,12 +352,24 @@ def predict_test(
 
 
 def train_one_seed(
-    args, training_args, tokens, tokenizer, num_labels, max_tokens, seed, test_reverse=None, labels=None
+    args,
+    training_args,
+    tokens,
+    tokenizer,
+    num_labels,
+    max_tokens,
+    seed,
+    test_reverse=None,
+    labels=None,
+    seed_dir: Path | None = None,
+    resume_checkpoint: str | None = None,
 ):
-    """Train, keep the best checkpoint by the dev metric, evaluate the test split once; return (record, model)."""
+    """Train (or continue ``resume_checkpoint``), keep the best checkpoint by the dev metric, evaluate
+    the test split once; return (record, model). Trainer's checkpoints go to ``seed_dir`` (default
+    ``<output_dir>/seed-<seed>``) and are left there for the caller."""
     set_seed(seed)
     problem_type = labels.problem_type if labels else "single_label_classification"
-    seed_dir = Path(training_args.output_dir) / f"checkpoints-seed{seed}"
+    seed_dir = seed_dir or seed_folder(training_args.output_dir, seed)
     changes: dict[str, Any] = {
         "seed": seed,
         "output_dir": str(seed_dir),
@@ -384,7 +401,7 @@ def train_one_seed(
         seed_args.metric_for_best_model,
     )
     start = time.perf_counter()
-    trainer.train()
+    trainer.train(resume_from_checkpoint=resume_checkpoint)
     train_seconds = time.perf_counter() - start
     logger.info("seed %d: trained in %.0f s; evaluating the test split once", seed, train_seconds)
     if args.rc_augment:  # prediction batches: plain padding, no strand draws
@@ -396,7 +413,6 @@ def train_one_seed(
     else:
         best_dev = trainer.state.best_metric
     test = predict_test(trainer, tokens["test"], test_reverse, problem_type)
-    shutil.rmtree(seed_dir, ignore_errors=True)  # checkpoints served their purpose (best is loaded)
     record = {
         "seed": seed,
         f"best_dev_{metric.removeprefix('eval_')}": best_dev,
@@ -405,6 +421,8 @@ def train_one_seed(
         "train_seconds": round(train_seconds, 2),
         "train_steps": trainer.state.global_step,
     }
+    if resume_checkpoint:
+        record["resumed_from"] = Path(resume_checkpoint).name  # train_seconds: the resumed part only
     model = trainer.model
     if args.use_lora:
         model = model.merge_and_unload()
@@ -480,8 +498,149 @@ def load_user_data(args: ClassificationArguments, seed: int) -> tuple[DatasetDic
     return data, labels
 
 
+SEED_RESULT = "result.json"
+SEED_MODEL = "model"
+# TrainingArguments that do not change what a seed learns (paths, logging, hub, resume itself)
+NON_DEFINING_TRAINING_FIELDS = frozenset(
+    {
+        "output_dir", "logging_dir", "run_name", "resume_from_checkpoint", "overwrite_output_dir",
+        "disable_tqdm", "report_to", "save_total_limit", "logging_strategy", "logging_steps",
+        "logging_first_step", "logging_nan_inf_filter", "log_level", "log_level_replica",
+        "log_on_each_node", "dataloader_num_workers", "dataloader_pin_memory",
+        "dataloader_persistent_workers", "dataloader_prefetch_factor", "local_rank", "project",
+        "trackio_space_id", "trackio_bucket_id", "save_only_model",
+    }
+)  # fmt: skip
+NON_DEFINING_ARGUMENTS = frozenset({"seeds", "save_model", "tokenizer_label", "dataset_id", "base_model"})
+
+
+def seed_folder(output_dir: str | Path, seed: int) -> Path:
+    """``<output_dir>/seed-<seed>``: Trainer checkpoints while the seed trains, then ``result.json``."""
+    return Path(output_dir) / f"seed-{seed}"
+
+
+def wants_resume(training_args: TrainingArguments) -> bool:
+    """``--resume_from_checkpoint last`` (``latest``/``true``); a single checkpoint path is ambiguous
+    over several seeds and is refused."""
+    value = training_args.resume_from_checkpoint
+    if value is None or value is False:
+        return False
+    if value is True or value in RESUME_LAST:
+        return True
+    raise ValueError(
+        f"run_classification resumes per seed: use --resume_from_checkpoint last, not a path ({value})"
+    )
+
+
+def settings_fingerprint(args: ClassificationArguments, training_args: TrainingArguments) -> str:
+    """A hash of every setting that changes what a seed learns: a finished seed is reused only by
+    a run whose settings hash the same."""
+    chosen = {k: v for k, v in dataclasses.asdict(args).items() if k not in NON_DEFINING_ARGUMENTS}
+    training = {k: v for k, v in training_args.to_dict().items() if k not in NON_DEFINING_TRAINING_FIELDS}
+    text = json.dumps({"arguments": chosen, "training": training}, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def model_summary(model) -> dict[str, Any]:
+    """What results.json reports about the model (kept per seed, so a resumed run needs no weights)."""
+    config = model.config
+    return {
+        "position_embedding_type": getattr(config, "position_embedding_type", None),
+        "model_config": {
+            name: getattr(config, name, None)
+            for name in (
+                "num_hidden_layers",
+                "hidden_size",
+                "num_attention_heads",
+                "intermediate_size",
+                "hidden_dropout_prob",
+            )
+        },
+        "num_parameters": int(sum(p.numel() for p in model.parameters())),
+    }
+
+
+def finished_seed(seed_dir: Path, fingerprint: str) -> dict[str, Any] | None:
+    """The seed's saved result (None if it has not finished); refuses a result made with other settings."""
+    path = seed_dir / SEED_RESULT
+    if not path.is_file():
+        return None
+    try:
+        saved = json.loads(path.read_text())
+        recorded = saved["settings_fingerprint"]
+    except (ValueError, KeyError, TypeError):
+        logger.warning("%s is unreadable: the seed is trained again", path)
+        return None
+    if recorded != fingerprint:
+        raise ValueError(
+            f"{path} was made with other settings (fingerprint {recorded}, this run {fingerprint}); "
+            "use another --output_dir, or rerun without --resume_from_checkpoint to replace it"
+        )
+    return saved
+
+
+def finish_seed(
+    seed_dir: Path, record: dict, summary: dict, fingerprint: str, model=None, tokenizer=None
+) -> None:
+    """Keep the seed's model (when saving models), then write its result atomically (the seed counts as
+    finished from that moment), then drop its checkpoints."""
+    if model is not None:
+        target = seed_dir / SEED_MODEL
+        tmp = seed_dir / f"{SEED_MODEL}.{os.getpid()}.tmp"
+        shutil.rmtree(tmp, ignore_errors=True)
+        saved = model.merge_and_unload() if hasattr(model, "merge_and_unload") else model
+        saved.save_pretrained(tmp)
+        tokenizer.save_pretrained(tmp)
+        shutil.rmtree(target, ignore_errors=True)
+        tmp.rename(target)
+    write_json_atomic(
+        seed_dir / SEED_RESULT, {"record": record, "model": summary, "settings_fingerprint": fingerprint}
+    )
+    for checkpoint in seed_dir.glob("checkpoint-*"):
+        shutil.rmtree(checkpoint, ignore_errors=True)
+
+
+def load_seed_model(output_dir: Path, seed: int):
+    """The saved model of a seed finished in an earlier run (or output_dir's, if it already holds it)."""
+    from transformers import AutoModelForSequenceClassification
+
+    import hf_genomics  # noqa: F401  (registers our model types with the Auto classes)
+
+    folder = seed_folder(output_dir, seed) / SEED_MODEL
+    if not folder.is_dir():
+        previous = output_dir / "results.json"
+        if previous.is_file() and json.loads(previous.read_text()).get("saved_seed") == seed:
+            folder = output_dir
+        else:
+            raise FileNotFoundError(
+                f"the model of seed {seed} (the best) is missing from {folder}; rerun without "
+                "--resume_from_checkpoint"
+            )
+    return AutoModelForSequenceClassification.from_pretrained(folder)
+
+
+def training_args_barrier(training_args: TrainingArguments) -> None:
+    """Every rank waits until the main process has written the seed's files."""
+    import torch
+
+    if torch.distributed.is_available() and torch.distributed.is_initialized():
+        torch.distributed.barrier()
+
+
 def run_classification(args: ClassificationArguments, training_args: TrainingArguments) -> dict[str, Any]:
-    """Train every seed, write ``results.json`` (+ best model, tokenizer, card); return the results."""
+    """Train every seed, write ``results.json`` (+ best model, tokenizer, card); return the results.
+
+    Holds the output folder's lock throughout. Each finished seed writes ``seed-<seed>/result.json``
+    atomically; with ``--resume_from_checkpoint last`` a rerun reuses those (when they were made
+    with the same settings, else it refuses) and continues an unfinished seed from its newest
+    complete checkpoint (when checkpoints hold the optimizer; with ``save_only_model`` the seed
+    restarts). Without it every seed is trained afresh.
+    """
+    with output_dir_lock(training_args):
+        return _run_classification(args, training_args)
+
+
+def _run_classification(args: ClassificationArguments, training_args: TrainingArguments) -> dict[str, Any]:
     output_dir = Path(training_args.output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
     if args.train_file:
@@ -521,11 +680,41 @@ def run_classification(args: ClassificationArguments, training_args: TrainingArg
         )
         test_reverse = test_reverse["test"]
 
-    per_seed, best_model, best_record = [], None, None
+    resume = wants_resume(training_args)
+    fingerprint = settings_fingerprint(args, training_args)
+    is_main = training_args.process_index == 0
+    per_seed, best_model, best_record, summaries = [], None, None, {}
     for seed in args.seeds:
-        record, model = train_one_seed(
-            args, training_args, tokens, tokenizer, num_labels, max_tokens, seed, test_reverse, labels
-        )
+        seed_dir = seed_folder(output_dir, seed)
+        finished = finished_seed(seed_dir, fingerprint) if resume else None
+        if finished is not None:
+            record, summaries[seed] = finished["record"], finished["model"]
+            model = None
+            logger.info("seed %d: finished earlier (%s), reused", seed, seed_dir / SEED_RESULT)
+        else:
+            checkpoint = None
+            if resume and saves_optimizer(training_args):
+                checkpoint = last_complete_checkpoint(seed_dir, move_incomplete=is_main)
+            with training_args.main_process_first(desc="prepare seed folder"):
+                if is_main and checkpoint is None:  # nothing to continue: start the seed afresh
+                    shutil.rmtree(seed_dir, ignore_errors=True)
+            if checkpoint:
+                logger.info("seed %d: resuming from %s", seed, checkpoint)
+            record, model = train_one_seed(
+                args, training_args, tokens, tokenizer, num_labels, max_tokens, seed, test_reverse, labels,
+                seed_dir=seed_dir, resume_checkpoint=checkpoint,
+            )  # fmt: skip
+            summaries[seed] = model_summary(model)
+            if is_main:
+                finish_seed(
+                    seed_dir,
+                    record,
+                    summaries[seed],
+                    fingerprint,
+                    model if args.save_model else None,
+                    tokenizer,
+                )
+            training_args_barrier(training_args)
         per_seed.append(record)
         dev_key = next(key for key in record if key.startswith("best_dev_"))
         higher_is_better = dev_key != "best_dev_mse" and dev_key != "best_dev_loss"
@@ -547,8 +736,14 @@ def run_classification(args: ClassificationArguments, training_args: TrainingArg
             best_model, best_record = model, record
         else:
             del model
+        if is_main and args.save_model:  # only the best finished seed's model is kept on disk
+            for done in args.seeds[: args.seeds.index(seed) + 1]:
+                if done != best_record["seed"]:
+                    shutil.rmtree(seed_folder(output_dir, done) / SEED_MODEL, ignore_errors=True)
 
-    config = best_model.config
+    summary = summaries[best_record["seed"]]
+    if args.save_model and best_model is None:  # the best seed finished in an earlier (killed) run
+        best_model = load_seed_model(output_dir, best_record["seed"])
     test = summarize(per_seed)
     results = {
         "task": info.path if info else folder.name,
@@ -559,19 +754,10 @@ def run_classification(args: ClassificationArguments, training_args: TrainingArg
         "labels": list(labels.labels),
         "tokenizer": args.tokenizer_label or tokenizer_spec(args),
         "vocab_size": len(tokenizer),
-        "position_embedding_type": getattr(config, "position_embedding_type", None),
+        "position_embedding_type": summary["position_embedding_type"],
         "preset": args.preset,
-        "model_config": {
-            name: getattr(config, name, None)
-            for name in (
-                "num_hidden_layers",
-                "hidden_size",
-                "num_attention_heads",
-                "intermediate_size",
-                "hidden_dropout_prob",
-            )
-        },
-        "num_parameters": int(sum(p.numel() for p in best_model.parameters())),
+        "model_config": summary["model_config"],
+        "num_parameters": summary["num_parameters"],
         "max_length_nt": max_length_nt,
         "max_length_tokens": max_tokens,
         "truncated": truncation,
@@ -614,6 +800,8 @@ def run_classification(args: ClassificationArguments, training_args: TrainingArg
         from hf_genomics.hub import write_model_card
 
         write_model_card(output_dir, dataset_id=args.dataset_id)
+        for seed in args.seeds:  # the best model now lives in output_dir; seed results stay
+            shutil.rmtree(seed_folder(output_dir, seed) / SEED_MODEL, ignore_errors=True)
     return results
 
 

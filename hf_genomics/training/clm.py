@@ -47,8 +47,10 @@ from hf_genomics.data.sequences import max_tokens_for, tokenize_windows
 from hf_genomics.evaluation.report import write_json_atomic
 from hf_genomics.tokenization.spec import build_tokenizer
 from hf_genomics.training.arguments import SequenceDataArguments, first_records, tokenizer_name_field
+from hf_genomics.training.checkpoints import resolve_checkpoint
 from hf_genomics.training.entrypoint import parse_and_run
-from hf_genomics.training.mlm import load_splits, parse_overrides, resolve_checkpoint, tokenizer_source
+from hf_genomics.training.mlm import load_splits, parse_overrides, tokenizer_source
+from hf_genomics.training.output_folder import output_dir_lock
 
 logger = logging.getLogger(__name__)
 
@@ -243,7 +245,15 @@ def causal_collator(tokenizer: PreTrainedTokenizerBase) -> DataCollatorForLangua
 
 # ---------------------------------------------------------------------------- run
 def run(model_args: ClmModelArguments, data_args: ClmDataArguments, training_args: TrainingArguments) -> dict:
-    """Train, select, evaluate with the shared harness and write the results JSON; returns the results."""
+    """Train, select, evaluate with the shared harness and write the results JSON; returns the results.
+    Holds the output folder's lock throughout (a second run on it fails at once, naming the holder)."""
+    with output_dir_lock(training_args):
+        return _run(model_args, data_args, training_args)
+
+
+def _run(
+    model_args: ClmModelArguments, data_args: ClmDataArguments, training_args: TrainingArguments
+) -> dict:
     from hf_genomics.evaluation.perplexity import evaluate_perplexity
     from hf_genomics.training.aux_losses import parse_aux_losses
 

@@ -23,7 +23,6 @@ from transformers import (
     TrainingArguments,
     set_seed,
 )
-from transformers.trainer_utils import get_last_checkpoint
 
 from hf_genomics.analysis.training_length import record_training_length
 from hf_genomics.data.collators import DnaMlmCollator, default_span
@@ -37,7 +36,9 @@ from hf_genomics.models.encoder.modeling_dna_encoder import DnaEncoderForMaskedL
 from hf_genomics.tokenization.spec import build_tokenizer
 from hf_genomics.training.arguments import SequenceDataArguments, first_records, tokenizer_name_field
 from hf_genomics.training.callbacks import MaskingEpochCallback
+from hf_genomics.training.checkpoints import resolve_checkpoint
 from hf_genomics.training.entrypoint import parse_and_run
+from hf_genomics.training.output_folder import output_dir_lock
 
 logger = logging.getLogger(__name__)
 
@@ -151,18 +152,14 @@ def load_splits(data_args: SequenceDataArguments, seed: int):
     return train, first_records(validation, limit), first_records(test, limit)
 
 
-def resolve_checkpoint(training_args: TrainingArguments) -> str | None:
-    """``--resume_from_checkpoint last`` picks the newest checkpoint in output_dir."""
-    resume = training_args.resume_from_checkpoint
-    if resume in ("last", "latest", "True", "true"):
-        resume = get_last_checkpoint(training_args.output_dir)
-        if resume is None:
-            raise FileNotFoundError(f"no checkpoint to resume from in {training_args.output_dir}")
-    return resume
-
-
 def run(model_args: ModelArguments, data_args: DataArguments, training_args: TrainingArguments) -> dict:
-    """Train, evaluate and write the results JSON; returns the results."""
+    """Train, evaluate and write the results JSON; returns the results. Holds the output folder's
+    lock throughout (a second run on it fails at once, naming the holder)."""
+    with output_dir_lock(training_args):
+        return _run(model_args, data_args, training_args)
+
+
+def _run(model_args: ModelArguments, data_args: DataArguments, training_args: TrainingArguments) -> dict:
     set_seed(training_args.seed)
     checkpoint = resolve_checkpoint(training_args)
 

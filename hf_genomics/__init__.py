@@ -32,6 +32,13 @@ _LAZY_NAMES: dict[str, str] = {
     "DnaLstmConfig": "hf_genomics.models.lstm.configuration_dna_lstm",
     "DnaLstmForCausalLM": "hf_genomics.models.lstm.modeling_dna_lstm",
     "pythia_config": "hf_genomics.models.pythia",
+    # DNABERT-2 / DNABERT-S (ported) and checkpoint conversion
+    "Dnabert2Config": "hf_genomics.models.dnabert2.configuration_dnabert2",
+    "Dnabert2Model": "hf_genomics.models.dnabert2.modeling_dnabert2",
+    "Dnabert2ForMaskedLM": "hf_genomics.models.dnabert2.modeling_dnabert2",
+    "Dnabert2ForSequenceClassification": "hf_genomics.models.dnabert2.modeling_dnabert2",
+    "convert_checkpoint": "hf_genomics.convert.base",
+    "from_pretrained_any": "hf_genomics.convert.base",
     # GUE classification
     "load_gue": "hf_genomics.data.gue",
     "compute_classification_metrics": "hf_genomics.evaluation.metrics",

@@ -47,6 +47,18 @@ def register_auto_classes() -> None:
     AutoModelForCausalLM.register(DnaLstmConfig, DnaLstmForCausalLM, exist_ok=True)
     register_tokenizers(DnaLstmConfig)
 
+    # --- DNABERT-2 / DNABERT-S (models/dnabert2) ---
+    from hf_genomics.models.dnabert2 import modeling_dnabert2 as dnabert2
+    from hf_genomics.models.dnabert2.configuration_dnabert2 import Dnabert2Config
+
+    AutoConfig.register("dnabert2", Dnabert2Config, exist_ok=True)
+    AutoModel.register(Dnabert2Config, dnabert2.Dnabert2Model, exist_ok=True)
+    AutoModelForMaskedLM.register(Dnabert2Config, dnabert2.Dnabert2ForMaskedLM, exist_ok=True)
+    AutoModelForSequenceClassification.register(
+        Dnabert2Config, dnabert2.Dnabert2ForSequenceClassification, exist_ok=True
+    )
+    register_tokenizers(Dnabert2Config)
+
 
 def register_tokenizers(config_class) -> None:
     """Make our tokenizer class names resolvable from ``tokenizer_config.json``.

@@ -23,6 +23,10 @@ COMMANDS: dict[tuple[str, ...], tuple[str, str]] = {
         "Pythia ladder on viral genomes",
     ),
     ("push",): ("hf_genomics.hub", "push a run folder or dataset to the Hugging Face Hub"),
+    ("convert",): (
+        "hf_genomics.convert.cli",
+        "convert a community checkpoint (DNABERT-2, ...) to a native folder",
+    ),
 }
 
 

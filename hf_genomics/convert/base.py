@@ -70,7 +70,11 @@ def resolve_source(src: str | Path) -> tuple[Path, str | None]:
             text, allow_patterns=["*.json", "*.txt", "*.safetensors", "*.bin", "*.ckpt", "*.model", "*.md"]
         )
     except Exception as error:  # offline, unknown repo, gated repo
-        raise ConversionError(f"{text}: could not download from the Hugging Face Hub ({error})") from error
+        reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        raise ConversionError(
+            f"{text}: could not download from the Hugging Face Hub ({type(error).__name__}: {reason}); "
+            "offline, pass a local folder holding the original files instead"
+        ) from error
     return Path(folder), text
 
 

@@ -7,6 +7,7 @@ seeded checkpoint: ``tests/fixtures/ports/make_dnabert2_fixtures.py`` documents 
 from __future__ import annotations
 
 import csv
+import functools
 import json
 import os
 import subprocess
@@ -16,6 +17,8 @@ from pathlib import Path
 
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from safetensors import safe_open
 from safetensors.torch import load_file, save_file
 from transformers import (
@@ -376,3 +379,30 @@ def test_converted_folder_loads_as_remote_code_without_hf_genomics(converted, tm
 
 def test_auto_config_is_registered():
     assert AutoConfig.for_model("dnabert2").__class__ is Dnabert2Config
+
+
+@given(st.lists(st.text(alphabet="ACGTN", min_size=0, max_size=300), min_size=1, max_size=6))
+@settings(max_examples=60, deadline=None)
+def test_real_tokenizer_equals_the_tokenizers_library_on_random_dna(sequences):
+    """Property: the converted tokenizer's ids are the raw tokenizer.json's (Rust ``tokenizers``, the
+    engine under the original PreTrainedTokenizerFast), N included ([UNK], as the original)."""
+    raw = _raw_real_tokenizer()
+    expected = [encoding.ids for encoding in raw.encode_batch(sequences)]
+    tokenizer = _converted_real_tokenizer()
+    assert tokenizer(sequences)["input_ids"] == expected
+    assert tokenizer([s.lower() for s in sequences])["input_ids"] == expected  # normalised first
+
+
+@functools.cache
+def _raw_real_tokenizer():
+    from tokenizers import Tokenizer
+
+    raw = Tokenizer.from_file(str(FIXTURES / "real" / "tokenizer.json"))
+    raw.no_padding()
+    raw.no_truncation()
+    return raw
+
+
+@functools.cache
+def _converted_real_tokenizer():
+    return dnabert2_converter.load_tokenizer(FIXTURES / "real")

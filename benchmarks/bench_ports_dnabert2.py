@@ -5,8 +5,9 @@ batch 1, on real DNA (the first 1 kb and 8 kb of a Zika genome, tokenized by the
 padded batch of 8 GUE prom_300_tata sequences. The original runs in its own environment (transformers 4.x
 and einops; ``--original-python``) in a child process of this same run: it creates the checkpoint in the
 original layout, which this process converts with ``convert_checkpoint``, so both time identical weights;
-the outputs are compared as well (a full-size parity figure). Median of ``--repeats`` forwards after one
-warm-up; read the ratio, the machine is shared.
+the outputs are compared as well (a full-size parity figure). Each implementation lives in its own worker
+process (the original's, native SDPA, native eager) answering one timed forward at a time, interleaved
+round-robin so the shared machine's load hits all alike; median of ``--repeats`` forwards after a warm-up.
 
     nice -n 10 .venv/bin/python benchmarks/bench_ports_dnabert2.py \
         --original /path/to/DNABERT-S --original-python /path/to/scratch/venv/bin/python
@@ -34,30 +35,44 @@ LENGTHS_NT = (1_000, 8_000)
 BATCH_TASK, BATCH_SIZE = "prom/prom_300_tata", 8
 
 
-def time_forwards(model, inputs: dict, repeats: int) -> tuple[list[float], object]:
-    """Seconds per forward and the last hidden state (``[0]`` of a tuple or a ModelOutput)."""
+def timed_forward(model, inputs: dict) -> tuple[float, object]:
+    """Seconds for one forward and its last hidden state (``[0]`` of a tuple or a ModelOutput)."""
     import torch
 
     with torch.inference_mode():
-        out = model(**inputs)  # warm-up
-        times = []
-        for _ in range(repeats):
-            start = time.perf_counter()
-            out = model(**inputs)
-            times.append(time.perf_counter() - start)
-    return times, out[0]
+        start = time.perf_counter()
+        out = model(**inputs)
+        return time.perf_counter() - start, out[0]
 
 
-# ---- child process: the original code, in its own environment ---------------------------------------
+# ---- worker processes: one implementation each, timed one forward at a time on request -------------
 
 
-def run_original(original: Path, work: Path, repeats: int, threads: int) -> None:
+def serve(model, work: Path, name: str) -> None:
+    """Answer ``<case>`` lines on stdin with the seconds of one forward; ``save`` writes the outputs."""
+    from safetensors.torch import load_file, save_file
+
+    inputs = load_file(work / "inputs.safetensors")
+    outputs = {}
+    print("ready", flush=True)
+    for line in sys.stdin:
+        case = line.strip()
+        if case == "save":
+            save_file(outputs, work / f"outputs_{name}.safetensors")
+            print("saved", flush=True)
+            continue
+        batch = {"input_ids": inputs[f"{case}.input_ids"], "attention_mask": inputs[f"{case}.attention_mask"]}
+        seconds, out = timed_forward(model, batch)
+        outputs[case] = out.contiguous()
+        print(seconds, flush=True)
+
+
+def original_model(original: Path, work: Path):
+    """The original BertModel (random, seeded, real config); its checkpoint is written for conversion."""
     import importlib
 
     import torch
-    from safetensors.torch import load_file, save_file
 
-    torch.set_num_threads(threads)
     package = work / "pkg" / "dnabert2_original"
     package.mkdir(parents=True)
     (package / "__init__.py").write_text("")
@@ -75,16 +90,50 @@ def run_original(original: Path, work: Path, repeats: int, threads: int) -> None
     model.save_pretrained(checkpoint, safe_serialization=False)
     for name in ("tokenizer.json", "tokenizer_config.json"):
         shutil.copy(original / name, checkpoint / name)
+    return model
 
-    inputs = load_file(work / "inputs.safetensors")
-    timings, outputs = {}, {}
-    for case in json.loads((work / "cases.json").read_text()):
-        batch = {"input_ids": inputs[f"{case}.input_ids"], "attention_mask": inputs[f"{case}.attention_mask"]}
-        times, out = time_forwards(model, batch, repeats)
-        timings[case] = times
-        outputs[case] = out.contiguous()
-    save_file(outputs, work / "original_outputs.safetensors")
-    (work / "original_times.json").write_text(json.dumps(timings))
+
+def native_model(work: Path, attn: str):
+    import transformers
+
+    import hf_genomics  # noqa: F401  (registers the native classes)
+
+    return transformers.AutoModel.from_pretrained(work / "native", attn_implementation=attn).eval()
+
+
+def run_worker(kind: str, original: Path, work: Path, threads: int) -> None:
+    import torch
+
+    torch.set_num_threads(threads)
+    model = original_model(original, work) if kind == "original" else native_model(work, kind)
+    serve(model, work, kind)
+
+
+class Worker:
+    """A worker process and its line protocol."""
+
+    def __init__(self, python: str, kind: str, args, work: Path):
+        command = [python, __file__, "--original", str(args.original), "--worker", str(work), "--kind", kind]
+        command += ["--threads", str(args.threads)]
+        self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        self.kind = kind
+
+    def answer(self) -> str:
+        """The next protocol line (anything else the worker prints is skipped)."""
+        for line in self.process.stdout:
+            line = line.strip()
+            if line in ("ready", "saved") or line.replace(".", "", 1).replace("e-", "", 1).isdigit():
+                return line
+        raise SystemExit(f"the {self.kind} worker stopped early (see its stderr above)")
+
+    def ask(self, line: str) -> str:
+        self.process.stdin.write(line + "\n")
+        self.process.stdin.flush()
+        return self.answer()
+
+    def close(self) -> None:
+        self.process.stdin.close()
+        self.process.wait()
 
 
 # ---- parent: inputs, the original in a child, our model, the report -----------------------------------
@@ -133,9 +182,10 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--worker", type=Path, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--kind", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker is not None:
-        run_original(args.original, args.worker, args.repeats, args.threads)
+        run_worker(args.kind, args.original, args.worker, args.threads)
         return
 
     import torch
@@ -153,52 +203,45 @@ def main() -> None:
         work = Path(tmp)
         made = make_inputs(args.original, shared_data)
         save_file(made["tensors"], work / "inputs.safetensors")
-        (work / "cases.json").write_text(json.dumps(list(made["cases"])))
-        command = [
-            args.original_python,
-            __file__,
-            "--original",
-            str(args.original),
-            "--worker",
-            str(work),
-            "--repeats",
-            str(args.repeats),
-            "--threads",
-            str(args.threads),
-        ]
-        child = subprocess.run(command, capture_output=True, text=True)
-        if child.returncode != 0:
-            raise SystemExit(f"original run failed:\n{child.stderr[-3000:]}")
-        original_times = json.loads((work / "original_times.json").read_text())
-        original_outputs = load_file(work / "original_outputs.safetensors")
-
+        workers = {"original": Worker(args.original_python, "original", args, work)}
+        workers["original"].answer()  # ready: the original checkpoint is written
         convert_checkpoint(work / "checkpoint", work / "native")
-        results = []
         for attn in ("sdpa", "eager"):
-            model = transformers.AutoModel.from_pretrained(work / "native", attn_implementation=attn).eval()
-            for case, info in made["cases"].items():
-                batch = {
-                    "input_ids": made["tensors"][f"{case}.input_ids"],
-                    "attention_mask": made["tensors"][f"{case}.attention_mask"],
+            workers[attn] = Worker(sys.executable, attn, args, work)
+            workers[attn].answer()
+        names = list(workers)
+        times: dict[tuple[str, str], list[float]] = {}
+        for case in made["cases"]:
+            for worker in workers.values():
+                worker.ask(case)  # warm-up
+            for repeat in range(args.repeats):  # round-robin, rotating who goes first
+                for name in names[repeat % 3 :] + names[: repeat % 3]:
+                    times.setdefault((case, name), []).append(float(workers[name].ask(case)))
+            print(case, {name: round(statistics.median(times[(case, name)]), 3) for name in names})
+        outputs = {}
+        for name, worker in workers.items():
+            worker.ask("save")
+            worker.close()
+            outputs[name] = load_file(work / f"outputs_{name}.safetensors")
+
+    results = []
+    for case, info in made["cases"].items():
+        theirs = statistics.median(times[(case, "original")])
+        for attn in ("sdpa", "eager"):
+            mine = statistics.median(times[(case, attn)])
+            results.append(
+                {
+                    "case": case,
+                    **info,
+                    "attn_implementation": attn,
+                    "native_s": times[(case, attn)],
+                    "original_s": times[(case, "original")],
+                    "native_median_s": mine,
+                    "original_median_s": theirs,
+                    "speedup_vs_original": theirs / mine,
+                    "max_abs_diff": float((outputs[attn][case] - outputs["original"][case]).abs().max()),
                 }
-                times, out = time_forwards(model, batch, args.repeats)
-                ours, theirs = statistics.median(times), statistics.median(original_times[case])
-                results.append(
-                    {
-                        "case": case,
-                        **info,
-                        "attn_implementation": attn,
-                        "native_s": times,
-                        "original_s": original_times[case],
-                        "native_median_s": ours,
-                        "original_median_s": theirs,
-                        "speedup_vs_original": theirs / ours,
-                        "max_abs_diff": float((out - original_outputs[case]).abs().max()),
-                    }
-                )
-                print(
-                    f"{case:>10} {attn:>5}: native {ours:.3f} s, original {theirs:.3f} s, x{theirs / ours:.2f}"
-                )
+            )
 
     report = {
         "description": __doc__.splitlines()[0],
@@ -207,6 +250,7 @@ def main() -> None:
         "original_code": "DNABERT-2 Hub bert_layers.py (MosaicBERT), PyTorch attention path (no triton)",
         "torch_threads": args.threads,
         "repeats": args.repeats,
+        "timing": "three worker processes (original, native sdpa, native eager), one forward each per repeat, round-robin",
         "machine": {"cpu": platform.machine(), "python": platform.python_version()},
         "versions": {"torch": torch.__version__, "transformers": transformers.__version__},
         "results": results,

@@ -406,3 +406,23 @@ def _raw_real_tokenizer():
 @functools.cache
 def _converted_real_tokenizer():
     return dnabert2_converter.load_tokenizer(FIXTURES / "real")
+
+
+def test_bare_encoder_checkpoint_like_dnabert_s(tmp_path, reference):
+    """DNABERT-S ships a bare ``BertModel`` (no ``bert.`` prefix, maybe a pooler, no head)."""
+    folder = tmp_path / "dnabert_s_like"
+    folder.mkdir()
+    config = json.loads((FIXTURES / "tiny_mlm" / "config.json").read_text())
+    (folder / "config.json").write_text(json.dumps({**config, "architectures": ["BertModel"]}))
+    (folder / "tokenizer.json").write_text((FIXTURES / "tiny_mlm" / "tokenizer.json").read_text())
+    state = torch.load(FIXTURES / "tiny_mlm" / "pytorch_model.bin", weights_only=True)
+    bare = {k.removeprefix("bert."): v for k, v in state.items() if k.startswith("bert.")}
+    bare["pooler.dense.weight"], bare["pooler.dense.bias"] = torch.zeros(24, 24), torch.zeros(24)
+    save_file(bare, folder / "model.safetensors")
+    converted = convert_checkpoint(folder, tmp_path / "out")
+    assert isinstance(converted.model, Dnabert2Model)
+    assert any("no head" in note for note in converted.notes)
+    model = AutoModel.from_pretrained(tmp_path / "out").eval()
+    with torch.no_grad():
+        hidden = model(reference["input_ids"], attention_mask=reference["attention_mask"]).last_hidden_state
+    assert _max_diff(hidden, reference["last_hidden_state"]) < ATOL

@@ -4,7 +4,8 @@ The architecture is MosaicBERT: post-LN BERT layers, ALiBi biases instead of pos
 q/k/v projection and a gated-linear-unit feed-forward. The original unpads the batch and calls a triton
 flash-attention kernel when it can (GPU only; it asserts on CPU with triton installed); here attention goes
 through transformers' ``ALL_ATTENTION_FUNCTIONS`` (SDPA or eager) on the padded batch, with ALiBi and
-padding folded into one float bias. Outputs equal the original's PyTorch path, padded positions included
+padding folded into one float bias, while the projections, norms and MLP skip padded tokens as the
+original's unpadding does. Outputs equal the original's PyTorch path, padded positions included
 (the original re-pads them with zeros; so does this model).
 
 ``save_pretrained`` also exports this file and its config (``hf_genomics.remote_code``).
@@ -100,10 +101,22 @@ class Dnabert2Attention(nn.Module):
         self.out_proj = nn.Linear(config.hidden_size, config.hidden_size)
 
     def forward(
-        self, hidden_states: torch.Tensor, attention_mask: torch.Tensor | None = None, **kwargs
+        self,
+        hidden_states: torch.Tensor,
+        attention_mask: torch.Tensor | None = None,
+        token_index: torch.Tensor | None = None,
+        padded_shape: tuple[int, int] | None = None,
+        **kwargs,
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
-        input_shape = hidden_states.shape[:-1]
-        qkv = self.qkv(hidden_states).view(*input_shape, 3, self.num_heads, self.head_dim)
+        """``hidden_states`` (batch, seq, hidden), or packed (tokens, hidden) with ``token_index`` (their
+        flat positions in the ``padded_shape`` batch): projections then skip padding, attention does not."""
+        qkv = self.qkv(hidden_states)
+        if token_index is not None:
+            qkv = qkv.new_zeros(padded_shape[0] * padded_shape[1], qkv.shape[-1]).index_copy(
+                0, token_index, qkv
+            )
+        input_shape = padded_shape if token_index is not None else hidden_states.shape[:-1]
+        qkv = qkv.view(*input_shape, 3, self.num_heads, self.head_dim)
         q, k, v = (t.transpose(1, 2) for t in qkv.unbind(dim=-3))
         attention_interface: Callable = ALL_ATTENTION_FUNCTIONS.get_interface(
             self.config._attn_implementation, eager_attention_forward
@@ -118,7 +131,10 @@ class Dnabert2Attention(nn.Module):
             scaling=self.scaling,
             **kwargs,
         )
-        return self.out_proj(y.reshape(*input_shape, -1).contiguous()), att
+        y = y.reshape(*input_shape, -1)
+        if token_index is not None:
+            y = y.reshape(-1, y.shape[-1]).index_select(0, token_index)
+        return self.out_proj(y.contiguous()), att
 
 
 class Dnabert2GatedMLP(nn.Module):
@@ -148,10 +164,31 @@ class Dnabert2Layer(GradientCheckpointingLayer):
         self.mlp = Dnabert2GatedMLP(config)
         self.mlp_norm = nn.LayerNorm(config.hidden_size, eps=config.layer_norm_eps)
 
-    def forward(self, hidden_states: torch.Tensor, attention_mask: torch.Tensor | None = None, **kwargs):
-        attn_output, _ = self.attention(hidden_states, attention_mask=attention_mask, **kwargs)
-        hidden_states = self.attn_norm(hidden_states + self.dropout(attn_output))
-        return self.mlp_norm(hidden_states + self.mlp(hidden_states))
+    def forward(
+        self,
+        hidden_states: torch.Tensor,
+        attention_mask: torch.Tensor | None = None,
+        token_index: torch.Tensor | None = None,
+        **kwargs,
+    ) -> torch.Tensor:
+        """With ``token_index`` (flat positions of the real tokens) every per-token step runs on the real
+        tokens only, as the original's unpadding does; padded rows pass through unchanged."""
+        if token_index is None:
+            attn_output, _ = self.attention(hidden_states, attention_mask=attention_mask, **kwargs)
+            hidden_states = self.attn_norm(hidden_states + self.dropout(attn_output))
+            return self.mlp_norm(hidden_states + self.mlp(hidden_states))
+        flat = hidden_states.reshape(-1, hidden_states.shape[-1])
+        packed = flat.index_select(0, token_index)
+        attn_output, _ = self.attention(
+            packed,
+            attention_mask=attention_mask,
+            token_index=token_index,
+            padded_shape=tuple(hidden_states.shape[:2]),
+            **kwargs,
+        )
+        packed = self.attn_norm(packed + self.dropout(attn_output))
+        packed = self.mlp_norm(packed + self.mlp(packed))
+        return flat.index_copy(0, token_index, packed).view_as(hidden_states)
 
 
 class Dnabert2PreTrainedModel(RemoteCodeMixin, PreTrainedModel):
@@ -222,8 +259,10 @@ class Dnabert2Model(Dnabert2PreTrainedModel):
             raise ValueError("attention_mask must be (batch, seq) with 1 for tokens and 0 for padding")
         hidden_states = self.embeddings(input_ids, inputs_embeds, token_type_ids)
         bias = self._attention_bias(hidden_states, attention_mask)
+        padded = attention_mask is not None and not bool(attention_mask.all())
+        token_index = attention_mask.reshape(-1).nonzero().squeeze(1) if padded else None
         for layer in self.layers:
-            hidden_states = layer(hidden_states, attention_mask=bias, **kwargs)
+            hidden_states = layer(hidden_states, attention_mask=bias, token_index=token_index, **kwargs)
         if attention_mask is not None:  # the original drops padded tokens and re-pads with zeros
             hidden_states = hidden_states * attention_mask[..., None].to(hidden_states.dtype)
         return BaseModelOutput(last_hidden_state=hidden_states)

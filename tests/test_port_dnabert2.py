@@ -239,7 +239,7 @@ def test_model_card_records_origin_licence_and_parity(converted):
     card = (converted["mlm"] / "README.md").read_text()
     assert "base_model: zhihan1996/DNABERT-2-117M" in card
     assert "license: apache-2.0" in card
-    assert "masked-LM head" in card and "Parity with the original implementation: max |difference|" in card
+    assert "masked-LM head" in card and "Parity with the original implementation: outputs identical" in card
     assert "base_model" not in (converted["cls"] / "README.md").read_text()  # a local folder, no id given
 
 

@@ -65,6 +65,13 @@ _LAZY_NAMES: dict[str, str] = {
     "HyenaDnaForCausalLM": "hf_genomics.models.hyenadna.modeling_hyenadna",
     "HyenaDnaForSequenceClassification": "hf_genomics.models.hyenadna.modeling_hyenadna",
     "HyenaDnaTokenizer": "hf_genomics.models.hyenadna.tokenization_hyenadna",
+    # DNABERT-2 / DNABERT-S (ported) and checkpoint conversion
+    "Dnabert2Config": "hf_genomics.models.dnabert2.configuration_dnabert2",
+    "Dnabert2Model": "hf_genomics.models.dnabert2.modeling_dnabert2",
+    "Dnabert2ForMaskedLM": "hf_genomics.models.dnabert2.modeling_dnabert2",
+    "Dnabert2ForSequenceClassification": "hf_genomics.models.dnabert2.modeling_dnabert2",
+    "convert_checkpoint": "hf_genomics.convert.base",
+    "from_pretrained_any": "hf_genomics.convert.base",
     # GUE classification
     "load_gue": "hf_genomics.data.gue",
     "compute_classification_metrics": "hf_genomics.evaluation.metrics",

@@ -98,6 +98,16 @@ MODEL_FAMILIES: dict[str, tuple[str, dict[str, str]]] = {
             ),
         },
     ),
+    "dnabert2": (
+        "hf_genomics.models.dnabert2.configuration_dnabert2.Dnabert2Config",
+        {
+            "AutoModel": "hf_genomics.models.dnabert2.modeling_dnabert2.Dnabert2Model",
+            "AutoModelForMaskedLM": "hf_genomics.models.dnabert2.modeling_dnabert2.Dnabert2ForMaskedLM",
+            "AutoModelForSequenceClassification": (
+                "hf_genomics.models.dnabert2.modeling_dnabert2.Dnabert2ForSequenceClassification"
+            ),
+        },
+    ),
 }
 
 OUR_TOKENIZERS = [

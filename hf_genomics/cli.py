@@ -40,6 +40,10 @@ COMMANDS: dict[tuple[str, ...], tuple[str, str]] = {
     ("score-variants",): ("hf_genomics.analysis.commands.score_variants", "zero-shot VCF variant effects"),
     ("ism",): ("hf_genomics.analysis.commands.ism", "saturation mutagenesis: L x 4 maps, logos"),
     ("attribute",): ("hf_genomics.analysis.commands.attribute", "integrated gradients per nucleotide"),
+    ("convert",): (
+        "hf_genomics.convert.cli",
+        "convert a community checkpoint (DNABERT-2, ...) to a native folder",
+    ),
 }
 # exceptions that mean "the input is wrong", not "the program is wrong"
 USER_ERRORS = (

@@ -30,6 +30,7 @@ CONVERTER_MODULES: list[str] = [
     "hf_genomics.convert.gena_lm",
     "hf_genomics.convert.caduceus",
     "hf_genomics.convert.hyenadna",
+    "hf_genomics.convert.dnabert2",
 ]
 
 __all__ = [

@@ -31,6 +31,7 @@ class ConvertedCheckpoint:
     original_id: str | None = None  # Hub id of the original, for ``base_model:``
     license: str | None = None
     notes: list[str] = field(default_factory=list)  # what was converted / left out
+    parity: str | None = None  # the measured agreement with the original implementation, for the card
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,11 @@ def resolve_source(src: str | Path) -> tuple[Path, str | None]:
             text, allow_patterns=["*.json", "*.txt", "*.safetensors", "*.bin", "*.ckpt", "*.model", "*.md"]
         )
     except Exception as error:  # offline, unknown repo, gated repo
-        raise ConversionError(f"{text}: could not download from the Hugging Face Hub ({error})") from error
+        reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        raise ConversionError(
+            f"{text}: could not download from the Hugging Face Hub ({type(error).__name__}: {reason}); "
+            "offline, pass a local folder holding the original files instead"
+        ) from error
     return Path(folder), text
 
 
@@ -120,17 +125,24 @@ def detect_family(config: dict, folder: Path | str = "") -> FamilyConverter:
     raise ConversionError(f"{folder}: unknown architecture {found}; hf-genomics converts: {known}")
 
 
-def convert_in_memory(src: str | Path) -> ConvertedCheckpoint:
+def convert_in_memory(src: str | Path, original_id: str | None = None) -> ConvertedCheckpoint:
+    """``original_id`` names the Hub original of a local folder (for the card's ``base_model:``)."""
     folder, hub_id = resolve_source(src)
     config = read_original_config(folder)
     converter = detect_family(config, folder)
     logger.info("converting %s as %s", src, converter.family)
-    return converter.convert(folder, config, hub_id)
+    return converter.convert(folder, config, original_id or hub_id)
 
 
-def convert_checkpoint(src: str | Path, out: str | Path) -> ConvertedCheckpoint:
-    """Convert ``src`` (Hub id or original-layout folder) into a native folder ``out``."""
-    converted = convert_in_memory(src)
+def convert_checkpoint(
+    src: str | Path, out: str | Path, original_id: str | None = None
+) -> ConvertedCheckpoint:
+    """Convert ``src`` (Hub id or original-layout folder) into a native folder ``out``.
+
+    ``original_id``: the Hub id a local folder was downloaded from, recorded as the card's ``base_model``
+    (a Hub id given as ``src`` is recorded without it).
+    """
+    converted = convert_in_memory(src, original_id)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     converted.model.save_pretrained(out)
@@ -141,7 +153,9 @@ def convert_checkpoint(src: str | Path, out: str | Path) -> ConvertedCheckpoint:
     return converted
 
 
-def from_pretrained_any(src: str | Path, task: str = "base", **model_kwargs: Any) -> tuple[Any, Any]:
+def from_pretrained_any(
+    src: str | Path, task: str = "base", original_id: str | None = None, **model_kwargs: Any
+) -> tuple[Any, Any]:
     """One line from a Hub id or original folder to a native ``(model, tokenizer)``.
 
     ``task`` picks the head like transformers' Auto classes: ``"base"``, ``"masked-lm"``,
@@ -168,7 +182,7 @@ def from_pretrained_any(src: str | Path, task: str = "base", **model_kwargs: Any
     if task not in auto_classes:
         raise ValueError(f"task must be one of {sorted(auto_classes)}, got {task!r}")
     with tempfile.TemporaryDirectory(prefix="hf-genomics-convert-") as folder:
-        convert_checkpoint(src, folder)
+        convert_checkpoint(src, folder, original_id)
         model = auto_classes[task].from_pretrained(folder, **model_kwargs)
         tokenizer = AutoTokenizer.from_pretrained(folder)
     return model, tokenizer

@@ -25,6 +25,10 @@ def write_conversion_card(out: Path, converted: ConvertedCheckpoint) -> Path:
         "",
         *(f"- {note}" for note in converted.notes),
     ]
+    if converted.parity:
+        body += ["", f"Parity with the original implementation: {converted.parity}."]
+    if converted.license:
+        body += ["", f"Licence: {converted.license}, as the original checkpoint."]
     path = out / "README.md"
     path.write_text("\n".join(front + [""] + body) + "\n")
     return path

@@ -26,7 +26,6 @@ import math
 
 import torch
 from torch import nn
-from torch.nn import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss
 from transformers import initialization as init
 from transformers.generation import GenerationMixin
 from transformers.modeling_layers import GradientCheckpointingLayer
@@ -442,29 +441,12 @@ class HyenaDnaForSequenceClassification(HyenaDnaPreTrainedModel):
             )
             pooled = hidden_states[torch.arange(hidden_states.shape[0], device=hidden_states.device), index]
         logits = self.score(pooled)
-        loss = sequence_classification_loss(self.config, logits, labels) if labels is not None else None
+        loss = None
+        if (
+            labels is not None
+        ):  # transformers' rule on config.problem_type (regression / single / multi-label)
+            loss = self.loss_function(logits=logits, labels=labels, pooled_logits=logits, config=self.config)
         return SequenceClassifierOutput(loss=loss, logits=logits, hidden_states=outputs.hidden_states)
-
-
-def sequence_classification_loss(config: HyenaDnaConfig, logits: torch.Tensor, labels: torch.Tensor):
-    """Regression for 1 label, single-label for integer labels, multi-label otherwise."""
-    num_labels = config.num_labels
-    if config.problem_type is None:
-        if num_labels == 1:
-            config.problem_type = "regression"
-        elif labels.dtype in (torch.long, torch.int):
-            config.problem_type = "single_label_classification"
-        else:
-            config.problem_type = "multi_label_classification"
-    if config.problem_type == "regression":
-        return (
-            MSELoss()(logits.squeeze(-1), labels.squeeze(-1).to(logits.dtype))
-            if num_labels == 1
-            else (MSELoss()(logits, labels.to(logits.dtype)))
-        )
-    if config.problem_type == "single_label_classification":
-        return CrossEntropyLoss()(logits.view(-1, num_labels), labels.view(-1))
-    return BCEWithLogitsLoss()(logits, labels.to(logits.dtype))
 
 
 __all__ = [

@@ -21,6 +21,7 @@ TOKENIZER_MODULES = [
     "hf_genomics.tokenization.validation",
     "hf_genomics.tokenization.kmer_arrays",
     "hf_genomics.tokenization.ragged",
+    "hf_genomics.tokenization.alignment",
     "hf_genomics.tokenization.base",
     "hf_genomics.tokenization.kmer",
     "hf_genomics.tokenization.bpe",

@@ -111,21 +111,28 @@ def tokenize_windows(
     window_nt: int,
     min_window_nt: int = 16,
     num_proc: int | None = None,
+    add_eos_token: bool = False,
 ) -> Dataset:
-    """Windows -> ``input_ids`` truncated to ``tokenizer.max_tokens_for(window_nt)`` tokens."""
-    max_tokens = max_tokens_for(tokenizer, window_nt)
+    """Windows -> ``input_ids`` truncated to ``tokenizer.max_tokens_for(window_nt)`` tokens.
+
+    ``add_eos_token``: end every window with the tokenizer's EOS (causal training; our causal
+    tokenizers add only BOS by default, as transformers' do)."""
+    max_tokens = max_tokens_for(tokenizer, window_nt, add_eos_token)
+    eos = {"add_eos_token": True} if add_eos_token else {}
 
     def encode(batch):
         windows = cut_windows(batch[SEQUENCE_COLUMN], window_nt, min_window_nt)
-        ids = tokenizer(windows, truncation=True, max_length=max_tokens)["input_ids"]
+        ids = tokenizer(windows, truncation=True, max_length=max_tokens, **eos)["input_ids"]
         return {"input_ids": ids}
 
     return data.map(encode, batched=True, remove_columns=data.column_names, num_proc=num_proc)
 
 
-def max_tokens_for(tokenizer: PreTrainedTokenizerBase, length_nt: int) -> int:
+def max_tokens_for(tokenizer: PreTrainedTokenizerBase, length_nt: int, add_eos_token: bool = False) -> int:
     """The tokenizer's nucleotide -> token budget (our tokenizers); a saved foreign one gets one token per base."""
     if hasattr(tokenizer, "max_tokens_for"):
+        if add_eos_token:
+            return int(tokenizer.max_tokens_for(length_nt, add_eos_token=True))
         return int(tokenizer.max_tokens_for(length_nt))
     return length_nt + tokenizer.num_special_tokens_to_add(pair=False)
 

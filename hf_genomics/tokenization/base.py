@@ -343,9 +343,16 @@ class DnaTokenizerBase(TokenizersBackend):
             side = options.get("padding_side") or self.padding_side
             pad = self.pad_token_id if flat.ndim == 1 else [self.pad_token_id, 0, 0, -1, 1]
             matrix, mask = to_matrix(flat, counts, width, pad, side)
-            attention = mask.tolist()
             rows = [matrix[..., column] for column in range(flat.shape[1])] if flat.ndim == 2 else [matrix]
             columns = [row.tolist() for row in rows]
+            attention = mask.tolist()
+            widths = np.maximum(counts, target)
+            if (widths < width).any():
+                # padding="max_length" with rows longer than max_length (no truncation): like the
+                # Rust pipeline, each row is padded to max_length and longer rows stay as they are
+                cut = (lambda row, w: row[:w]) if side == "right" else (lambda row, w: row[width - w :])
+                columns = [[cut(row, w) for row, w in zip(column, widths.tolist())] for column in columns]
+                attention = [cut(row, w) for row, w in zip(attention, widths.tolist())]
         else:
             attention = [[1] * count for count in counts.tolist()]
             parts = [flat[:, column] for column in range(flat.shape[1])] if flat.ndim == 2 else [flat]

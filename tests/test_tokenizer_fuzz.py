@@ -57,7 +57,9 @@ def dnabert2_like_file(folder) -> str:
         ),
     )
     raw.post_processor = processors.TemplateProcessing(
-        single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B:1 [SEP]:1", special_tokens=[("[CLS]", 1), ("[SEP]", 2)]
+        single="[CLS] $A [SEP]",
+        pair="[CLS] $A [SEP] $B:1 [SEP]:1",
+        special_tokens=[("[CLS]", 1), ("[SEP]", 2)],
     )
     path = str(folder / "tokenizer.json")
     raw.save(path)
@@ -71,13 +73,17 @@ def tokenizer_for(family: str, tmp_path_factory):
         rng = np.random.default_rng(0)
         motifs = ["TATAAA", "GGGCGG", "CACGTG", "NNNN"]
         corpus = [
-            "".join(rng.choice(motifs) if rng.random() < 0.3 else "".join(rng.choice(list("ACGT"), 4)) for _ in range(30))
+            "".join(
+                rng.choice(motifs) if rng.random() < 0.3 else "".join(rng.choice(list("ACGT"), 4))
+                for _ in range(30)
+            )
             for _ in range(80)
         ]
         tok = train_dna_bpe(corpus, vocab_size=80)
     elif family.startswith("dnabert2-like"):
         tok = DnaBpeTokenizer(
-            tokenizer_file=dnabert2_like_file(tmp_path_factory.mktemp(family)), n_as_unk=family.endswith("unk")
+            tokenizer_file=dnabert2_like_file(tmp_path_factory.mktemp(family)),
+            n_as_unk=family.endswith("unk"),
         )
     elif family == "dnallm":
         tok = build_tokenizer("dnallm")
@@ -98,9 +104,9 @@ def texts(family: str, with_specials: bool = True) -> st.SearchStrategy[str]:
         return spaced
     special = "<|endoftext|>" if family == "dnallm" else "[MASK]"
     return st.lists(spaced, min_size=1, max_size=3).flatmap(
-        lambda parts: st.just(special).map(lambda token: token.join(parts))
-        if len(parts) > 1
-        else st.just(parts[0])
+        lambda parts: (
+            st.just(special).map(lambda token: token.join(parts)) if len(parts) > 1 else st.just(parts[0])
+        )
     )
 
 
@@ -241,7 +247,7 @@ def _fuzz(max_examples: int):
 
 
 @pytest.mark.parametrize("family", FAMILIES)
-@_fuzz(150)
+@_fuzz(120)
 @given(data=st.data())
 def test_fuzz(family, data, tmp_path_factory):
     check_family(family, data, tmp_path_factory)

@@ -12,7 +12,8 @@ so that decoding still reproduces the input.
 
 Vocabulary: ``[PAD] [UNK] [CLS] [SEP] [MASK]`` (ids 0-4), ``A C G T N`` (5-9), then the 4^k k-mers in
 lexicographic order (id ``10 + base-4 value``), then ``[BOS] [EOS]`` when ``add_bos_eos=True`` (causal
-models: a sequence is wrapped as ``[BOS] x [EOS]`` instead of ``[CLS] x [SEP]``).
+models: a sequence starts with ``[BOS]`` instead of being wrapped as ``[CLS] x [SEP]``; ``[EOS]`` is
+appended only on request, ``add_eos_token=True``, as for transformers' causal tokenizers).
 
 Non-overlapping tokenization runs in the Rust pipeline saved in ``tokenizer.json``; overlapping
 k-mers cannot be expressed there, so they (and plain batches, for speed) are computed by the

@@ -192,6 +192,28 @@ def test_item17_alignment_on_the_default_path():
     assert out.token_to_chars(2) == (1, 5)
     batch = overlapping(["ACGTA", "AC"], padding=True, return_tensors="pt")
     assert batch.word_ids(1) == [None, 0, 1, None, None]
+    assert overlapping.convert_tokens_to_string(["ACG", "CGT", "GTA"]) == "ACGTA"
+
+
+def test_item17_token_classification_pipeline_on_overlapping_kmers():
+    """transformers' token-classification pipeline reads offsets/special masks of our encodings."""
+    import torch
+    from transformers import BertConfig, BertForTokenClassification, pipeline
+
+    tok = KmerTokenizer(k=3, stride=1)
+    torch.manual_seed(0)
+    config = BertConfig(
+        vocab_size=len(tok),
+        hidden_size=16,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=32,
+        num_labels=2,
+        pad_token_id=tok.pad_token_id,
+    )
+    tagger = pipeline("token-classification", model=BertForTokenClassification(config).eval(), tokenizer=tok)
+    spans = [(out["word"], out["start"], out["end"]) for out in tagger("ACGTTGCA")]
+    assert spans == [("ACG", 0, 3), ("CGT", 1, 4), ("GTT", 2, 5), ("TTG", 3, 6), ("TGC", 4, 7), ("GCA", 5, 8)]
 
 
 # ---- issue 9: causal tokenizers and generate ------------------------------------------------

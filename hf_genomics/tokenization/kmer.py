@@ -303,6 +303,19 @@ class KmerTokenizer(DnaTokenizerBase):
         tokens = self.convert_ids_to_tokens(ids.tolist())
         return "".join(token[-self.stride :] if tail else token for token, tail in zip(tokens, follows_kmer))
 
+    def convert_tokens_to_string(self, tokens: list[str]) -> str:
+        """Overlapping k-mers share bases: join them as :meth:`decode` does (pipelines call this)."""
+        if not self.overlapping:
+            return super().convert_tokens_to_string(tokens)
+        # pipelines also pass already-joined words here, so work on the strings, not on ids
+        kmer = re.compile(f"[ACGT]{{{self.k}}}")
+        pieces, previous_kmer = [], False
+        for token in tokens:
+            is_kmer = kmer.fullmatch(token) is not None
+            pieces.append(token[-self.stride :] if is_kmer and previous_kmer else token)
+            previous_kmer = is_kmer
+        return "".join(pieces)
+
     def tokenize(
         self, text: str, pair: str | None = None, add_special_tokens: bool = False, **kwargs
     ) -> list[str]:

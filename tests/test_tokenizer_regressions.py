@@ -236,6 +236,8 @@ def test_causal_prompts_end_with_the_prompt_and_eos_is_explicit(tmp_path):
         with_eos = tok("ACGT", add_eos_token=True)["input_ids"]
         assert with_eos == [*ids, tok.eos_token_id]
         assert tok.max_tokens_for(4, add_eos_token=True) == tok.max_tokens_for(4) + 1
+        if isinstance(tok, KmerTokenizer):
+            assert tok.encode_to_array(["ACGT"], add_eos_token=True).tolist() == [with_eos]
         tok.save_pretrained(tmp_path / type(tok).__name__)
         assert AutoTokenizer.from_pretrained(tmp_path / type(tok).__name__)("ACGT")["input_ids"] == ids
     with pytest.raises(ValueError, match="has no EOS token"):

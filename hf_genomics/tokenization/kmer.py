@@ -187,18 +187,23 @@ class KmerTokenizer(DnaTokenizerBase):
         ), counts
 
     def encode_to_array(
-        self, sequences: Iterable[str], max_length: int | None = None, add_special_tokens: bool = True
+        self,
+        sequences: Iterable[str],
+        max_length: int | None = None,
+        add_special_tokens: bool = True,
+        add_eos_token: bool | None = None,
     ) -> np.ndarray:
         """Encode straight to a right-padded ``int64`` id matrix (pad id 0), skipping Python lists.
 
         The training-data fast path: identical ids to ``tokenizer(sequences)``; sequences longer
         than ``max_length`` tokens (specials included) are truncated on the right. The attention
-        mask is ``ids != pad_token_id``.
+        mask is ``ids != pad_token_id``; ``add_eos_token=True`` ends causal rows with EOS.
         """
         texts = list(sequences)
         validate_texts(texts, specials=None)
         flat, counts = self._id_rows(texts)
-        before, after = self._special_ids_around(add_special_tokens)
+        with self._eos_as(add_eos_token):
+            before, after = self._special_ids_around(add_special_tokens)
         if max_length is not None:
             flat, counts = truncate(flat, counts, max(max_length - len(before) - len(after), 0))
         flat, counts = add_specials(flat, counts, before, after)

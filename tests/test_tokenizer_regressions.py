@@ -4,6 +4,7 @@ causal-EOS item of issue 9. Each failed before its fix."""
 from __future__ import annotations
 
 import json
+import re
 import time
 
 import numpy as np
@@ -72,7 +73,9 @@ def test_item1_no_padding_or_truncation_state_leaks_or_is_saved(dnabert2_like, t
 
 # ---- item 3 ---------------------------------------------------------------------------------
 def test_item3_one_whitespace_set_accepted_and_stripped(dnabert2_like):
-    assert set(WHITESPACE) == {chr(code) for code in range(0x110000) if chr(code).isspace()}
+    every_char = "".join(map(chr, range(0x110000)))
+    assert set(WHITESPACE) == {char for char in every_char if char.isspace()}
+    assert "".join(re.findall(r"\s", every_char)) == WHITESPACE  # what validation's regex accepts
     assert dna_normalizer().normalize_str("A" + WHITESPACE + "c") == "AC"
     assert normalize_record("AC\x1fGT\u3000a\xa0") == "ACGTA"
     check_sequence("AC" + WHITESPACE + "GT", strip_whitespace=True)

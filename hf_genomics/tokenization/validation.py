@@ -13,10 +13,11 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from hf_genomics.alphabet import IUPAC_AMBIGUITY, WHITESPACE, InvalidSequenceError
+from hf_genomics.alphabet import IUPAC_AMBIGUITY, InvalidSequenceError
 
 _ALLOWED = "ACGTUN" + IUPAC_AMBIGUITY
-_INVALID = re.compile(f"[^{_ALLOWED}{_ALLOWED.lower()}{WHITESPACE}]")
+# Python's ``\s`` is exactly WHITESPACE (tested) and scans faster than the explicit class
+_INVALID = re.compile(rf"[^{_ALLOWED}{_ALLOWED.lower()}\s]")
 #: characters the normaliser turns into ``N`` (for vocabularies that have no ``N`` token)
 BECOMES_N = re.compile(f"[N{IUPAC_AMBIGUITY}{('N' + IUPAC_AMBIGUITY).lower()}]")
 

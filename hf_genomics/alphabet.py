@@ -6,7 +6,10 @@ Policy (used by tokenizers, data loaders and metrics alike):
 * RNA ``U`` becomes ``T``;
 * IUPAC ambiguity codes ``R Y S W K M B D H V`` become ``N`` (``iupac="N"``, the default), are
   kept (``iupac="keep"``) or rejected (``iupac="error"``);
-* whitespace and newlines are removed only for file records (``strip_whitespace=True``);
+* whitespace and newlines are removed only for file records (``strip_whitespace=True``): exactly
+  the characters of :data:`WHITESPACE` (every character Python's ``str.isspace`` accepts, Unicode
+  spaces such as ``\xa0``, ``\u2003``, ``\u3000`` and the separators ``\x1c``-``\x1f`` included),
+  the same set that validation accepts, so nothing accepted as whitespace survives normalisation;
 * anything else raises :class:`InvalidSequenceError` naming the character, its 0-based position
   and, when known, the record id and file. Nothing is ever dropped silently.
 
@@ -22,6 +25,14 @@ from typing import Literal
 import numpy as np
 
 IUPAC_AMBIGUITY = "RYSWKMBDHV"
+#: every character ``str.isspace`` accepts: the one set that is both accepted and removed (no
+#: character of it is special inside a regex character class, for Python ``re`` and Rust alike)
+WHITESPACE = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680"
+    "\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
+    "\u2028\u2029\u202f\u205f\u3000"
+)
+
 CANONICAL = "ACGT"
 IupacPolicy = Literal["N", "keep", "error"]
 
@@ -61,7 +72,7 @@ def _allowed_pattern(iupac: IupacPolicy, strip_whitespace: bool) -> re.Pattern[s
     if iupac != "error":
         allowed += IUPAC_AMBIGUITY + IUPAC_AMBIGUITY.lower()
     if strip_whitespace:
-        allowed += r"\s"
+        allowed += r"\s"  # Python's \s is exactly WHITESPACE (tested), and faster to scan
     return re.compile(f"[^{allowed}]")
 
 
@@ -80,7 +91,7 @@ def _translation(iupac: IupacPolicy, strip_whitespace: bool) -> dict[int, int | 
     elif iupac == "keep":
         table.update(str.maketrans(lower, IUPAC_AMBIGUITY))
     if strip_whitespace:
-        table.update(str.maketrans("", "", " \t\r\n\v\f"))
+        table.update(str.maketrans("", "", WHITESPACE))
     return table
 
 

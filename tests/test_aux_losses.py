@@ -38,7 +38,7 @@ def one_hot_logits(ids: torch.Tensor, vocab: int, scale: float = 50.0) -> torch.
 
 
 def test_walk_loss_by_hand(tok):
-    ids = torch.tensor(tok(["GGG"])["input_ids"])  # [bos, g, g, g, eos]
+    ids = torch.tensor(tok(["GGG"], add_eos_token=True)["input_ids"])  # [bos, g, g, g, eos]
     labels = ids.clone()
     # uniform over a, c, g, t: expected step (0, 0); true steps (1, 0): error n after n steps,
     # n^2 / n = n at positions 1, 2, 3 -> mean 2 (the eos target is not a base)

@@ -31,7 +31,7 @@ def tiny_lstm(tokenizer):
 
 
 def manual_causal_nll(model, tokenizer, seq: str) -> tuple[float, int]:
-    ids = tokenizer([seq], return_tensors="pt")["input_ids"]
+    ids = tokenizer([seq], return_tensors="pt", add_eos_token=True)["input_ids"]
     with torch.no_grad():
         log_probs = torch.log_softmax(model(input_ids=ids).logits[0, :-1], dim=-1)
     return -float(log_probs.gather(-1, ids[0, 1:, None]).sum()), ids.shape[1] - 1

@@ -128,7 +128,7 @@ def test_vocabulary_layout():
     ]  # fmt: skip
     causal = kmer(3, add_bos_eos=True)
     assert len(causal) == 76
-    ids = causal("ACGT")["input_ids"]
+    ids = causal("ACGT", add_eos_token=True)["input_ids"]  # EOS only on request (training/scoring)
     assert causal.convert_ids_to_tokens([ids[0], ids[-1]]) == ["[BOS]", "[EOS]"]
     assert (causal.bos_token_id, causal.eos_token_id) == (74, 75)
 

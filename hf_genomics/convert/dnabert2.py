@@ -171,7 +171,8 @@ def load_tokenizer(folder: Path):
     missing = [t for t in ("[UNK]", "[CLS]", "[SEP]", "[PAD]", "[MASK]") if backend.token_to_id(t) is None]
     if missing:
         raise ConversionError(f"{path}: special tokens {missing} missing (not a DNABERT-2 tokenizer)")
-    return DnaBpeTokenizer(tokenizer_object=backend)
+    # DNABERT-2 maps N (and IUPAC codes) to [UNK]: reproduce its ids, as the conversion promises
+    return DnaBpeTokenizer(tokenizer_object=backend, n_as_unk=True)
 
 
 def convert(folder: Path, config: dict, original_id: str | None) -> ConvertedCheckpoint:

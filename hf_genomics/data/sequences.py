@@ -63,15 +63,17 @@ def cut_windows(
     return windows
 
 
-def max_tokens_for(tokenizer: PreTrainedTokenizerBase, length_nt: int) -> int:
-    """Token budget for ``length_nt`` nucleotides.
+def max_tokens_for(tokenizer: PreTrainedTokenizerBase, length_nt: int, add_eos_token: bool = False) -> int:
+    """Token budget for ``length_nt`` nucleotides (plus the end token when ``add_eos_token``).
 
     Our tokenizers know theirs (``max_tokens_for``). Any other tokenizer gets the conservative
     one token per base plus its special tokens, which no DNA tokenizer exceeds.
     """
     if hasattr(tokenizer, "max_tokens_for"):
+        if add_eos_token:
+            return int(tokenizer.max_tokens_for(length_nt, add_eos_token=True))
         return int(tokenizer.max_tokens_for(length_nt))
-    return int(length_nt) + tokenizer.num_special_tokens_to_add(pair=False)
+    return int(length_nt) + tokenizer.num_special_tokens_to_add(pair=False) + int(add_eos_token)
 
 
 # model types whose position ids start after the padding index (RoBERTa-style)
@@ -100,11 +102,12 @@ def model_token_limit(config: Any, tokenizer: PreTrainedTokenizerBase | None = N
 
 
 def fit_windows(
-    windows: list[str], tokenizer: PreTrainedTokenizerBase, max_tokens: int
+    windows: list[str], tokenizer: PreTrainedTokenizerBase, max_tokens: int, add_eos_token: bool = False
 ) -> tuple[list[list[int]], int]:
     """Token ids of every window, a window over ``max_tokens`` cut in halves (in nucleotides)
     until each piece fits. Returns ``(ids, number of windows that had to be cut)``."""
-    ids = tokenizer(windows, add_special_tokens=True)["input_ids"] if windows else []
+    eos = {"add_eos_token": True} if add_eos_token else {}
+    ids = tokenizer(windows, add_special_tokens=True, **eos)["input_ids"] if windows else []
     fitted: list[list[int]] = []
     n_cut = 0
     for window, row in zip(windows, ids):  # one iteration per window
@@ -115,7 +118,7 @@ def fit_windows(
         if len(window) <= 1:
             raise ValueError(f"one base takes {len(row)} tokens, more than the budget of {max_tokens}")
         half = len(window) // 2
-        pieces, _ = fit_windows([window[:half], window[half:]], tokenizer, max_tokens)
+        pieces, _ = fit_windows([window[:half], window[half:]], tokenizer, max_tokens, add_eos_token)
         fitted.extend(pieces)
     return fitted, n_cut
 
@@ -126,18 +129,20 @@ def tokenize_windows(
     window_nt: int,
     min_window_nt: int = 16,
     num_proc: int | None = None,
+    add_eos_token: bool = False,
 ) -> Dataset:
     """Windows of ``window_nt`` bases -> ``input_ids`` of at most ``max_tokens_for(window_nt)`` tokens.
 
     Windows over the budget are cut further (:func:`fit_windows`) and the count is logged: no base
-    is dropped.
+    is dropped. ``add_eos_token`` ends every window with the tokenizer's EOS (causal training: our
+    causal tokenizers add only BOS by default, as transformers' do).
     """
-    max_tokens = max_tokens_for(tokenizer, window_nt)
+    max_tokens = max_tokens_for(tokenizer, window_nt, add_eos_token)
     cut_counts: list[int] = []
 
     def encode(batch):
         windows = cut_windows(batch[SEQUENCE_COLUMN], window_nt, min_window_nt)
-        ids, n_cut = fit_windows(windows, tokenizer, max_tokens)
+        ids, n_cut = fit_windows(windows, tokenizer, max_tokens, add_eos_token)
         cut_counts.append(n_cut)
         return {"input_ids": ids}
 

@@ -77,7 +77,9 @@ def run(data_dir: Path | None, out_dir: Path) -> str:
     losses = []
     for step in range(60):
         rows = train.select([(step * 8 + i) % len(train) for i in range(8)])
-        batch = torch.tensor(tokenizer([s[:context] for s in rows["sequence"]], padding=True)["input_ids"])
+        batch = torch.tensor(
+            tokenizer([s[:context] for s in rows["sequence"]], padding=True, add_eos_token=True)["input_ids"]
+        )
         loss = model(input_ids=batch, labels=batch).loss
         loss.backward()
         optimizer.step()

@@ -104,7 +104,9 @@ def _causal_nll(model, tokenizer, sequences: list[str], batch_size: int) -> tupl
     """Sum of -log p(token | prefix) over every token after the first (``[BOS]``), ``[EOS]`` included."""
     import torch
 
-    encoded = [np.asarray(ids) for ids in tokenizer(sequences, add_special_tokens=True)["input_ids"]]
+    # the sequence end is scored: ask for EOS explicitly (causal tokenizers add only BOS by default)
+    eos = {"add_eos_token": True} if tokenizer.eos_token_id is not None else {}
+    encoded = [np.asarray(ids) for ids in tokenizer(sequences, add_special_tokens=True, **eos)["input_ids"]]
     lengths = np.array([len(ids) for ids in encoded])
     nll = np.zeros(len(sequences))
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0

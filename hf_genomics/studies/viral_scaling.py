@@ -169,7 +169,9 @@ def train_rung(size: str, tokenizer, train_texts: list[str], out_dir: Path, args
     )
     model = GPTNeoXForCausalLM(config)
     dataset = Dataset.from_dict({"sequence": train_texts}).map(
-        lambda batch: tokenizer(batch["sequence"]), batched=True, remove_columns=["sequence"]
+        lambda batch: tokenizer(batch["sequence"], add_eos_token=True),
+        batched=True,
+        remove_columns=["sequence"],
     )
     training_args = TrainingArguments(
         output_dir=str(out_dir / "trainer"),

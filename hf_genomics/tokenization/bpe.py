@@ -6,7 +6,14 @@ tokens follow DNABERT-2: ``[UNK]=0 [CLS]=1 [SEP]=2 [PAD]=3 [MASK]=4`` (plus ``[B
 causal models). ``DnaBpeTokenizer(tokenizer_file=...)`` wraps an existing DNA BPE
 ``tokenizer.json`` (e.g. DNABERT-2's): ids are exactly the file's for upper-case A/C/G/T/N input;
 our normaliser is put in front so lowercase, ``U`` and IUPAC codes follow the same policy instead
-of turning into ``[UNK]``.
+of turning into ``[UNK]``, and a ``Fuse`` decoder is attached when the file has none (decode must
+not insert spaces between tokens).
+
+A vocabulary without an ``N`` token (DNABERT-2's has none) cannot encode ``N`` or the IUPAC codes
+that normalise to it: by default such input raises, naming the character and its position. Pass
+``n_as_unk=True`` to map them to ``[UNK]`` instead, which is what DNABERT-2 itself does (its
+tokenizer turns every N into ``[UNK]``); ``decode`` then gives ``[UNK]`` (or nothing, with
+``skip_special_tokens``) where the N was.
 """
 
 from __future__ import annotations
@@ -18,11 +25,12 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
-from tokenizers import Tokenizer, decoders, models, normalizers, processors, trainers
+from tokenizers import Regex, Tokenizer, decoders, models, normalizers, processors, trainers
 
-from hf_genomics.alphabet import normalize_record
+from hf_genomics.alphabet import IUPAC_AMBIGUITY, normalize_record
 from hf_genomics.tokenization.base import DnaTokenizerBase
 from hf_genomics.tokenization.normalization import dna_normalizer
+from hf_genomics.tokenization.validation import check_no_n
 
 DNABERT2_SPECIALS = ["[UNK]", "[CLS]", "[SEP]", "[PAD]", "[MASK]"]
 CAUSAL_SPECIALS = ["[BOS]", "[EOS]"]
@@ -34,18 +42,52 @@ def _normalizer_json(normalizer) -> dict:
     return json.loads(probe.to_str())["normalizer"]
 
 
+def _legacy_dna_normalizer() -> normalizers.Normalizer:
+    """Our normaliser as saved before the whitespace set was made explicit (``\\s+``)."""
+    iupac = IUPAC_AMBIGUITY + IUPAC_AMBIGUITY.lower()
+    return normalizers.Sequence(
+        [
+            normalizers.Replace(Regex(r"\s+"), ""),
+            normalizers.Replace(Regex(f"[{iupac}]"), "N"),
+            normalizers.Replace(Regex("[uU]"), "T"),
+            *[normalizers.Replace(base.lower(), base) for base in "ACGTN"],
+        ]
+    )
+
+
 def _with_dna_normalizer(backend: Tokenizer) -> Tokenizer:
-    """Put the DNA normaliser in front of a wrapped file's own (once: idempotent)."""
+    """Put the DNA normaliser in front of a wrapped file's own (once: idempotent; old versions replaced)."""
     ours = _normalizer_json(dna_normalizer())
+    legacy = _normalizer_json(_legacy_dna_normalizer())
     current = json.loads(backend.to_str()).get("normalizer")
-    if current is not None and (current == ours or (current.get("normalizers") or [None])[0] == ours):
+    if current == ours:
         return backend
+    if current == legacy:
+        backend.normalizer = dna_normalizer()
+        return backend
+    if current is not None and (current.get("normalizers") or [None])[0] in (ours, legacy):
+        rest = json.loads(backend.to_str())
+        rest["normalizer"]["normalizers"][0] = ours
+        return Tokenizer.from_str(json.dumps(rest))
     backend.normalizer = (
         dna_normalizer()
         if backend.normalizer is None
         else normalizers.Sequence([dna_normalizer(), backend.normalizer])
     )
     return backend
+
+
+def _check_bases(backend: Tokenizer, n_as_unk: bool, source: str) -> bool:
+    """Whether the vocabulary has ``N``; raise when it lacks A/C/G/T or cannot map N to ``[UNK]``."""
+    vocab = backend.get_vocab()
+    missing = [base for base in "ACGT" if base not in vocab]
+    if missing:
+        raise ValueError(f"{source} has no token for {', '.join(missing)}: it cannot encode DNA")
+    if "N" in vocab:
+        return True
+    if n_as_unk and getattr(backend.model, "unk_token", None) is None:
+        raise ValueError(f"n_as_unk=True: {source} has neither an N token nor an unk_token to map N to")
+    return False
 
 
 class DnaBpeTokenizer(DnaTokenizerBase):
@@ -59,6 +101,7 @@ class DnaBpeTokenizer(DnaTokenizerBase):
     def __init__(
         self,
         tokenizer_file: str | None = None,
+        n_as_unk: bool = False,
         unk_token: str = "[UNK]",
         cls_token: str = "[CLS]",
         sep_token: str = "[SEP]",
@@ -71,8 +114,16 @@ class DnaBpeTokenizer(DnaTokenizerBase):
             backend = Tokenizer.from_file(str(tokenizer_file))
         if backend is None:
             raise ValueError("DnaBpeTokenizer needs a tokenizer_file (or use train_dna_bpe to learn one)")
-        self._tokenizer = _with_dna_normalizer(backend)
+        source = str(tokenizer_file) if tokenizer_file is not None else "this BPE vocabulary"
+        backend = _with_dna_normalizer(backend)
+        if backend.decoder is None:
+            backend.decoder = decoders.Fuse()  # DNA tokens are joined as they are, never with spaces
+        self.n_as_unk = bool(n_as_unk)
+        self._has_n = _check_bases(backend, self.n_as_unk, source)
+        self._vocabulary_name = source
+        self._tokenizer = backend
         super().__init__(
+            n_as_unk=self.n_as_unk,
             unk_token=unk_token,
             cls_token=cls_token,
             sep_token=sep_token,
@@ -80,6 +131,10 @@ class DnaBpeTokenizer(DnaTokenizerBase):
             mask_token=mask_token,
             **kwargs,
         )
+
+    def _check_vocabulary_covers(self, texts: Sequence[str]) -> None:
+        if not self._has_n and not self.n_as_unk:
+            check_no_n(texts, self._special_pattern, self._vocabulary_name)
 
     def _encode_batch_ids(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray] | None:
         if any("[" in text for text in texts):

@@ -1,8 +1,9 @@
 """The 8-token character vocabulary of the "Attention is not enough" (dna-llm) study.
 
 ``<|beginoftext|>=0 <|endoftext|>=1 <|unknown|>=2 a=3 c=4 g=5 t=6 n=7``; input is case-insensitive
-(normalised by the package policy, then lower-cased). A sequence is wrapped as
-``<|beginoftext|> x <|endoftext|>``; ``<|endoftext|>`` doubles as the padding token, as in GPT-NeoX.
+(normalised by the package policy, then lower-cased). A sequence starts with ``<|beginoftext|>``;
+``<|endoftext|>`` is appended on request (``add_eos_token=True``: training and scoring) and doubles
+as the padding token, as in GPT-NeoX.
 """
 
 from __future__ import annotations

@@ -12,11 +12,18 @@ so that decoding still reproduces the input.
 
 Vocabulary: ``[PAD] [UNK] [CLS] [SEP] [MASK]`` (ids 0-4), ``A C G T N`` (5-9), then the 4^k k-mers in
 lexicographic order (id ``10 + base-4 value``), then ``[BOS] [EOS]`` when ``add_bos_eos=True`` (causal
-models: a sequence is wrapped as ``[BOS] x [EOS]`` instead of ``[CLS] x [SEP]``).
+models: a sequence starts with ``[BOS]`` instead of being wrapped as ``[CLS] x [SEP]``; ``[EOS]`` is
+appended only on request, ``add_eos_token=True``, as for transformers' causal tokenizers).
 
 Non-overlapping tokenization runs in the Rust pipeline saved in ``tokenizer.json``; overlapping
 k-mers cannot be expressed there, so they (and plain batches, for speed) are computed by the
 vectorised numpy twin in :mod:`hf_genomics.tokenization.kmer_arrays`, tested to give identical ids.
+
+Alignment works on every path: ``word_ids()``, ``char_to_token()``, ``return_offsets_mapping``.
+Every k-mer (and every base token) is its own word; overlapping k-mers have overlapping offsets
+(the span of each k-mer in the original text), and ``char_to_token(i)`` is the first k-mer that
+covers base ``i``. ``is_split_into_words=True`` tokenizes each word on its own (k-mers never
+cross a word boundary), as the Rust pipeline does, and ``word_ids()`` gives the word's index.
 """
 
 from __future__ import annotations
@@ -28,10 +35,12 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers, processors
 
-from hf_genomics.alphabet import BASE_CODES, translate_validated
+from hf_genomics.alphabet import BASE_CODES, WHITESPACE, translate_validated
+from hf_genomics.tokenization.alignment import DnaEncoding, LazyEncodings, original_positions
 from hf_genomics.tokenization.base import DnaTokenizerBase
 from hf_genomics.tokenization.kmer_arrays import (
     KMER_OFFSET,
+    SINGLE_OFFSET,
     concatenated_codes,
     count_tokens,
     kmer_id_matrix,
@@ -40,6 +49,8 @@ from hf_genomics.tokenization.kmer_arrays import (
 from hf_genomics.tokenization.normalization import dna_normalizer
 from hf_genomics.tokenization.ragged import add_specials, row_offsets, to_lists, to_matrix, truncate
 from hf_genomics.tokenization.validation import validate_texts
+
+_HAS_WHITESPACE = re.compile(f"[{WHITESPACE}]")
 
 SPECIAL_TOKENS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
 CAUSAL_TOKENS = ["[BOS]", "[EOS]"]
@@ -176,39 +187,139 @@ class KmerTokenizer(DnaTokenizerBase):
         ), counts
 
     def encode_to_array(
-        self, sequences: Iterable[str], max_length: int | None = None, add_special_tokens: bool = True
+        self,
+        sequences: Iterable[str],
+        max_length: int | None = None,
+        add_special_tokens: bool = True,
+        add_eos_token: bool | None = None,
     ) -> np.ndarray:
         """Encode straight to a right-padded ``int64`` id matrix (pad id 0), skipping Python lists.
 
         The training-data fast path: identical ids to ``tokenizer(sequences)``; sequences longer
         than ``max_length`` tokens (specials included) are truncated on the right. The attention
-        mask is ``ids != pad_token_id``.
+        mask is ``ids != pad_token_id``; ``add_eos_token=True`` ends causal rows with EOS.
         """
         texts = list(sequences)
         validate_texts(texts, specials=None)
         flat, counts = self._id_rows(texts)
-        before, after = self._special_ids_around(add_special_tokens)
+        with self._eos_as(add_eos_token):
+            before, after = self._special_ids_around(add_special_tokens)
         if max_length is not None:
             flat, counts = truncate(flat, counts, max(max_length - len(before) - len(after), 0))
         flat, counts = add_specials(flat, counts, before, after)
         matrix, _ = to_matrix(flat, counts, int(counts.max(initial=0)), self.pad_token_id)
         return matrix
 
-    # ---- decoding overlapping k-mers ----------------------------------------------------------
+    # ---- overlapping k-mers: encoding with alignment, decoding ----------------------------------
+    def _encode_vectorised(self, batch: list, batched: bool, is_split: bool, options: dict):
+        """Overlapping k-mers for texts (or words, with ``is_split_into_words``), alignment included."""
+        if is_split:
+            units = [word for words in batch for word in words]
+            unit_word = np.concatenate(
+                [np.arange(len(words), dtype=np.int64) for words in batch] or [np.zeros(0, np.int64)]
+            )
+            owner = np.repeat(np.arange(len(batch)), [len(words) for words in batch])
+        else:
+            units, unit_word, owner = batch, None, None
+        flat, unit_counts = self._encode_batch_ids(units)
+        counts = (
+            unit_counts
+            if owner is None
+            else np.bincount(owner, weights=unit_counts, minlength=len(batch)).astype(np.int64)
+        )
+        aligned = (
+            options.get("_alignment")
+            or options.get("return_offsets_mapping")
+            or options.get("return_special_tokens_mask")
+        )
+        if not aligned:
+            result = self._assemble(flat, counts, batched, options)
+            result._encodings = LazyEncodings(
+                len(batch),
+                lambda: (
+                    self._encode_vectorised(
+                        batch, batched, is_split, {**options, "_alignment": True, "return_tensors": None}
+                    ).encodings
+                ),
+            )
+            return result
+        columns = self._alignment_columns(units, flat, unit_counts, unit_word)
+        return self._assemble(columns, counts, batched, options, align={"encodings": self._encodings_from})
+
+    def _alignment_columns(
+        self, units: list[str], flat: np.ndarray, counts: np.ndarray, unit_word: np.ndarray | None
+    ) -> np.ndarray:
+        """``(ids, start, end, word, special)`` per token; spans in each unit's original characters."""
+        ids = flat.astype(np.int64)
+        kmer_end = KMER_OFFSET + 4**self.k
+        is_kmer = (ids >= KMER_OFFSET) & (ids < kmer_end) if self.k > 1 else np.zeros(len(ids), dtype=bool)
+        is_base = (ids >= SINGLE_OFFSET) & (ids < KMER_OFFSET)
+        length = np.where(is_kmer, self.k, 1)
+        written = ~(is_kmer | is_base)  # special tokens written in the text: their own length
+        if written.any():
+            length[written] = [len(token) for token in self.convert_ids_to_tokens(ids[written].tolist())]
+        starts = np.cumsum(counts) - counts
+        row_first = np.zeros(len(ids), dtype=bool)
+        row_first[starts[counts > 0]] = True
+        follows_kmer = np.concatenate([[False], is_kmer[:-1]]) & is_kmer & ~row_first
+        advance = np.where(follows_kmer, self.stride, length)
+        total = np.concatenate([[0], np.cumsum(advance)])
+        end = total[1:] - np.repeat(total[starts], counts)
+        start = end - length
+        for unit in (index for index, text in enumerate(units) if _HAS_WHITESPACE.search(text)):
+            span = slice(int(starts[unit]), int(starts[unit] + counts[unit]))
+            positions = original_positions(units[unit])
+            start[span], end[span] = positions[start[span]], positions[end[span] - 1] + 1
+        if unit_word is None:
+            word = np.arange(len(ids), dtype=np.int64) - np.repeat(starts, counts)
+        else:
+            word = np.repeat(unit_word, counts)
+        return np.stack([ids, start, end, word, np.zeros(len(ids), dtype=np.int64)], axis=1)
+
+    def _encodings_from(self, ids, starts, ends, words, special, attention) -> list[DnaEncoding]:
+        """One :class:`DnaEncoding` per row of the (already truncated and padded) batch."""
+        return [
+            DnaEncoding(
+                row,
+                self.convert_ids_to_tokens(row),
+                list(zip(row_starts, row_ends)),
+                [None if word < 0 else word for word in row_words],
+                row_special,
+                row_attention,
+            )
+            for row, row_starts, row_ends, row_words, row_special, row_attention in zip(
+                ids, starts, ends, words, special, attention
+            )
+        ]
+
     def _decode(self, token_ids, skip_special_tokens: bool = False, **kwargs) -> str:
         if not self.overlapping:
             return super()._decode(token_ids, skip_special_tokens=skip_special_tokens, **kwargs)
         ids = np.atleast_1d(np.asarray(token_ids, dtype=np.int64))
-        special = ids < 5
+        special = ids < KMER_OFFSET - 5
         if self.add_bos_eos:
             special |= ids >= KMER_OFFSET + 4**self.k
-        if skip_special_tokens:
-            ids, special = ids[~special], special[~special]
-        tokens = self.convert_ids_to_tokens(ids.tolist())
         is_kmer = (ids >= KMER_OFFSET) & ~special if self.k > 1 else np.zeros(len(ids), dtype=bool)
+        # a k-mer right after another k-mer adds only its last `stride` bases; decided *before*
+        # specials are skipped, so "CAC ACA [MASK] CAC ACA" keeps both runs whole
         follows_kmer = np.concatenate([[False], is_kmer[:-1]]) & is_kmer
-        # a k-mer right after another k-mer adds only its last `stride` bases
+        if skip_special_tokens:
+            ids, follows_kmer = ids[~special], follows_kmer[~special]
+        tokens = self.convert_ids_to_tokens(ids.tolist())
         return "".join(token[-self.stride :] if tail else token for token, tail in zip(tokens, follows_kmer))
+
+    def convert_tokens_to_string(self, tokens: list[str]) -> str:
+        """Overlapping k-mers share bases: join them as :meth:`decode` does (pipelines call this)."""
+        if not self.overlapping:
+            return super().convert_tokens_to_string(tokens)
+        # pipelines also pass already-joined words here, so work on the strings, not on ids
+        kmer = re.compile(f"[ACGT]{{{self.k}}}")
+        pieces, previous_kmer = [], False
+        for token in tokens:
+            is_kmer = kmer.fullmatch(token) is not None
+            pieces.append(token[-self.stride :] if is_kmer and previous_kmer else token)
+            previous_kmer = is_kmer
+        return "".join(pieces)
 
     def tokenize(
         self, text: str, pair: str | None = None, add_special_tokens: bool = False, **kwargs

@@ -1,7 +1,8 @@
 """The alphabet's normalisation policy expressed as Rust ``tokenizers`` components.
 
 The same policy as :func:`hf_genomics.alphabet.normalize`: upper-case, ``U``→``T``, IUPAC
-ambiguity codes → ``N`` and whitespace removed. Characters outside the policy are rejected in
+ambiguity codes → ``N`` and whitespace (:data:`hf_genomics.alphabet.WHITESPACE`, Unicode spaces
+included) removed. Characters outside the policy are rejected in
 Python *before* they reach Rust (see :mod:`hf_genomics.tokenization.validation`), so the Rust
 pipeline never has to emit ``[UNK]`` for them.
 """
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 from tokenizers import Regex, normalizers
 
-from hf_genomics.alphabet import IUPAC_AMBIGUITY
+from hf_genomics.alphabet import IUPAC_AMBIGUITY, WHITESPACE
 
 
 def dna_normalizer() -> normalizers.Normalizer:
@@ -18,7 +19,7 @@ def dna_normalizer() -> normalizers.Normalizer:
     iupac = IUPAC_AMBIGUITY + IUPAC_AMBIGUITY.lower()
     return normalizers.Sequence(
         [
-            normalizers.Replace(Regex(r"\s+"), ""),
+            normalizers.Replace(Regex(f"[{WHITESPACE}]+"), ""),  # the very set validation accepts
             normalizers.Replace(Regex(f"[{iupac}]"), "N"),
             normalizers.Replace(Regex("[uU]"), "T"),
             *[normalizers.Replace(base.lower(), base) for base in "ACGTN"],

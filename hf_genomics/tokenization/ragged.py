@@ -1,7 +1,8 @@
 """Ragged id batches as one flat array plus a count per row: truncate, add specials, pad.
 
 The vectorised tokenizer paths produce ids for a whole batch at once; these helpers keep them
-flat (no per-row numpy calls) until the very end.
+flat (no per-row numpy calls) until the very end. ``flat`` may carry trailing columns (ids plus
+alignment columns, one row per token); ``before``/``after`` and ``pad_id`` then give a value per column.
 """
 
 from __future__ import annotations
@@ -30,14 +31,14 @@ def truncate(
 
 
 def add_specials(
-    flat: np.ndarray, counts: np.ndarray, before: Sequence[int], after: Sequence[int]
+    flat: np.ndarray, counts: np.ndarray, before: Sequence, after: Sequence
 ) -> tuple[np.ndarray, np.ndarray]:
     """Wrap every row as ``before + row + after``."""
     if not before and not after:
         return flat, counts
     new_counts = counts + len(before) + len(after)
     new_starts = np.cumsum(new_counts) - new_counts
-    out = np.empty(int(new_counts.sum()), dtype=np.int64)
+    out = np.empty((int(new_counts.sum()), *flat.shape[1:]), dtype=np.int64)
     _, offsets = row_offsets(counts)
     out[np.repeat(new_starts + len(before), counts) + offsets] = flat
     for index, token in enumerate(before):
@@ -48,11 +49,11 @@ def add_specials(
 
 
 def to_matrix(
-    flat: np.ndarray, counts: np.ndarray, width: int, pad_id: int, side: str = "right"
+    flat: np.ndarray, counts: np.ndarray, width: int, pad_id, side: str = "right"
 ) -> tuple[np.ndarray, np.ndarray]:
     """Padded ``(rows, width)`` id matrix and its attention mask."""
     n_rows = len(counts)
-    matrix = np.full((n_rows, width), pad_id, dtype=np.int64)
+    matrix = np.full((n_rows, width, *flat.shape[1:]), pad_id, dtype=np.int64)
     mask = np.zeros((n_rows, width), dtype=np.int64)
     _, offsets = row_offsets(counts)
     rows = np.repeat(np.arange(n_rows), counts)

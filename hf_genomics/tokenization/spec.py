@@ -8,27 +8,71 @@ Specs:
 * ``dnallm`` — the dna-llm study's 8-token character vocabulary;
 * anything else — a folder (or Hub id) with a saved tokenizer, loaded with ``AutoTokenizer``.
 
+Nothing that looks like a spec or a local path goes to the network: a string that starts like one
+of our specs but does not parse (``kmer6``, ``kmer:``, ``bpe4096``, ``char:3``) raises "malformed
+tokenizer spec"; a path-like argument (``./x``, ``/x``, ``~/x``, ``runs/x`` that is not a Hub
+``owner/name``, anything with a backslash) that does not exist raises ``FileNotFoundError`` naming
+it, without the minute of Hub retries an offline machine would spend.
+
 ``causal=True`` asks for ``[BOS] x [EOS]`` wrapping (causal LMs) instead of ``[CLS] x [SEP]``.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
+from pathlib import Path
 
 from transformers import PreTrainedTokenizerBase
 
+SPEC_ARITY = {"char": (0, 0), "kmer": (1, 2), "bpe": (1, 1), "dnallm": (0, 0)}
+_SPEC_LIKE = re.compile(rf"^({'|'.join(SPEC_ARITY)})([:\d_\-]|$)", re.IGNORECASE)
+_HUB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*(/[A-Za-z0-9][A-Za-z0-9_.\-]*)?$")
+
+
+def looks_like_spec(spec: str) -> bool:
+    """True for our spec names, well formed or not (``kmer6``, ``kmer:x``, ``BPE:10``)."""
+    return bool(_SPEC_LIKE.match(spec.strip()))
+
 
 def parse_spec(spec: str) -> tuple[str, list[int]]:
-    """Split ``"kmer:6:1"`` into ``("kmer", [6, 1])``; raise a clear error on malformed specs."""
+    """Split ``"kmer:6:1"`` into ``("kmer", [6, 1])``; raise a clear error on malformed specs.
+
+    Names that are not ours come back as ``(spec, [])`` (a folder or Hub id)."""
     name, *numbers = spec.split(":")
+    if name not in SPEC_ARITY:
+        if looks_like_spec(spec):
+            raise ValueError(
+                f"malformed tokenizer spec {spec!r}: expected one of char, kmer:K, kmer:K:S, bpe:V, "
+                "dnallm (see hf_genomics.tokenization.spec)"
+            )
+        return spec, []
     try:
         values = [int(number) for number in numbers]
     except ValueError:
         raise ValueError(f"malformed tokenizer spec {spec!r}: numbers expected after ':'") from None
-    arity = {"char": (0, 0), "kmer": (1, 2), "bpe": (1, 1), "dnallm": (0, 0)}
-    if name in arity and not arity[name][0] <= len(values) <= arity[name][1]:
+    if not SPEC_ARITY[name][0] <= len(values) <= SPEC_ARITY[name][1]:
         raise ValueError(f"malformed tokenizer spec {spec!r}: see hf_genomics.tokenization.spec")
     return name, values
+
+
+def check_local_or_hub(spec: str) -> None:
+    """Raise at once for a path-like argument that does not exist (instead of asking the Hub)."""
+    path = Path(spec).expanduser()
+    if path.exists():
+        if not path.is_dir():
+            raise NotADirectoryError(f"tokenizer {spec!r} is a file; pass the folder that holds it")
+        return
+    path_like = (
+        spec.startswith((".", "/", "~"))
+        or "\\" in spec
+        or spec.count("/") > 1
+        or not _HUB_ID.match(spec)
+        or Path(spec).parent.exists()
+        and Path(spec).parent != Path(".")
+    )
+    if path_like:
+        raise FileNotFoundError(f"tokenizer folder {spec!r} does not exist")
 
 
 def build_tokenizer(
@@ -52,6 +96,7 @@ def build_tokenizer(
         return train_dna_bpe(train_sequences, vocab_size=values[0], add_bos_eos=causal)
     if name == "dnallm":
         return DnaLlmCharTokenizer()
+    check_local_or_hub(spec)
     from transformers import AutoTokenizer
 
     import hf_genomics  # noqa: F401  (registers our tokenizer classes)

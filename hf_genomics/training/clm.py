@@ -268,11 +268,15 @@ def _run(
     tokenizer = build_tokenizer(source, train_sequences=train[SEQUENCE_COLUMN], causal=True)
     if tokenizer.bos_token_id is None or tokenizer.eos_token_id is None:
         logger.warning("tokenizer %s has no [BOS]/[EOS]: the first token is not predicted", source)
-    max_tokens = max_tokens_for(tokenizer, data_args.max_length_nt)
+    max_tokens = max_tokens_for(tokenizer, data_args.max_length_nt, add_eos_token=True)
 
     with training_args.main_process_first(desc="tokenize windows"):
-        train_ids = tokenize_windows(train, tokenizer, data_args.max_length_nt, data_args.min_window_nt)
-        eval_ids = tokenize_windows(validation, tokenizer, data_args.max_length_nt, data_args.min_window_nt)
+        train_ids = tokenize_windows(
+            train, tokenizer, data_args.max_length_nt, data_args.min_window_nt, add_eos_token=True
+        )
+        eval_ids = tokenize_windows(
+            validation, tokenizer, data_args.max_length_nt, data_args.min_window_nt, add_eos_token=True
+        )
     train_ids = first_records(train_ids, data_args.max_train_samples)
 
     model = build_causal_lm(model_args, tokenizer, max_tokens)

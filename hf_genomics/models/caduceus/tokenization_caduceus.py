@@ -43,6 +43,8 @@ def build_caduceus_backend() -> Tokenizer:
 class CaduceusTokenizer(DnaBpeTokenizer):
     """The wrapped Rust pipeline above, with the package's validation, normalisation and fast path."""
 
+    keeps_original_specials = True
+
     def __init__(self, tokenizer_file: str | None = None, **kwargs) -> None:
         if tokenizer_file is None and kwargs.get("tokenizer_object") is None:
             kwargs["tokenizer_object"] = build_caduceus_backend()

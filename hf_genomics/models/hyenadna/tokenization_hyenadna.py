@@ -63,6 +63,8 @@ def build_hyenadna_backend(add_cls: bool) -> Tokenizer:
 class HyenaDnaTokenizer(DnaTokenizerBase):
     """HyenaDNA's character tokenizer (see the module docstring)."""
 
+    keeps_original_specials = True
+
     padding_side = "left"
 
     def __init__(self, add_cls: bool = False, **kwargs) -> None:

@@ -38,6 +38,12 @@ _LAZY_NAMES: dict[str, str] = {
     # GUE classification
     "load_gue": "hf_genomics.data.gue",
     "compute_classification_metrics": "hf_genomics.evaluation.metrics",
+    # asking a model biological questions (hf_genomics.analysis)
+    "embed": "hf_genomics.analysis.embed",
+    "predict": "hf_genomics.analysis.predict",
+    "score_variants": "hf_genomics.analysis.variant_effects",
+    "saturation_mutagenesis": "hf_genomics.analysis.mutagenesis",
+    "integrated_gradients": "hf_genomics.analysis.attributions",
 }
 
 __all__ = ["__version__", "register_auto_classes", *_LAZY_NAMES]

@@ -33,6 +33,11 @@ COMMANDS: dict[tuple[str, ...], tuple[str, str]] = {
         "bag-of-k-mers logistic regression on a GUE task folder",
     ),
     ("push",): ("hf_genomics.hub", "push a run folder or dataset to the Hugging Face Hub"),
+    ("predict",): ("hf_genomics.analysis.commands.predict", "class probabilities for FASTA records"),
+    ("embed",): ("hf_genomics.analysis.commands.embed", "embeddings of FASTA records (Parquet)"),
+    ("score-variants",): ("hf_genomics.analysis.commands.score_variants", "zero-shot VCF variant effects"),
+    ("ism",): ("hf_genomics.analysis.commands.ism", "saturation mutagenesis: L x 4 maps, logos"),
+    ("attribute",): ("hf_genomics.analysis.commands.attribute", "integrated gradients per nucleotide"),
 }
 # exceptions that mean "the input is wrong", not "the program is wrong"
 USER_ERRORS = (

@@ -384,6 +384,9 @@ def run_classification(args: ClassificationArguments, training_args: TrainingArg
     if training_args.process_index != 0:  # under accelerate/torchrun only the main process writes
         return results
     if args.save_model:
+        from hf_genomics.analysis.training_length import record_training_length
+
+        record_training_length(best_model, tokenizer, max_length_nt)  # read back by predict/embed
         best_model.save_pretrained(output_dir)
         tokenizer.save_pretrained(output_dir)
     write_json_atomic(output_dir / "results.json", results)

@@ -44,6 +44,7 @@ from transformers import (
     set_seed,
 )
 
+from hf_genomics.analysis.training_length import record_training_length
 from hf_genomics.tokenization.spec import build_tokenizer
 from hf_genomics.training.entrypoint import parse_and_run
 from hf_genomics.training.mlm_data import (
@@ -361,6 +362,7 @@ def run(model_args: ClmModelArguments, data_args: ClmDataArguments, training_arg
     )
     started = time.monotonic()
     train_result = trainer.train(resume_from_checkpoint=checkpoint)
+    record_training_length(trainer.model, tokenizer, data_args.max_length_nt)  # read back by analysis
     train_seconds = time.monotonic() - started
     trainer.save_model()
 

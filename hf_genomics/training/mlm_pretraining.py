@@ -24,6 +24,7 @@ from transformers import (
 )
 from transformers.trainer_utils import get_last_checkpoint
 
+from hf_genomics.analysis.training_length import record_training_length
 from hf_genomics.models.encoder.configuration_dna_encoder import DnaEncoderConfig
 from hf_genomics.models.encoder.modeling_dna_encoder import DnaEncoderForMaskedLM
 from hf_genomics.tokenization.spec import build_tokenizer
@@ -176,6 +177,7 @@ def run(model_args: ModelArguments, data_args: DataArguments, training_args: Tra
         callbacks=[MaskingEpochCallback(collator)],
     )
     train_result = trainer.train(resume_from_checkpoint=checkpoint)
+    record_training_length(trainer.model, tokenizer, data_args.max_length_nt)  # read back by analysis
     trainer.save_model()
     eval_metrics = trainer.evaluate()
 

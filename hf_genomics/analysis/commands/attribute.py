@@ -1,0 +1,52 @@
+"""``hf-genomics attribute``: integrated-gradients attributions of FASTA records, per nucleotide."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from hf_genomics.analysis.commands.common import add_model_arguments, load, read_records, safe_name
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_model_arguments(parser)
+    parser.add_argument("--fasta", required=True, help="input FASTA (.gz accepted)")
+    parser.add_argument(
+        "--output-dir",
+        required=True,
+        help="writes <id>.ig.npz (sequence, scores L x 4 ACGT, per_base) and <id>.ig.png",
+    )
+    parser.add_argument(
+        "--target", type=int, default=None, help="class index for classifiers (default: last)"
+    )
+    parser.add_argument("--baseline", default="mean", help="mean, zeros, pad, mask or a token string")
+    parser.add_argument("--n-steps", type=int, default=50, help="integration steps")
+    parser.add_argument("--max-records", type=int, default=None, help="only the first N records")
+    parser.add_argument("--no-plots", action="store_true", help="arrays only")
+
+
+def run(args: argparse.Namespace) -> int:
+    from hf_genomics.analysis.attributions import integrated_gradients
+    from hf_genomics.analysis.plots import save_map_figure
+
+    model, tokenizer = load(args)
+    ids, sequences = read_records(args.fasta, args.max_records)
+    folder = Path(args.output_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    for record_id, sequence in zip(ids, sequences):
+        result = integrated_gradients(
+            model,
+            tokenizer,
+            sequence,
+            target=args.target,
+            baseline=args.baseline,
+            n_steps=args.n_steps,
+            internal_batch_size=args.batch_size,
+            window_nt=args.window_nt,
+        )
+        stem = folder / f"{safe_name(record_id)}.ig"
+        result.save(stem.parent / (stem.name + ".npz"))
+        if not args.no_plots:
+            save_map_figure(result.scores, sequence, stem.parent / (stem.name + ".png"), title=record_id)
+    print(f"{len(ids)} attribution maps -> {folder}")
+    return 0

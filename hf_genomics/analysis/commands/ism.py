@@ -1,0 +1,59 @@
+"""``hf-genomics ism``: saturation mutagenesis of FASTA records: L x 4 arrays, logos and heatmaps."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from hf_genomics.analysis.commands.common import add_model_arguments, load, read_records, safe_name
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_model_arguments(parser)
+    parser.add_argument("--fasta", required=True, help="input FASTA (.gz accepted)")
+    parser.add_argument(
+        "--output-dir",
+        required=True,
+        help="writes <id>.ism.npz (sequence, scores L x 4 ACGT) and <id>.ism.png",
+    )
+    parser.add_argument(
+        "--target", type=int, default=None, help="class index for classifiers (default: last)"
+    )
+    parser.add_argument(
+        "--output", default="logit", choices=["logit", "probability"], help="classifier value to difference"
+    )
+    parser.add_argument("--max-records", type=int, default=None, help="only the first N records")
+    parser.add_argument("--no-plots", action="store_true", help="arrays only")
+
+
+def run(args: argparse.Namespace) -> int:
+    from hf_genomics.analysis.mutagenesis import saturation_mutagenesis
+    from hf_genomics.analysis.plots import save_map_figure
+
+    model, tokenizer = load(args)
+    ids, sequences = read_records(args.fasta, args.max_records)
+    folder = Path(args.output_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    for record_id, sequence in zip(ids, sequences):
+        result = saturation_mutagenesis(
+            model,
+            tokenizer,
+            sequence,
+            target=args.target,
+            output=args.output,
+            window_nt=args.window_nt,
+            batch_size=args.batch_size,
+            progress=not args.quiet,
+        )
+        stem = folder / f"{safe_name(record_id)}.ism"
+        result.save(stem.parent / (stem.name + ".npz"))
+        if not args.no_plots:
+            save_map_figure(
+                result.scores,
+                sequence,
+                stem.parent / (stem.name + ".png"),
+                mode="importance",
+                title=record_id,
+            )
+    print(f"{len(ids)} ISM maps -> {folder}")
+    return 0

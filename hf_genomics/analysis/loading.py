@@ -1,0 +1,91 @@
+"""Load any model folder the analysis layer understands, and tell what kind of model it is.
+
+The kind decides which questions make sense: a ``classifier`` predicts classes, a ``masked`` or
+``causal`` LM (and an n-gram LM, kind ``ngram``) scores sequences, and every neural model gives
+embeddings. Detection goes by the transformers class-name conventions (``*ForSequenceClassification``,
+``*ForMaskedLM``, ``*ForCausalLM``/``*LMHeadModel``), so ported models work without changes here.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Literal
+
+ModelKind = Literal["classifier", "masked", "causal", "ngram", "base"]
+KINDS: tuple[str, ...] = ("classifier", "masked", "causal", "ngram", "base")
+
+_AUTO_CLASS_BY_SUFFIX = {
+    "ForSequenceClassification": "AutoModelForSequenceClassification",
+    "ForMaskedLM": "AutoModelForMaskedLM",
+    "ForCausalLM": "AutoModelForCausalLM",
+    "LMHeadModel": "AutoModelForCausalLM",
+}
+
+
+def model_kind(model) -> ModelKind:
+    """``classifier``, ``masked``, ``causal``, ``ngram`` or ``base`` (hidden states only)."""
+    if hasattr(model, "sequence_log_likelihoods") and not hasattr(model, "parameters"):
+        return "ngram"
+    name = type(model).__name__
+    if "SequenceClassification" in name:
+        return "classifier"
+    if "MaskedLM" in name:
+        return "masked"
+    if "CausalLM" in name or "LMHeadModel" in name:
+        return "causal"
+    return "base"
+
+
+def load_model_and_tokenizer(path: str | Path, kind: str = "auto"):
+    """``(model, tokenizer)`` from a saved folder; ``tokenizer`` is ``None`` for n-gram LMs.
+
+    ``kind="auto"`` picks the Auto class from ``config.architectures``; ``"base"`` loads the bare
+    model (``AutoModel``), ``"classifier"``/``"masked"``/``"causal"`` force the head.
+    """
+    import hf_genomics  # noqa: F401  (registers our model and tokenizer types)
+
+    folder = Path(path)
+    if (folder / "ngram_config.json").is_file():
+        from hf_genomics.models.ngram import NGramLM
+
+        return NGramLM.from_pretrained(folder), None
+    import transformers
+    from transformers import AutoConfig, AutoTokenizer
+
+    config = AutoConfig.from_pretrained(path)
+    forced = {
+        "classifier": "AutoModelForSequenceClassification",
+        "masked": "AutoModelForMaskedLM",
+        "causal": "AutoModelForCausalLM",
+        "base": "AutoModel",
+    }
+    if kind != "auto" and kind not in forced:
+        raise ValueError(f"kind must be 'auto' or one of {sorted(forced)}, got {kind!r}")
+    auto_name = forced.get(kind)
+    if auto_name is None:
+        architecture = (getattr(config, "architectures", None) or [""])[0]
+        auto_name = next(
+            (auto for suffix, auto in _AUTO_CLASS_BY_SUFFIX.items() if architecture.endswith(suffix)),
+            "AutoModel",
+        )
+    model = getattr(transformers, auto_name).from_pretrained(path)
+    model.eval()
+    tokenizer = AutoTokenizer.from_pretrained(path)
+    return model, tokenizer
+
+
+def label_names(model) -> list[str]:
+    """Class names from ``config.id2label`` (``LABEL_0``... when the run did not name them)."""
+    config = model.config
+    id2label = getattr(config, "id2label", None) or {}
+    return [str(id2label.get(i, id2label.get(str(i), f"LABEL_{i}"))) for i in range(config.num_labels)]
+
+
+def read_results_json(path: str | Path) -> dict:
+    """The run's ``results.json`` beside the weights, or ``{}``."""
+    file = Path(path) / "results.json"
+    return json.loads(file.read_text()) if file.is_file() else {}
+
+
+__all__ = ["KINDS", "ModelKind", "label_names", "load_model_and_tokenizer", "model_kind"]

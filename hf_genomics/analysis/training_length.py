@@ -1,0 +1,88 @@
+"""The model's window in nucleotides: recorded at training time, read back at analysis time.
+
+Training scripts call :func:`record_training_length` before saving, which writes
+``max_length_nt`` into the model config and the matching token budget into the tokenizer's
+``model_max_length`` (both saved with the folder). :func:`model_window_nt` reads it back, in this
+order:
+
+1. ``config.max_length_nt`` (the length the model was trained on);
+2. otherwise the token capacity -- the smaller of ``tokenizer.model_max_length`` and the config's
+   position table (``max_position_embeddings``/``n_positions``) -- converted to the longest
+   nucleotide length whose tokenization is guaranteed to fit (a warning says so);
+3. otherwise ``None``: the model has no length limit (LSTM, n-gram) and sequences go in whole.
+
+Longer inputs are then cut into overlapping windows (:mod:`hf_genomics.analysis.windows`), never
+truncated silently.
+"""
+
+from __future__ import annotations
+
+import logging
+
+logger = logging.getLogger(__name__)
+
+_POSITION_FIELDS = ("max_position_embeddings", "n_positions", "max_seq_len", "max_sequence_length")
+_NO_LIMIT = 10**9
+_WARNED: set[int] = (
+    set()
+)  # configs already warned about (once per model, not per call)  # transformers' VERY_LARGE_INTEGER default for model_max_length is ~1e30
+
+
+def tokens_for_nt(tokenizer, length_nt: int) -> int:
+    """Most tokens (specials included) a sequence of ``length_nt`` bases can take."""
+    if hasattr(tokenizer, "max_tokens_for"):
+        return int(tokenizer.max_tokens_for(length_nt))
+    # any DNA tokenizer emits at most one token per base
+    return int(length_nt) + tokenizer.num_special_tokens_to_add(pair=False)
+
+
+def nt_for_tokens(tokenizer, max_tokens: int) -> int:
+    """Longest nucleotide length whose tokenization (specials included) fits in ``max_tokens``."""
+    low, high = 0, int(max_tokens) * 16 + 16  # no DNA token spans more than 16 bases in practice
+    while low < high:  # tokens_for_nt is monotone in the length
+        middle = (low + high + 1) // 2
+        if tokens_for_nt(tokenizer, middle) <= max_tokens:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+def record_training_length(model_or_config, tokenizer, max_length_nt: int) -> None:
+    """Write the training length (nucleotides) into the config and the tokenizer before saving."""
+    config = getattr(model_or_config, "config", model_or_config)
+    config.max_length_nt = int(max_length_nt)
+    if tokenizer is not None:
+        tokenizer.model_max_length = tokens_for_nt(tokenizer, int(max_length_nt))
+
+
+def model_window_nt(model, tokenizer) -> int | None:
+    """The window (nucleotides) the model should see at once; see the module docstring."""
+    config = getattr(model, "config", None)
+    recorded = getattr(config, "max_length_nt", None) if config is not None else None
+    if recorded:
+        return int(recorded)
+    capacities = []
+    if tokenizer is not None and 0 < getattr(tokenizer, "model_max_length", _NO_LIMIT) < _NO_LIMIT:
+        capacities.append(int(tokenizer.model_max_length))
+    for field in _POSITION_FIELDS:
+        value = getattr(config, field, None) if config is not None else None
+        if isinstance(value, int) and value > 0:
+            capacities.append(value)
+            break
+    if not capacities or tokenizer is None:
+        return None
+    window = nt_for_tokens(tokenizer, min(capacities))
+    if id(config) in _WARNED:
+        return window
+    _WARNED.add(id(config))
+    logger.warning(
+        "no training length recorded in the model config (max_length_nt); using the token capacity "
+        "%d -> %d nt windows",
+        min(capacities),
+        window,
+    )
+    return window
+
+
+__all__ = ["model_window_nt", "nt_for_tokens", "record_training_length", "tokens_for_nt"]

@@ -1,0 +1,1 @@
+"""The experiments that use everything below them (one module per study)."""

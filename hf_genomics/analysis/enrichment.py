@@ -95,18 +95,20 @@ def class_conditional_enrichment(
 ) -> dict[str, np.ndarray]:
     """Tokens over-represented in positive sequences: one-sided Fisher exact test per token.
 
-    ``presence``: ``(n_sequences, n_tokens)`` booleans (token occurs in the sequence). The 2x2
+    ``presence``: ``(n_sequences, n_tokens)`` booleans or a scipy sparse 0/1 matrix (token occurs
+    in the sequence). The 2x2
     table per token is (positives with / without, negatives with / without); the p-value is the
     hypergeometric upper tail, identical to ``scipy.stats.fisher_exact(table, "greater")``.
     """
     from scipy.stats import hypergeom
 
-    presence = np.asarray(presence, dtype=bool)
     is_positive = np.asarray(labels) == positive
     if presence.shape[0] != is_positive.shape[0]:
         raise ValueError(f"{presence.shape[0]} sequences for {is_positive.shape[0]} labels")
-    pos_with = presence[is_positive].sum(axis=0)
-    neg_with = presence[~is_positive].sum(axis=0)
+    if not hasattr(presence, "tocsr"):  # scipy sparse 0/1 matrices are used as they are
+        presence = np.asarray(presence, dtype=bool)
+    pos_with = np.asarray(presence[is_positive].sum(axis=0)).ravel().astype(np.int64)
+    neg_with = np.asarray(presence[~is_positive].sum(axis=0)).ravel().astype(np.int64)
     n_pos, n_neg = int(is_positive.sum()), int((~is_positive).sum())
     total_with = pos_with + neg_with
     p_value = hypergeom.sf(pos_with - 1, n_pos + n_neg, total_with, n_pos)

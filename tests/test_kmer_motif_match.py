@@ -45,7 +45,6 @@ def test_dynamic_programme_equals_enumeration():
 
 
 def test_longer_token_contains_motif():
-    rng = np.random.default_rng(1)
     motif = JasparMotif("X", "X", counts_to_ppm(np.eye(4)[[0, 1, 2, 3, 3]].T * 100))  # ACGTT
     scored = score_kmers(["GGACGTTGG", "GGGGGGGGG"], [motif])
     assert scored.p_value[0, 0] == pytest.approx(4.0**-5)

@@ -16,7 +16,7 @@ from hf_genomics.analysis.motifs import discover_motifs, tomtom_against_jaspar  
 
 def test_planted_tata_box_is_recovered_and_named_tbp():
     rng = np.random.default_rng(0)
-    n, length, consensus = 300, 80, "TATAAAAG"
+    n, length, consensus = 400, 100, "TATAAAAG"
     codes = rng.integers(0, 4, (n, length))
     hypothetical = rng.normal(0, 0.05, (n, length, 4))
     for i in range(0, n, 2):

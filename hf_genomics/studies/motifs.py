@@ -5,8 +5,10 @@ Two questions on the shared GUE tasks (arXiv 2507.15087 proposes the second and 
 1. **Attributions -> motifs** (``--modisco-task``, default prom_core_tata): exact in-silico
    mutagenesis of the k-mer logistic-regression baseline (dev-selected C; chosen because it trains
    in seconds on 2 CPU cores, and its ISM is exact, see :mod:`hf_genomics.analysis.kmer_model_ism`)
-   on positive dev+test sequences -> TF-MoDISco-lite patterns -> Tomtom against JASPAR CORE
-   vertebrates. The baseline's largest positive 6-mer coefficients are scored against JASPAR too.
+   on positive sequences -> modisco-lite seqlets -> FIMO enrichment of JASPAR motifs in seqlets vs
+   random windows (:func:`hf_genomics.analysis.motifs.seqlet_motif_enrichment`); with
+   ``--run-modisco`` also TF-MoDISco-lite patterns -> Tomtom. The baseline's largest positive
+   6-mer coefficients are scored against JASPAR too.
 2. **BPE vocabulary <-> JASPAR**: a BPE vocabulary trained on each task's *training* sequences;
    every token of >= 5 nt is scored against every JASPAR matrix (FIMO-style exact p-value, see
    :mod:`hf_genomics.analysis.kmer_motif_match`); per matrix, tokens vs ``--controls`` length- and
@@ -16,7 +18,7 @@ Two questions on the shared GUE tasks (arXiv 2507.15087 proposes the second and 
 
 Writes to ``--output``: ``matches.csv`` (modisco patterns' Tomtom matches, baseline k-mers' and
 class-enriched tokens' JASPAR matches), ``enrichment.csv`` (per task x vocabulary x JASPAR matrix),
-``class_tokens.csv`` (class-enriched tokens), ``summary.json`` and ``logos/``.
+``class_tokens.csv`` (class-enriched tokens), ``seqlet_enrichment.csv``, ``summary.json`` and ``logos/``.
 """
 
 from __future__ import annotations
@@ -47,7 +49,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--threshold", type=float, default=1e-3, help="token-motif match p-value")
     parser.add_argument("--min-token-length", type=int, default=5)
     parser.add_argument("--modisco-task", default="prom/prom_core_tata", help="'' to skip")
-    parser.add_argument("--modisco-sequences", type=int, default=600)
+    parser.add_argument("--modisco-sequences", type=int, default=1500, help="positive sequences given ISM")
+    parser.add_argument(
+        "--run-modisco",
+        action="store_true",
+        help="also cluster seqlets with TF-MoDISco-lite (slow; found no pattern on the k-mer baseline's ISM)",
+    )
     parser.add_argument("--jaspar-release", default="JASPAR2024")
     parser.add_argument("--seed", type=int, default=0)
 
@@ -227,6 +234,7 @@ def attribution_study(task, splits, jaspar, args, logos: Path) -> tuple[list[dic
         discover_motifs,
         hypothetical_from_ism,
         save_motif_logo,
+        seqlet_motif_enrichment,
         tomtom_against_jaspar,
     )
     from hf_genomics.analysis.plots import save_map_figure
@@ -235,7 +243,7 @@ def attribution_study(task, splits, jaspar, args, logos: Path) -> tuple[list[dic
     started = time.perf_counter()
     baseline = fit_kmer_baseline(splits["train"], splits["validation"], splits["test"], seed=args.seed)
     scaler = MaxAbsScaler().fit(kmer_frequency_matrix(splits["train"][0], DEFAULT_KS))
-    sequences = [s for split in ("validation", "test") for s, y in zip(*splits[split]) if y == 1]
+    sequences = [s for split in ("train", "validation", "test") for s, y in zip(*splits[split]) if y == 1]
     sequences = sequences[: args.modisco_sequences]
     ism = kmer_model_ism(baseline.model, scaler, sequences)
     hypothetical = hypothetical_from_ism(ism)
@@ -244,23 +252,41 @@ def attribution_study(task, splits, jaspar, args, logos: Path) -> tuple[list[dic
         sequences[0],
         logos / "ism_example_prom_core_tata.png",
         mode="importance",
-        title="k-mer baseline ISM, first positive dev sequence",
+        title="k-mer baseline ISM, first positive training sequence",
     )
-    found = discover_motifs(
-        sequences,
-        hypothetical,
-        sliding_window_size=15,
-        flank_size=5,
-        n_leiden_runs=10,
-        max_seqlets_per_metacluster=5000,
-    )
-    rows = tomtom_against_jaspar(
-        {m.name: m.ppm for m in found}, jaspar, source=f"modisco:kmer-baseline-ism:{task}"
-    )
-    for motif in found:
-        save_motif_logo(
-            motif.ppm, logos / f"modisco_{motif.name}.png", title=f"{motif.name} ({motif.n_seqlets} seqlets)"
+    seqlet_rows, seqlet_summary = seqlet_motif_enrichment(sequences, hypothetical, jaspar, seed=args.seed)
+    rows = [
+        {
+            "source": f"seqlets:kmer-baseline-ism:{task}",
+            "token_or_motif": f"{seqlet_summary['seqlets']} seqlets",
+            "jaspar_id": r["jaspar_id"],
+            "jaspar_name": r["jaspar_name"],
+            "score": r["odds_ratio"],
+            "p_value": r["p_value"],
+            "q_value": r["q_value"],
+        }
+        for r in seqlet_rows
+        if r["q_value"] < 0.05
+    ]
+    found = []
+    if args.run_modisco:
+        found = discover_motifs(
+            sequences,
+            hypothetical,
+            sliding_window_size=15,
+            flank_size=5,
+            n_leiden_runs=10,
+            max_seqlets_per_metacluster=5000,
         )
+        rows += tomtom_against_jaspar(
+            {m.name: m.ppm for m in found}, jaspar, source=f"modisco:kmer-baseline-ism:{task}"
+        )
+        for motif in found:
+            save_motif_logo(
+                motif.ppm,
+                logos / f"modisco_{motif.name}.png",
+                title=f"{motif.name} ({motif.n_seqlets} seqlets)",
+            )
     tbp = find_motif(jaspar, TBP_ID)
     save_motif_logo(tbp.ppm, logos / "jaspar_MA0108_TBP.png", title=f"JASPAR {tbp.matrix_id} {tbp.name}")
     # the baseline's own largest 6-mer weights
@@ -289,6 +315,9 @@ def attribution_study(task, splits, jaspar, args, logos: Path) -> tuple[list[dic
         "chosen_C": baseline.chosen_c,
         "test_mcc": baseline.test["mcc"],
         "ism_sequences": len(sequences),
+        "seqlets": {k: (float(v) if not isinstance(v, int) else v) for k, v in seqlet_summary.items()},
+        "seqlet_top_motifs": seqlet_rows[:10],
+        "modisco_run": bool(args.run_modisco),
         "patterns": [
             {"name": m.name, "seqlets": m.n_seqlets, "consensus": "".join("ACGT"[j] for j in m.ppm.argmax(0))}
             for m in found
@@ -300,7 +329,7 @@ def attribution_study(task, splits, jaspar, args, logos: Path) -> tuple[list[dic
         "top_coef_6mers": kmers,
         "seconds": time.perf_counter() - started,
     }
-    return rows, summary
+    return rows, summary, seqlet_rows
 
 
 def run(args: argparse.Namespace) -> int:
@@ -324,7 +353,8 @@ def run(args: argparse.Namespace) -> int:
         splits = _read_task(args.gue, task)
         summary["tasks"][task] = {}
         if args.modisco_task and task == args.modisco_task:
-            rows, attribution = attribution_study(task, splits, jaspar, args, logos)
+            rows, attribution, seqlet_rows = attribution_study(task, splits, jaspar, args, logos)
+            pd.DataFrame(seqlet_rows).to_csv(output / "seqlet_enrichment.csv", index=False)
             matches += rows
             summary["tasks"][task]["attribution"] = attribution
         for vocab_size in args.vocab_sizes:

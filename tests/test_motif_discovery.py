@@ -66,3 +66,24 @@ def test_prom_core_tata_tokens_recover_tbp(shared_data):
     tbp = find_motif(load_jaspar(), "MA0108")
     hits = score_kmers([tokens[i] for i in enriched], [tbp]).matches()[:, 0]
     assert hits.any(), [tokens[i] for i in enriched]
+
+
+def test_seqlets_of_planted_maps_are_enriched_for_tbp():
+    from hf_genomics.analysis.motifs import seqlet_motif_enrichment
+
+    rng = np.random.default_rng(2)
+    n, length = 300, 70
+    codes = rng.integers(0, 4, (n, length))
+    hypothetical = rng.normal(0, 0.05, (n, length, 4))
+    site = np.array(["ACGT".index(b) for b in "TATAAAAG"])
+    for i in range(n):
+        start = rng.integers(3, length - 12)
+        codes[i, start : start + 8] = site
+        hypothetical[i, np.arange(start, start + 8), site] += 1.0
+    sequences = ["".join("ACGT"[c] for c in row) for row in codes]
+    jaspar = load_jaspar()
+    targets = [find_motif(jaspar, "MA0108"), find_motif(jaspar, "MA0079"), find_motif(jaspar, "MA0139")]
+    rows, summary = seqlet_motif_enrichment(sequences, hypothetical.astype(np.float32), targets)
+    assert summary["seqlets"] > 100
+    assert rows[0]["jaspar_name"] == "TBP" and rows[0]["q_value"] < 1e-6, rows
+    assert {row["jaspar_id"][:6] for row in rows if row["q_value"] < 0.05} == {"MA0108"}

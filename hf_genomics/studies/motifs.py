@@ -41,22 +41,32 @@ TBP_ID = "MA0108"
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     default_data = Path(os.environ.get("HF_GENOMICS_DATA", "../shared/data")) / "gue"
     parser.add_argument("--gue", type=Path, default=default_data, help="folder holding the GUE tasks")
-    parser.add_argument("--tasks", nargs="+", default=list(DEFAULT_TASKS))
-    parser.add_argument("--vocab-sizes", nargs="+", type=int, default=[4096])
-    parser.add_argument("--output", type=Path, default=Path("docs/results/motifs"))
-    parser.add_argument("--controls", type=int, default=5, help="random k-mers per token")
-    parser.add_argument("--permutations", type=int, default=1000)
+    parser.add_argument(
+        "--tasks", nargs="+", default=list(DEFAULT_TASKS), help="GUE tasks (paths under --gue)"
+    )
+    parser.add_argument(
+        "--vocab-sizes", nargs="+", type=int, default=[4096], help="BPE vocabulary sizes trained per task"
+    )
+    parser.add_argument("--output", type=Path, default=Path("docs/results/motifs"), help="results folder")
+    parser.add_argument(
+        "--controls", type=int, default=5, help="length- and GC-matched random k-mers per token"
+    )
+    parser.add_argument(
+        "--permutations", type=int, default=1000, help="permutations of the token/control test"
+    )
     parser.add_argument("--threshold", type=float, default=1e-3, help="token-motif match p-value")
-    parser.add_argument("--min-token-length", type=int, default=5)
-    parser.add_argument("--modisco-task", default="prom/prom_core_tata", help="'' to skip")
+    parser.add_argument("--min-token-length", type=int, default=5, help="shorter tokens are not scored")
+    parser.add_argument(
+        "--modisco-task", default="prom/prom_core_tata", help="task of the attribution study ('' to skip it)"
+    )
     parser.add_argument("--modisco-sequences", type=int, default=1500, help="positive sequences given ISM")
     parser.add_argument(
         "--run-modisco",
         action="store_true",
         help="also cluster seqlets with TF-MoDISco-lite (slow; found no pattern on the k-mer baseline's ISM)",
     )
-    parser.add_argument("--jaspar-release", default="JASPAR2024")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--jaspar-release", default="JASPAR2024", help="pyjaspar release name")
+    parser.add_argument("--seed", type=int, default=0, help="random controls and permutations")
 
 
 def _read_task(gue: Path, task: str):

@@ -30,6 +30,10 @@ COMMANDS: dict[tuple[str, ...], tuple[str, str]] = {
         "hf_genomics.studies.viral_scaling",
         "Pythia ladder on viral genomes",
     ),
+    ("study", "motifs"): (
+        "hf_genomics.studies.motifs",
+        "attributions and BPE tokens vs JASPAR on GUE",
+    ),
     ("baseline",): (
         "hf_genomics.evaluation.kmer_baseline",
         "bag-of-k-mers logistic regression on a GUE task folder",

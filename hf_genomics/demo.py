@@ -15,7 +15,7 @@ from pathlib import Path
 
 from hf_genomics.paths import shared_data_dir
 
-SECTIONS = ["tokenizers", "coding_schemes", "genes", "viruses"]
+SECTIONS = ["tokenizers", "coding_schemes", "genes", "viruses", "motifs"]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

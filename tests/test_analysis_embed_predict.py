@@ -72,7 +72,9 @@ def test_decoders_embed_with_last_pooling(family):
         encoded = tokenizer(sequence, return_tensors="pt")
         with torch.no_grad():
             states = model(**encoded, output_hidden_states=True).hidden_states[-1][0]
-        np.testing.assert_allclose(last[row], states[-2].numpy(), atol=1e-5)  # the base before [EOS]
+        np.testing.assert_allclose(
+            last[row], states[-1].numpy(), atol=1e-5
+        )  # the last base (no [EOS] by default)
 
 
 def test_predict_equals_softmax_of_a_plain_forward():

@@ -53,8 +53,8 @@ def test_causal_ism_is_the_log_likelihood_change(family):
     tokenizer = KmerTokenizer(k=1, add_bos_eos=True) if family == "lstm" else DnaLlmCharTokenizer()
     model = tiny_lstm(tokenizer) if family == "lstm" else tiny_pythia(tokenizer)
 
-    def log_likelihood(sequence):
-        ids = tokenizer(sequence, return_tensors="pt")["input_ids"]
+    def log_likelihood(sequence):  # start given, end predicted (the documented score)
+        ids = tokenizer(sequence, return_tensors="pt", add_eos_token=True)["input_ids"]
         with torch.no_grad():
             log_probs = torch.log_softmax(model(input_ids=ids).logits[0, :-1], -1)
         return float(log_probs.gather(-1, ids[0, 1:, None]).sum())

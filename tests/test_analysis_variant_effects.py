@@ -62,7 +62,8 @@ def test_vcf_records_are_read_and_multi_allelic_records_split(files):
 
 
 def _causal_log_likelihood(model, tokenizer, sequence):
-    ids = tokenizer(sequence, return_tensors="pt")["input_ids"]
+    """Start symbol given, end symbol predicted (the documented score)."""
+    ids = tokenizer(sequence, return_tensors="pt", add_eos_token=True)["input_ids"]
     with torch.no_grad():
         log_probs = torch.log_softmax(model(input_ids=ids).logits[0, :-1], -1)
     return float(log_probs.gather(-1, ids[0, 1:, None]).sum())

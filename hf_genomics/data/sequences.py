@@ -12,6 +12,7 @@ every piece fits. No base is ever dropped by truncation.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Sequence
 from typing import Any
@@ -70,7 +71,7 @@ def max_tokens_for(tokenizer: PreTrainedTokenizerBase, length_nt: int, add_eos_t
     one token per base plus its special tokens, which no DNA tokenizer exceeds.
     """
     if hasattr(tokenizer, "max_tokens_for"):
-        if add_eos_token:
+        if add_eos_token and getattr(tokenizer, "_is_causal", False):
             return int(tokenizer.max_tokens_for(length_nt, add_eos_token=True))
         return int(tokenizer.max_tokens_for(length_nt))
     return int(length_nt) + tokenizer.num_special_tokens_to_add(pair=False) + int(add_eos_token)
@@ -101,13 +102,28 @@ def model_token_limit(config: Any, tokenizer: PreTrainedTokenizerBase | None = N
     return min(limits) if limits else None
 
 
+@contextlib.contextmanager
+def past_length_guard(tokenizer: PreTrainedTokenizerBase):
+    """Let a tokenizer encode inputs longer than its ``model_max_length``, to *measure* them: the
+    caller decides how to cut what is too long (and reports it)."""
+    limit = tokenizer.model_max_length
+    tokenizer.model_max_length = int(1e30)
+    try:
+        yield tokenizer
+    finally:
+        tokenizer.model_max_length = limit
+
+
 def fit_windows(
     windows: list[str], tokenizer: PreTrainedTokenizerBase, max_tokens: int, add_eos_token: bool = False
 ) -> tuple[list[list[int]], int]:
     """Token ids of every window, a window over ``max_tokens`` cut in halves (in nucleotides)
     until each piece fits. Returns ``(ids, number of windows that had to be cut)``."""
-    eos = {"add_eos_token": True} if add_eos_token else {}
-    ids = tokenizer(windows, add_special_tokens=True, **eos)["input_ids"] if windows else []
+    from hf_genomics.tokenization.base import end_token_request
+
+    eos = end_token_request(tokenizer) if add_eos_token else {}
+    with past_length_guard(tokenizer):
+        ids = tokenizer(windows, add_special_tokens=True, **eos)["input_ids"] if windows else []
     fitted: list[list[int]] = []
     n_cut = 0
     for window, row in zip(windows, ids):  # one iteration per window

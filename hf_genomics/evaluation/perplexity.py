@@ -105,8 +105,10 @@ def _causal_nll(model, tokenizer, sequences: list[str], batch_size: int) -> tupl
     import torch
 
     # the sequence end is scored: ask for EOS explicitly (causal tokenizers add only BOS by default)
-    eos = {"add_eos_token": True} if tokenizer.eos_token_id is not None else {}
-    encoded = [np.asarray(ids) for ids in tokenizer(sequences, add_special_tokens=True, **eos)["input_ids"]]
+    from hf_genomics.tokenization.base import end_token_request
+
+    encoded = tokenizer(sequences, add_special_tokens=True, **end_token_request(tokenizer))["input_ids"]
+    encoded = [np.asarray(ids) for ids in encoded]
     lengths = np.array([len(ids) for ids in encoded])
     nll = np.zeros(len(sequences))
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0

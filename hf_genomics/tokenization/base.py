@@ -381,3 +381,12 @@ class DnaTokenizerBase(TokenizersBackend):
         if not batched and tensor_type is None:
             data = {key: value[0] for key, value in data.items()}
         return BatchEncoding(data, encoding=encodings, tensor_type=tensor_type, n_sequences=1)
+
+
+def end_token_request(tokenizer) -> dict:
+    """Keyword arguments that make ``tokenizer(...)`` end sequences with EOS, for scoring and causal
+    training: ``{"add_eos_token": True}`` for our causal tokenizers (which add only BOS by default),
+    nothing for the rest (ported tokenizers keep their original template; foreign ones their own)."""
+    if isinstance(tokenizer, DnaTokenizerBase) and tokenizer._is_causal:
+        return {"add_eos_token": True}
+    return {}

@@ -196,15 +196,14 @@ def resolve_tokenizer(args: ClassificationArguments, train_sequences: list[str])
 def token_lengths(data, tokenizer) -> dict[str, list[int]]:
     """Untruncated token count of every example, per split (measured past the tokenizer's length
     guard: the budget decides what is truncated, and reports it)."""
+    from hf_genomics.data.sequences import past_length_guard
+
     lengths = {}
-    limit, tokenizer.model_max_length = tokenizer.model_max_length, int(1e30)
-    try:
+    with past_length_guard(tokenizer):
         for split, dataset in data.items():
             pair = list(dataset["sequence_2"]) if "sequence_2" in dataset.column_names else None
             ids = tokenizer(list(dataset["sequence"]), pair)["input_ids"] if len(dataset) else []
             lengths[split] = [len(row) for row in ids]
-    finally:
-        tokenizer.model_max_length = limit
     return lengths
 
 

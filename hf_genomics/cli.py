@@ -32,6 +32,10 @@ COMMANDS: dict[tuple[str, ...], tuple[str, str]] = {
         "hf_genomics.evaluation.kmer_baseline",
         "bag-of-k-mers logistic regression on a GUE task folder",
     ),
+    ("gue-recipe",): (
+        "hf_genomics.training.gue_recipe",
+        "best measured CPU recipe on a GUE-layout folder within a time budget, beside the k-mer baseline",
+    ),
     ("push",): ("hf_genomics.hub", "push a run folder or dataset to the Hugging Face Hub"),
     ("predict",): ("hf_genomics.analysis.commands.predict", "class probabilities for FASTA records"),
     ("embed",): ("hf_genomics.analysis.commands.embed", "embeddings of FASTA records (Parquet)"),

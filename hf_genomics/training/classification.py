@@ -347,7 +347,16 @@ def predict_test(
 
 
 def train_one_seed(
-    args, training_args, tokens, tokenizer, num_labels, max_tokens, seed, test_reverse=None, labels=None
+    args,
+    training_args,
+    tokens,
+    tokenizer,
+    num_labels,
+    max_tokens,
+    seed,
+    test_reverse=None,
+    labels=None,
+    callbacks=None,
 ):
     """Train, keep the best checkpoint by the dev metric, evaluate the test split once; return (record, model)."""
     set_seed(seed)
@@ -374,6 +383,7 @@ def train_one_seed(
         compute_metrics=trainer_compute_metrics
         if problem_type == "single_label_classification"
         else task_metrics(problem_type),
+        callbacks=list(callbacks or []),
     )
     logger.info(
         "seed %d: training on %d examples for %s epoch(s) (max_steps %s), selecting by validation %s",
@@ -480,8 +490,13 @@ def load_user_data(args: ClassificationArguments, seed: int) -> tuple[DatasetDic
     return data, labels
 
 
-def run_classification(args: ClassificationArguments, training_args: TrainingArguments) -> dict[str, Any]:
-    """Train every seed, write ``results.json`` (+ best model, tokenizer, card); return the results."""
+def run_classification(
+    args: ClassificationArguments, training_args: TrainingArguments, callbacks: list | None = None
+) -> dict[str, Any]:
+    """Train every seed, write ``results.json`` (+ best model, tokenizer, card); return the results.
+
+    ``callbacks`` (``TrainerCallback`` instances) join every seed's Trainer, e.g. a time budget.
+    """
     output_dir = Path(training_args.output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
     if args.train_file:
@@ -524,7 +539,16 @@ def run_classification(args: ClassificationArguments, training_args: TrainingArg
     per_seed, best_model, best_record = [], None, None
     for seed in args.seeds:
         record, model = train_one_seed(
-            args, training_args, tokens, tokenizer, num_labels, max_tokens, seed, test_reverse, labels
+            args,
+            training_args,
+            tokens,
+            tokenizer,
+            num_labels,
+            max_tokens,
+            seed,
+            test_reverse,
+            labels,
+            callbacks,
         )
         per_seed.append(record)
         dev_key = next(key for key in record if key.startswith("best_dev_"))

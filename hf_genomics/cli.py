@@ -28,6 +28,10 @@ COMMANDS: dict[tuple[str, ...], tuple[str, str]] = {
         "hf_genomics.studies.viral_scaling",
         "Pythia ladder on viral genomes",
     ),
+    ("study", "length-extrapolation"): (
+        "hf_genomics.studies.length_extrapolation",
+        "MLM loss of sinusoidal/ALiBi/RoPE encoders at 1x..16x the training length (viral genomes)",
+    ),
     ("baseline",): (
         "hf_genomics.evaluation.kmer_baseline",
         "bag-of-k-mers logistic regression on a GUE task folder",

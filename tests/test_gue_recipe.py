@@ -41,9 +41,11 @@ def test_plan_fits_the_budget_and_caps_at_the_epoch_limit():
         100.0, 0.5, train_rows=3200, dev_rows=500, test_rows=500, batch_size=32, max_epochs=12
     )
     forward = 0.5 / 32 / 3
-    spent = plan["max_steps"] * 0.5 + gue_recipe.EVALUATIONS * 500 * forward + 500 * forward
+    spent = plan["max_steps"] * 0.5 + plan["evaluations"] * 500 * forward + 500 * forward
     assert spent <= 100.0 and not plan["capped_by_epochs"]
-    assert plan["eval_steps"] * gue_recipe.EVALUATIONS <= plan["max_steps"]
+    assert plan["eval_steps"] * plan["evaluations"] <= plan["max_steps"]
+    assert 1 <= plan["evaluations"] <= gue_recipe.EVALUATIONS
+    assert plan["evaluations"] * 500 * forward <= gue_recipe.EVAL_SHARE * 100.0 or plan["evaluations"] == 1
     long = gue_recipe.plan_steps(
         1e6, 0.5, train_rows=3200, dev_rows=500, test_rows=500, batch_size=32, max_epochs=12
     )

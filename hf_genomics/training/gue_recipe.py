@@ -39,7 +39,8 @@ RECIPE: dict[str, Any] = {
     "rc_augment": False,
     "rc_average": False,
 }
-EVALUATIONS = 6  # validation passes planned over the run (best checkpoint chosen among them)
+EVALUATIONS = 6  # validation passes planned over the run (best checkpoint chosen among them)...
+EVAL_SHARE = 0.25  # ...fewer (at least one) when they would take more than this share of the time
 PROBE_STEPS = 6
 SAFETY = 0.85  # fraction of the estimated affordable steps actually planned
 
@@ -148,20 +149,25 @@ def plan_steps(
 ) -> dict[str, Any]:
     """How many optimizer steps fit in ``seconds_left`` after the planned validation passes and the
     final test prediction (a forward pass of one example costs about a third of a training step's).
+
+    Up to :data:`EVALUATIONS` validation passes, fewer when they would take more than
+    :data:`EVAL_SHARE` of the time (at least one: the model is always chosen on validation).
     """
     forward = step_seconds / batch_size / 3  # seconds per example, forward only
     evaluation = dev_rows * forward
     test = test_rows * forward * passes_at_test
-    usable = SAFETY * (seconds_left - EVALUATIONS * evaluation - test)
+    evaluations = max(1, min(EVALUATIONS, int(EVAL_SHARE * seconds_left / max(evaluation, 1e-9))))
+    usable = SAFETY * (seconds_left - evaluations * evaluation - test)
     steps_per_epoch = math.ceil(train_rows / batch_size)
     cap = int(max_epochs * steps_per_epoch)
     steps = max(1, min(cap, int(usable / step_seconds)))
-    every = max(1, steps // EVALUATIONS)
+    every = max(1, steps // evaluations)
     return {
         "max_steps": steps,
         "eval_steps": every,
         "epochs": steps / steps_per_epoch,
         "capped_by_epochs": steps == cap,
+        "evaluations": evaluations,
         "estimated_eval_seconds": evaluation,
         "estimated_test_seconds": test,
     }

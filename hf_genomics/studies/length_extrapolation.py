@@ -4,7 +4,8 @@ they were trained on.
 
 Genomes are split first (seeded): encoders train on windows of ``train_length_nt`` bases from the
 training genomes only; every factor is measured on the same held-out genomes (those long enough
-for the longest window, so each factor sees the same DNA), with reproducible masks
+for the longest window), cut into full windows only — the tail shorter than a window is dropped, so
+longer factors cover somewhat less of each genome — with reproducible masks
 (:func:`hf_genomics.evaluation.length_extrapolation.mlm_loss_by_length`). The shared viral genomes
 are ≤ ~11 kb, so 16× needs a training length ≤ ~680 nt: the default trains at 512 nt and tests up
 to 8,192 nt.
@@ -176,7 +177,8 @@ def markdown(results: dict[str, Any]) -> str:
         f"`{config['tokenizer']}`, trained {config['max_steps']} steps × batch {config['batch_size']} on "
         f"{results['train_windows']} windows of {config['train_length_nt']} nt from {results['train_genomes']} "
         f"viral genomes; measured on {results['eval_genomes']} held-out genomes "
-        f"({min(results['eval_genome_lengths'])}–{max(results['eval_genome_lengths'])} nt), same DNA at every factor.",
+        f"({min(results['eval_genome_lengths'])}–{max(results['eval_genome_lengths'])} nt), full windows "
+        "only (tails shorter than a window dropped). Loss in nats per masked token.",
         "",
         "| position | "
         + " | ".join(f"{f}× ({f * config['train_length_nt']} nt)" for f in factors)

@@ -145,7 +145,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--root", default=None, help="GUE root for task names (default: shared data)")
     parser.add_argument("--ks", default="3,4,5,6", help="k-mer sizes, comma-separated")
     parser.add_argument("--output", default=None, help="write results as JSON here")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=int, default=0, help="logistic regression random state")
 
 
 def run(args) -> int:

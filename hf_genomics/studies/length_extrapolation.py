@@ -39,19 +39,24 @@ class LengthExtrapolationConfig:
         default=None, metadata={"help": "shared data root (default: HF_GENOMICS_DATA)"}
     )
     tokenizer: str = field(default="kmer:3", metadata={"help": "tokenizer spec"})
-    positions: list[str] = field(default_factory=lambda: list(POSITIONS), metadata={"nargs": "*"})
+    positions: list[str] = field(
+        default_factory=lambda: list(POSITIONS), metadata={"help": "position encodings", "nargs": "*"}
+    )
     train_length_nt: int = field(default=512, metadata={"help": "training window (nucleotides)"})
-    factors: list[int] = field(default_factory=lambda: [1, 2, 4, 8, 16], metadata={"nargs": "*"})
-    hidden_size: int = field(default=64)
-    num_hidden_layers: int = field(default=2)
-    num_attention_heads: int = field(default=4)
-    intermediate_size: int = field(default=256)
+    factors: list[int] = field(
+        default_factory=lambda: [1, 2, 4, 8, 16],
+        metadata={"help": "test lengths / training length", "nargs": "*"},
+    )
+    hidden_size: int = field(default=64, metadata={"help": "encoder width"})
+    num_hidden_layers: int = field(default=2, metadata={"help": "encoder depth"})
+    num_attention_heads: int = field(default=4, metadata={"help": "attention heads"})
+    intermediate_size: int = field(default=256, metadata={"help": "feed-forward width"})
     max_steps: int = field(default=400, metadata={"help": "MLM training steps per encoder"})
-    batch_size: int = field(default=16)
-    learning_rate: float = field(default=1e-3)
+    batch_size: int = field(default=16, metadata={"help": "training windows per step"})
+    learning_rate: float = field(default=1e-3, metadata={"help": "peak learning rate (cosine)"})
     eval_genomes: int = field(default=8, metadata={"help": "held-out genomes measured at every factor"})
-    seed: int = field(default=0)
-    threads: int = field(default=1)
+    seed: int = field(default=0, metadata={"help": "genome split, initialisation and masks"})
+    threads: int = field(default=1, metadata={"help": "torch CPU threads"})
 
 
 def split_genomes(sequences: list[str], longest_nt: int, eval_genomes: int, seed: int) -> tuple[list, list]:

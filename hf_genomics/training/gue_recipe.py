@@ -357,7 +357,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--threads", type=int, default=2, help="most torch CPU threads (1 is used when it measures faster)"
     )
-    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--seed", type=int, default=1, help="training seed (and the baseline's random state)")
     parser.add_argument("--rc", action="store_true", help="reverse-complement augment + averaged prediction")
     parser.add_argument("--max-epochs", "--max_epochs", type=float, default=None, help="cap (default 12)")
 

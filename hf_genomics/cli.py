@@ -34,9 +34,17 @@ COMMANDS: dict[tuple[str, ...], tuple[str, str]] = {
         "hf_genomics.studies.motifs",
         "attributions and BPE tokens vs JASPAR on GUE",
     ),
+    ("study", "length-extrapolation"): (
+        "hf_genomics.studies.length_extrapolation",
+        "MLM loss of sinusoidal/ALiBi/RoPE encoders at 1x..16x the training length (viral genomes)",
+    ),
     ("baseline",): (
         "hf_genomics.evaluation.kmer_baseline",
         "bag-of-k-mers logistic regression on a GUE task folder",
+    ),
+    ("gue-recipe",): (
+        "hf_genomics.training.gue_recipe",
+        "best measured CPU recipe on a GUE-layout folder within a time budget, beside the k-mer baseline",
     ),
     ("push",): ("hf_genomics.hub", "push a run folder or dataset to the Hugging Face Hub"),
     ("predict",): ("hf_genomics.analysis.commands.predict", "class probabilities for FASTA records"),

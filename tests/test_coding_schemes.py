@@ -120,6 +120,8 @@ def test_resume_after_sigkill(gue_root, tmp_path):
         assert summary[tokenizer] == pytest.approx((statistics.mean(values), statistics.stdev(values), 2))
     report = (out / "results.md").read_text()
     assert "4 of 4 cells finished" in report and "| bpe:64 |" in report and "74.17" in report
+    baseline = json.loads((out.parent / "baselines" / "kmer_lr_prom_prom_core_tata.json").read_text())
+    assert f"{100 * baseline['test_mcc']:.2f} (dev {100 * baseline['validation']['mcc']:.2f})" in report
     for image in ("heatmap_L1.png", "depth_curve.png"):
         assert (out / image).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
         assert_plot_has_content(out / image)
@@ -138,12 +140,38 @@ def test_markdown_marks_missing_cells():
         row("kmer:3", "rope", 2, 0.7, 0.3),
         row("kmer:6", "alibi", 1, 0.4, 0.6),
     ]
-    report = study.markdown_report(rows, "cpu", total_cells=10, expected_tasks=(TASK, "tf/0"))
+    baselines = {TASK: {"test_mcc": 0.4846, "validation": {"mcc": 0.5238}}}
+    report = study.markdown_report(
+        rows, "cpu", total_cells=10, expected_tasks=(TASK, "tf/0"), baselines=baselines
+    )
     assert "3 of 10 cells finished" in report
     assert "| kmer:3 | — | 60.0 ± 14.1 (2) |" in report
-    # selected by validation MCC (kmer:6), not by test MCC (kmer:3, shown as the optimistic column)
-    assert "| kmer:6, alibi, L2 | 40.00 ± 0.00 (n=1) | 60.00 (kmer:3, rope, L2) | 74.17 |" in report
-    assert "| tf/0 | not run yet | — | — | 71.99 |" in report
+    # selected by validation MCC (kmer:6), not by test MCC (kmer:3, shown as the optimistic column);
+    # the k-mer baseline (test, dev in brackets) and DNABERT-2 beside it
+    assert (
+        "| kmer:6, alibi, L2 | 40.00 ± 0.00 (n=1) | 60.00 (kmer:3, rope, L2) | 48.46 (dev 52.38) | 74.17 |"
+        in report
+    )
+    assert "| tf/0 | not run yet | — | — | — | 71.99 |" in report  # no baseline for tf/0: a dash
+    assert (
+        "Beside these cells: k-mer baseline (3–6-mer LR) 48.46 (dev 52.38); pretrained DNABERT-2 74.17."
+        in report
+    )
+
+
+def test_baselines_are_read_or_computed(gue_root, tmp_path):
+    """A missing baseline JSON is fitted on the task and written; a present one is read, not refitted."""
+    from hf_genomics.evaluation.kmer_baseline import kmer_baseline_on_gue
+
+    found = study.load_baselines([TASK, "tf/0"], tmp_path, gue_root)  # tf/0 is absent from this root
+    assert list(found) == [TASK]
+    expected = kmer_baseline_on_gue(TASK, gue_root)
+    assert found[TASK]["test_mcc"] == pytest.approx(expected.test["mcc"])
+    path = study.baseline_path(tmp_path, TASK)
+    assert json.loads(path.read_text())["task"] == TASK
+    path.write_text(json.dumps({"test_mcc": 0.123, "validation": {"mcc": 0.2}}))
+    assert study.load_baselines([TASK], tmp_path, gue_root)[TASK]["test_mcc"] == 0.123
+    assert study.load_baselines([TASK], None, gue_root) == {}
 
 
 def test_planted_motif_generator():

@@ -68,6 +68,7 @@ class KmerBaselineResult:
     test: dict[str, float]
     seconds: float
     model: object = field(default=None, repr=False)
+    scaler: object = field(default=None, repr=False)  # MaxAbsScaler the model's features went through
 
     def to_dict(self) -> dict:
         return {
@@ -122,6 +123,7 @@ def fit_kmer_baseline(
         test=test_metrics,
         seconds=time.perf_counter() - started,
         model=model,
+        scaler=scaler,
     )
 
 

@@ -9,8 +9,11 @@ and ``depth_curve.png``. A cell counts as finished only for the settings that de
 coordinates, the preset's model and training settings, the data limits; hashed into
 ``cells/<cell>/cell.json``): another preset or other overrides on the same folder stop with an
 error instead of mixing cells, and tables count only the current grid's cells. One runner per
-folder (:mod:`hf_genomics.output_lock`). BPE vocabularies are learned once per task and size, from the same
-training rows the cells see, and shared by all cells (``tokenizers/<task>-<spec>-n<rows>``). Options:
+folder (:mod:`hf_genomics.output_lock`). Every table and heatmap caption prints, beside the cells,
+the k-mer baseline (:mod:`hf_genomics.evaluation.kmer_baseline`, read from ``kmer_lr_<task>.json``
+in the baselines folder and computed there when missing) and pretrained DNABERT-2's published MCC.
+BPE vocabularies are learned once per task and size, from the same training rows the cells see,
+and shared by all cells (``tokenizers/<task>-<spec>-n<rows>``). Options:
 :class:`CodingSchemesConfig`; tables use :mod:`hf_genomics.evaluation.report` (mean ± sample sd).
 """
 
@@ -41,6 +44,7 @@ POSITIONS = ("sinusoidal", "alibi", "rope")
 BPE_ABLATION_SIZES = (512, 1024, 2048, 4096, 8192, 16384, 32768)
 # pretrained DNABERT-2, MCC x 100 (DNABERT-2 paper, Table 4)
 DNABERT2_MCC = {"prom/prom_core_tata": 74.17, "prom/prom_300_tata": 71.59, "tf/0": 71.99, "mouse/0": 56.76}
+BASELINE_LABEL = "k-mer baseline (3–6-mer LR)"
 CSV_FIELDS = (
     "task",
     "tokenizer",
@@ -322,6 +326,51 @@ def run_cell(cell: Cell, preset: StudyPreset, out_dir: Path, gue_root: Path | No
     return run_classification(args, training)
 
 
+def baseline_path(baselines_dir: Path, task: str) -> Path:
+    return Path(baselines_dir) / f"kmer_lr_{task.replace('/', '_')}.json"
+
+
+def load_baselines(
+    tasks: tuple[str, ...] | list[str],
+    baselines_dir: Path | None,
+    gue_root: Path | None = None,
+    compute: bool = True,
+) -> dict[str, dict[str, Any]]:
+    """task -> the k-mer baseline's results (``test_mcc``, ``validation``...) from its JSON; with
+    ``compute``, a missing one is fitted on the task (train, C on dev) and written first.
+
+    A task whose baseline cannot be read or computed (no data here) is left out and logged; the
+    tables then print "—" for it.
+    """
+    from hf_genomics.evaluation.report import write_json_atomic
+
+    found: dict[str, dict[str, Any]] = {}
+    if baselines_dir is None:
+        return found
+    for task in tasks:
+        path = baseline_path(baselines_dir, task)
+        if not path.is_file() and compute:
+            from hf_genomics.evaluation.kmer_baseline import kmer_baseline_on_gue
+
+            try:
+                result = kmer_baseline_on_gue(task, gue_root)
+            except (FileNotFoundError, NotADirectoryError, ValueError, KeyError) as error:
+                logger.warning("no k-mer baseline for %s: %s", task, error)
+                continue
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write_json_atomic(path, {"task": task, **result.to_dict()})
+            logger.info("k-mer baseline for %s: test MCC %.4f -> %s", task, result.test["mcc"], path)
+        if path.is_file():
+            found[task] = json.loads(path.read_text())
+    return found
+
+
+def _baseline_text(baseline: dict[str, Any] | None) -> str:
+    if not baseline:
+        return "—"
+    return f"{100 * baseline['test_mcc']:.2f} (dev {100 * baseline['validation']['mcc']:.2f})"
+
+
 def cell_rows(out_dir: Path, preset: StudyPreset | None = None) -> list[dict[str, Any]]:
     """One CSV row per finished cell: of ``preset``'s grid, with its settings (every cell when None)."""
     rows = []
@@ -374,12 +423,18 @@ def _ordered(values, preferred) -> list:
 
 
 def markdown_report(
-    rows: list[dict[str, Any]], preset_name: str, total_cells: int, expected_tasks: tuple[str, ...] = ()
+    rows: list[dict[str, Any]],
+    preset_name: str,
+    total_cells: int,
+    expected_tasks: tuple[str, ...] = (),
+    baselines: dict[str, dict[str, Any]] | None = None,
 ) -> str:
-    """Tables of MCC × 100 (mean ± sd over seeds, n seeds) and the best cell per task vs DNABERT-2.
+    """Tables of MCC × 100 (mean ± sd over seeds, n seeds) and the best cell per task, each beside
+    the k-mer baseline (``baselines``: task -> its results JSON) and pretrained DNABERT-2.
 
     Tasks of the grid with no finished cell still get a row in the best-cell table ("not run yet").
     """
+    baselines = baselines or {}
     summary = aggregate(rows)
     tasks = _ordered({k[0] for k in summary}, SHARED_TASKS)
     tokenizers = _ordered({k[1] for k in summary}, PAPER_TOKENIZERS)
@@ -395,15 +450,21 @@ def markdown_report(
         "",
         "The cell is chosen by mean validation MCC; its test MCC is the honest number. The highest test",
         "MCC in the grid is shown too, but picking it uses the test split and is optimistic.",
+        f"Beside them: the {BASELINE_LABEL} — bag of 3–6-mer frequencies, logistic regression, C chosen",
+        "on dev MCC, full training split — test MCC (its dev MCC in brackets), and pretrained DNABERT-2",
+        "(DNABERT-2 paper, Table 4).",
         "",
         "| task | best by validation (tokenizer, position, depth) | its test MCC | highest test MCC in grid "
-        "| pretrained DNABERT-2 |",
-        "|---|---|---|---|---|",
+        f"| {BASELINE_LABEL} | pretrained DNABERT-2 |",
+        "|---|---|---|---|---|---|",
     ]
     for task in _ordered(set(tasks) | set(expected_tasks), SHARED_TASKS):
         candidates = {k: v for k, v in summary.items() if k[0] == task}
         if not candidates:
-            lines.append(f"| {task} | not run yet | — | — | {DNABERT2_MCC.get(task, '—')} |")
+            lines.append(
+                f"| {task} | not run yet | — | — | {_baseline_text(baselines.get(task))} "
+                f"| {DNABERT2_MCC.get(task, '—')} |"
+            )
             continue
         key, best = max(candidates.items(), key=lambda item: item[1]["dev_mean"])
         top_key, top = max(candidates.items(), key=lambda item: item[1]["mean"])
@@ -411,11 +472,20 @@ def markdown_report(
         lines.append(
             f"| {task} | {key[1]}, {key[2]}, L{key[3]} | {100 * best['mean']:.2f} ± {100 * best['sd']:.2f} "
             f"(n={best['n']}) | {100 * top['mean']:.2f} ({top_key[1]}, {top_key[2]}, L{top_key[3]}) "
-            f"| {published if published is not None else '—'} |"
+            f"| {_baseline_text(baselines.get(task))} | {published if published is not None else '—'} |"
         )
     header = [f"L{d} {p}" for d in depths for p in positions]
     for task in tasks:
-        lines += ["", f"## {task}", "", "| tokenizer | " + " | ".join(header) + " |"]
+        published = DNABERT2_MCC.get(task)
+        lines += [
+            "",
+            f"## {task}",
+            "",
+            f"Beside these cells: {BASELINE_LABEL} {_baseline_text(baselines.get(task))}; "
+            f"pretrained DNABERT-2 {published if published is not None else '—'}.",
+            "",
+            "| tokenizer | " + " | ".join(header) + " |",
+        ]
         lines.append("|---" * (len(header) + 1) + "|")
         for tokenizer in tokenizers:
             cells = []
@@ -437,6 +507,7 @@ def write_tables(
     total_cells: int,
     expected_tasks: tuple[str, ...] = (),
     preset: StudyPreset | None = None,
+    baselines: dict[str, dict[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
     """results.csv, summary.csv and results.md from the finished cells (of ``preset``'s grid and
     settings when given)."""
@@ -452,13 +523,28 @@ def write_tables(
     )
     if rows:
         write_text_atomic(
-            out_dir / "results.md", markdown_report(rows, preset_name, total_cells, expected_tasks)
+            out_dir / "results.md",
+            markdown_report(rows, preset_name, total_cells, expected_tasks, baselines),
         )
     return rows
 
 
-def write_plots(out_dir: Path, rows: list[dict[str, Any]]) -> list[Path]:
-    """Heatmaps (tokenizer × position, one panel per task + mean) per depth, and the depth curve."""
+def _panel_caption(panel: str, tasks: list[str], baselines: dict[str, dict[str, Any]]) -> str:
+    """Panel title with the k-mer baseline and DNABERT-2 beside it (means over tasks for the mean panel)."""
+    names = tasks if panel == "mean over tasks" else [panel]
+    kmer = [baselines[t]["test_mcc"] for t in names if t in baselines]
+    dnabert2 = [DNABERT2_MCC[t] for t in names if t in DNABERT2_MCC]
+    kmer_text = f"{100 * sum(kmer) / len(kmer):.1f}" if len(kmer) == len(names) else "—"
+    dnabert2_text = f"{sum(dnabert2) / len(dnabert2):.1f}" if len(dnabert2) == len(names) else "—"
+    return f"{panel}\nk-mer LR {kmer_text} · DNABERT-2 {dnabert2_text}"
+
+
+def write_plots(
+    out_dir: Path, rows: list[dict[str, Any]], baselines: dict[str, dict[str, Any]] | None = None
+) -> list[Path]:
+    """Heatmaps (tokenizer × position, one panel per task + mean) per depth, each panel captioned with
+    the k-mer baseline and DNABERT-2 test MCC, and the depth curve."""
+    baselines = baselines or {}
     if not rows:
         return []
     import matplotlib
@@ -505,9 +591,13 @@ def write_plots(out_dir: Path, rows: list[dict[str, Any]]) -> list[Path]:
                     )
             ax.set_xticks(range(len(positions)), positions, rotation=30)
             ax.set_yticks(range(len(tokenizers)), tokenizers)
-            ax.set_title(panel, fontsize=9)
+            ax.set_title(_panel_caption(panel, tasks, baselines), fontsize=8)
             fig.colorbar(image, ax=ax, fraction=0.046)
-        fig.suptitle(f"Test MCC × 100 (mean over seeds), {depth} layer(s)", fontsize=10)
+        fig.suptitle(
+            f"Test MCC × 100 (mean over seeds), {depth} layer(s); captions: k-mer LR baseline "
+            "and pretrained DNABERT-2 test MCC × 100",
+            fontsize=9,
+        )
         fig.tight_layout()
         path = out_dir / f"heatmap_L{depth}.png"
         fig.savefig(path, dpi=110)
@@ -548,6 +638,7 @@ def run_study(
     max_cells: int | None = None,
     cell_runner: Callable[..., dict[str, Any]] = run_cell,
     plots: bool = True,
+    baselines_dir: Path | None = None,
 ) -> dict[str, Any]:
     """Run (or resume) the grid; ``max_cells`` stops after that many newly trained cells.
 
@@ -556,10 +647,20 @@ def run_study(
     cells of the grid finished with other settings stop the run before anything is trained.
     """
     with lock_output_dir(out_dir):
-        return _run_study(preset, out_dir, gue_root, preset_name, max_cells, cell_runner, plots)
+        return _run_study(
+            preset, out_dir, gue_root, preset_name, max_cells, cell_runner, plots, baselines_dir
+        )
 
 
-def _run_study(preset, out_dir, gue_root, preset_name, max_cells, cell_runner, plots) -> dict[str, Any]:
+def _run_study(
+    preset, out_dir, gue_root, preset_name, max_cells, cell_runner, plots, baselines_dir
+) -> dict[str, Any]:
+    """The body of :func:`run_study`; the k-mer baselines are read from ``baselines_dir`` (default
+    ``<out_dir>/../baselines``) and computed there first when missing."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    baselines = load_baselines(
+        preset.tasks, baselines_dir or out_dir.parent / "baselines", gue_root, compute=True
+    )
     cells = grid(preset)
     stamped = stamp_legacy_cells(out_dir)
     if stamped:
@@ -587,9 +688,9 @@ def _run_study(preset, out_dir, gue_root, preset_name, max_cells, cell_runner, p
         result = cell_runner(cell, preset, out_dir, gue_root)
         trained += 1
         logger.info("    test MCC %.4f (%.1f s)", result["test_mcc"], time.perf_counter() - start)
-        write_tables(out_dir, preset_name, len(cells), preset.tasks, preset)
-    rows = write_tables(out_dir, preset_name, len(cells), preset.tasks, preset)
-    images = write_plots(out_dir, rows) if plots else []
+        write_tables(out_dir, preset_name, len(cells), preset.tasks, preset, baselines)
+    rows = write_tables(out_dir, preset_name, len(cells), preset.tasks, preset, baselines)
+    images = write_plots(out_dir, rows, baselines) if plots else []
     return {"cells": len(cells), "done": len(rows), "skipped": skipped, "trained": trained, "plots": images}
 
 
@@ -622,6 +723,12 @@ class CodingSchemesConfig:
     max_train_samples: int | None = field(default=None, metadata={"help": "0 = all training rows"})
     num_train_epochs: float | None = field(default=None, metadata={"help": "override the preset's epochs"})
     max_cells: int | None = field(default=None, metadata={"help": "stop after training this many cells"})
+    baselines_dir: Path | None = field(
+        default=None,
+        metadata={
+            "help": "k-mer baseline JSONs (computed there when missing; default: <output_dir>/../baselines)"
+        },
+    )
     threads: int | None = field(default=None, metadata={"help": "torch.set_num_threads for CPU runs"})
     report_only: bool = field(default=False, metadata={"help": "rebuild tables and plots, train nothing"})
 
@@ -670,11 +777,21 @@ def run(args: argparse.Namespace | CodingSchemesConfig) -> int:
         shared = shared_data_dir()
         gue_root = shared / "gue" if shared else None
     if args.report_only:
-        rows = write_tables(args.output_dir, args.preset, len(grid(preset)), preset.tasks, preset)
-        write_plots(args.output_dir, rows)
+        baselines = load_baselines(
+            preset.tasks, args.baselines_dir or args.output_dir.parent / "baselines", gue_root
+        )
+        rows = write_tables(args.output_dir, args.preset, len(grid(preset)), preset.tasks, preset, baselines)
+        write_plots(args.output_dir, rows, baselines)
         logger.info("%d cells reported in %s", len(rows), args.output_dir)
         return 0
-    outcome = run_study(preset, args.output_dir, gue_root, args.preset, max_cells=args.max_cells)
+    outcome = run_study(
+        preset,
+        args.output_dir,
+        gue_root,
+        args.preset,
+        max_cells=args.max_cells,
+        baselines_dir=args.baselines_dir,
+    )
     logger.info(
         "%d of %d cells done (%d trained now, %d resumed); tables and plots in %s",
         outcome["done"],
@@ -695,6 +812,8 @@ __all__ = [
     "cell_is_done",
     "cell_key",
     "grid",
+    "load_baselines",
+    "markdown_report",
     "run_study",
     "write_plots",
     "write_tables",

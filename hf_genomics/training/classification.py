@@ -367,6 +367,7 @@ def train_one_seed(
     labels=None,
     seed_dir: Path | None = None,
     resume_checkpoint: str | None = None,
+    callbacks=None,
 ):
     """Train (or continue ``resume_checkpoint``), keep the best checkpoint by the dev metric, evaluate
     the test split once; return (record, model). Trainer's checkpoints go to ``seed_dir`` (default
@@ -395,6 +396,7 @@ def train_one_seed(
         compute_metrics=trainer_compute_metrics
         if problem_type == "single_label_classification"
         else task_metrics(problem_type),
+        callbacks=list(callbacks or []),
     )
     logger.info(
         "seed %d: training on %d examples for %s epoch(s) (max_steps %s), selecting by validation %s",
@@ -631,8 +633,12 @@ def training_args_barrier(training_args: TrainingArguments) -> None:
         torch.distributed.barrier()
 
 
-def run_classification(args: ClassificationArguments, training_args: TrainingArguments) -> dict[str, Any]:
+def run_classification(
+    args: ClassificationArguments, training_args: TrainingArguments, callbacks: list | None = None
+) -> dict[str, Any]:
     """Train every seed, write ``results.json`` (+ best model, tokenizer, card); return the results.
+
+    ``callbacks`` (``TrainerCallback`` instances) join every seed's Trainer, e.g. a time budget.
 
     Holds the output folder's lock throughout. Each finished seed writes ``seed-<seed>/result.json``
     atomically; with ``--resume_from_checkpoint last`` a rerun reuses those (when they were made
@@ -641,10 +647,12 @@ def run_classification(args: ClassificationArguments, training_args: TrainingArg
     restarts). Without it every seed is trained afresh.
     """
     with output_dir_lock(training_args):
-        return _run_classification(args, training_args)
+        return _run_classification(args, training_args, callbacks)
 
 
-def _run_classification(args: ClassificationArguments, training_args: TrainingArguments) -> dict[str, Any]:
+def _run_classification(
+    args: ClassificationArguments, training_args: TrainingArguments, callbacks: list | None = None
+) -> dict[str, Any]:
     output_dir = Path(training_args.output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
     if args.train_file:
@@ -706,7 +714,7 @@ def _run_classification(args: ClassificationArguments, training_args: TrainingAr
                 logger.info("seed %d: resuming from %s", seed, checkpoint)
             record, model = train_one_seed(
                 args, training_args, tokens, tokenizer, num_labels, max_tokens, seed, test_reverse, labels,
-                seed_dir=seed_dir, resume_checkpoint=checkpoint,
+                seed_dir=seed_dir, resume_checkpoint=checkpoint, callbacks=callbacks,
             )  # fmt: skip
             summaries[seed] = model_summary(model)
             if is_main:

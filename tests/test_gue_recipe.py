@@ -1,0 +1,149 @@
+"""``hf-genomics gue-recipe``: the recipe is the committed study's validation choice, the plan and the
+time-budget callback keep training inside the budget, results.json holds both models honestly."""
+
+from __future__ import annotations
+
+import csv
+import json
+import random
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from hf_genomics.data.toy import write_planted_motif_task
+from hf_genomics.training import gue_recipe
+
+RESULTS = Path(__file__).resolve().parents[1] / "docs" / "results" / "coding_schemes"
+
+
+def test_recipe_is_the_validation_choice_of_the_committed_study(tmp_path):
+    choice = gue_recipe.choose_recipe(RESULTS / "results.csv", RESULTS / "beyond_cpu_preset")
+    for name in ("tokenizer", "position_embedding_type", "rc_augment", "rc_average"):
+        assert choice[name] == gue_recipe.RECIPE[name]
+    # test MCC plays no part: shuffle every test column, the choice stays
+    rows = list(csv.DictReader((RESULTS / "results.csv").open()))
+    shuffled = [row["test_mcc"] for row in rows]
+    random.Random(0).shuffle(shuffled)
+    for row, value in zip(rows, shuffled):
+        row["test_mcc"] = value
+    path = tmp_path / "results.csv"
+    with path.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    assert gue_recipe.choose_recipe(path, RESULTS / "beyond_cpu_preset") == choice
+
+
+def test_plan_fits_the_budget_and_caps_at_the_epoch_limit():
+    plan = gue_recipe.plan_steps(
+        100.0, 0.5, train_rows=3200, dev_rows=500, test_rows=500, batch_size=32, max_epochs=12
+    )
+    forward = 0.5 / 32 / 3
+    spent = plan["max_steps"] * 0.5 + plan["evaluations"] * 500 * forward + 500 * forward
+    assert spent <= 100.0 and not plan["capped_by_epochs"]
+    assert plan["eval_steps"] * plan["evaluations"] <= plan["max_steps"]
+    assert 1 <= plan["evaluations"] <= gue_recipe.EVALUATIONS
+    assert plan["evaluations"] * 500 * forward <= gue_recipe.EVAL_SHARE * 100.0 or plan["evaluations"] == 1
+    long = gue_recipe.plan_steps(
+        1e6, 0.5, train_rows=3200, dev_rows=500, test_rows=500, batch_size=32, max_epochs=12
+    )
+    assert long["max_steps"] == 12 * 100 and long["capped_by_epochs"]
+    assert gue_recipe.plan_steps(0.0, 0.5, 3200, 500, 500, 32, 12)["max_steps"] == 1  # always one step
+
+
+def test_time_budget_callback_stops_and_evaluates_the_last_step(tmp_path):
+    import torch
+    from transformers import Trainer, TrainingArguments
+
+    from hf_genomics.training.callbacks import TimeBudgetCallback
+
+    class Linear(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.layer = torch.nn.Linear(2, 1)
+
+        def forward(self, x, labels=None):
+            out = self.layer(x).squeeze(-1)
+            return {"loss": torch.nn.functional.mse_loss(out, labels), "logits": out}
+
+    data = [{"x": torch.randn(2), "labels": torch.tensor(1.0)} for _ in range(64)]
+    ticks = iter(range(1000))
+    callback = TimeBudgetCallback(deadline=3, clock=lambda: next(ticks))  # passes at the 4th check
+    args = TrainingArguments(
+        output_dir=str(tmp_path), max_steps=50, per_device_train_batch_size=4, eval_strategy="steps",
+        eval_steps=20, save_strategy="steps", save_steps=20, load_best_model_at_end=True,
+        metric_for_best_model="loss", greater_is_better=False, use_cpu=True, report_to="none",
+        disable_tqdm=True, logging_strategy="no",
+    )  # fmt: skip
+    trainer = Trainer(
+        model=Linear(), args=args, train_dataset=data, eval_dataset=data[:8], callbacks=[callback]
+    )
+    trainer.train()
+    assert trainer.state.global_step == 4 == callback.stopped_at_step
+    assert [entry["step"] for entry in trainer.state.log_history if "eval_loss" in entry] == [4]
+    assert trainer.state.best_model_checkpoint.endswith("checkpoint-4")
+
+
+def test_gue_recipe_end_to_end(tmp_path):
+    from safetensors.numpy import load_file
+    from transformers import AutoModelForSequenceClassification
+
+    from hf_genomics.data.gue import load_gue
+    from hf_genomics.evaluation.kmer_baseline import fit_kmer_baseline, kmer_frequency_matrix
+
+    task = write_planted_motif_task(tmp_path / "prom" / "planted", sizes=(192, 64, 64))
+    out = tmp_path / "out"
+    results = gue_recipe.run_recipe(task, out, budget_minutes=0.4, threads=1, max_epochs=2)
+    saved = json.loads((out / "results.json").read_text())
+    assert saved["test_mcc"] == pytest.approx(saved["per_seed"][0]["test"]["mcc"]) == results["test_mcc"]
+    assert saved["tokenizer"] == "kmer:4" and saved["position_embedding_type"] == "rope"
+    # a 24-s budget is below the fixed costs on a loaded CI core (imports, baseline, probe): the plan
+    # then falls back to one step, one evaluation, the test pass and saving -- bounded, not zero
+    assert saved["budget"]["total_seconds"] <= 0.4 * 60 + 60
+    assert saved["per_seed"][0]["train_steps"] <= saved["budget"]["planned"]["max_steps"]
+
+    # the baseline beside it is the library baseline, recomputed independently
+    data = load_gue(task)
+    splits = {s: (data[s]["sequence"], data[s]["label"]) for s in ("train", "validation", "test")}
+    reference = fit_kmer_baseline(splits["train"], splits["validation"], splits["test"], seed=1)
+    assert saved["kmer_baseline_test_mcc"] == pytest.approx(reference.test["mcc"])
+    assert saved["kmer_baseline_dev_mcc"] == pytest.approx(reference.validation["mcc"])
+    expected = "kmer_baseline" if saved["kmer_baseline_dev_mcc"] > saved["dev_mcc"] else "transformer"
+    assert saved["better_on_dev"] == expected
+    assert saved["selected_test_mcc"] == (
+        saved["kmer_baseline_test_mcc"] if expected == "kmer_baseline" else saved["test_mcc"]
+    )
+
+    # the saved baseline (safetensors) reproduces scikit-learn's test predictions
+    weights = load_file(str(out / "kmer_baseline.safetensors"))
+    features = kmer_frequency_matrix(splits["test"][0]).toarray() / np.where(
+        weights["max_abs"] == 0, 1, weights["max_abs"]
+    )
+    scores = features @ weights["coef"].T + weights["intercept"]
+    ours = (scores[:, 0] > 0).astype(int) if scores.shape[1] == 1 else scores.argmax(1)
+    x_test = reference.scaler.transform(kmer_frequency_matrix(splits["test"][0]))
+    np.testing.assert_array_equal(ours, reference.model.predict(x_test))
+
+    # the model folder loads through the Auto classes and has a card naming the baseline
+    model = AutoModelForSequenceClassification.from_pretrained(out)
+    assert model.config.position_embedding_type == "rope"
+    assert "k-mer" in (out / "README.md").read_text() or "3–6-mers" in (out / "README.md").read_text()
+    assert not list(out.glob("checkpoint*")) and not list(out.glob("checkpoints-seed*"))
+    shutil.rmtree(out)
+
+
+def test_cli_is_wired():
+    from hf_genomics.cli import build_parser
+
+    args = build_parser(("gue-recipe",), lazy=True).parse_args(
+        ["gue-recipe", "some/task", "--output-dir", "out", "--budget-minutes", "15"]
+    )
+    assert args._module == "hf_genomics.training.gue_recipe"
+    assert (args.task_dir, args.output_dir, args.budget_minutes, args.threads) == (
+        "some/task",
+        "out",
+        15.0,
+        2,
+    )

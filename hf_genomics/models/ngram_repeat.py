@@ -26,7 +26,8 @@ class RepeatMixtureLM:
     """``base`` (e.g. :class:`~hf_genomics.models.ngram_kneser_ney.KneserNeyLM`) mixed with an
     ``order``-gram copy expert weighted by ``c(h) / (c(h) + beta)``."""
 
-    def __init__(self, base: NGramLM, order: int = 16, beta: float = 2.0) -> None:
+    def __init__(self, base: NGramLM, order: int = 16, beta: float = 2.0, repeat: NGramLM | None = None) -> None:
+        """``repeat``: an already fitted ``order``-gram MLE expert (so that tuning ``beta`` needs no refit)."""
         if order <= base.n:
             raise ValueError(f"the repeat expert's order ({order}) must exceed the base model's ({base.n})")
         if beta <= 0:
@@ -34,7 +35,9 @@ class RepeatMixtureLM:
         self.base = base
         self.order = int(order)
         self.beta = float(beta)
-        self.repeat = NGramLM(self.order, "mle")
+        if repeat is not None and (repeat.n != self.order or repeat.k != 0):
+            raise ValueError(f"repeat must be an NGramLM({self.order}, 'mle')")
+        self.repeat = repeat if repeat is not None else NGramLM(self.order, "mle")
         self.n = base.n
 
     def __repr__(self) -> str:

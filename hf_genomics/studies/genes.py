@@ -231,7 +231,7 @@ def tuned_add_k_row(train: list[str], test: list[str], orders=(5, 6, 7, 8), ks=(
 
 
 def repeat_mixture(
-    train: list[str], base_order: int = 8, orders=(12, 16, 20), betas=(0.5, 2.0, 8.0)
+    train: list[str], base_order: int = 8, orders=(14, 16, 18, 20), betas=(0.25, 0.5, 1.0, 2.0)
 ) -> tuple[object, dict]:
     """Beyond the study: modified KN mixed with a long-repeat copy expert
     (:class:`~hf_genomics.models.ngram_repeat.RepeatMixtureLM`); its order and beta chosen on the

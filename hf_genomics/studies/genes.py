@@ -1,16 +1,18 @@
 """``hf-genomics study genes``: generative LMs on human genes (arXiv 2307.10634), reproduced.
 
-Trains n-gram models (N = 1..8, MLE and Laplace) on ``validation.csv`` (the study's 13,731-gene
-training split is not public; ``validation.csv`` has a third of that), evaluates every model on
-``test.csv`` with one harness (perplexity per predicted token and bits per nucleotide), runs the
-real-vs-mutated task (3 seeds x MAX 1/5/10, 1,000 pairs each, both scoring modes) and writes
-``results.json``, ``perplexity.csv``, ``mutation.csv``, ``README.md`` (tables with the study's
-published numbers beside ours) and ``genes_study.png``.
+Trains n-gram models (N = 1..8, MLE and Laplace; beyond the study: tuned add-k, modified
+Kneser-Ney and Kneser-Ney mixed with a long-repeat copy expert) on ``validation.csv`` (the study's
+training splits are not public), evaluates every model on ``test.csv`` on *both* of the study's
+perplexity definitions (:mod:`hf_genomics.evaluation.study_definitions`), scores the study's own
+real-vs-mutated pairs (``mutation_pairs/``, 3 seeds x MAX 1/5/10, 1,000 pairs each) in both modes
+with its per-family formula, answers the seed's open questions with n-grams (ranking vs training-set
+size and vs gene length) and writes ``results.json``, ``perplexity.csv``, ``mutation.csv``,
+``open_questions.csv``, ``README.md`` (the study's HEAD numbers beside ours) and ``genes_study.png``.
 
-The LSTM and the GPT-NeoX decoder are trained by the code of ``scripts/run_clm.py``
-(:func:`hf_genomics.training.clm.run`; ``--train-neural`` calls it from here, time-boxed) into
-``--lstm-dir``/``--decoder-dir``; finished folders are reused, so an interrupted study resumes where
-it stopped. Neural scoring covers each unique sequence once. Options: :class:`GenesStudyConfig`.
+Neural models (our LSTM and GPT-NeoX decoder, the study-faithful ``genes-study`` LSTM and
+GenesTransformer) are scored from their folders when present (``--train-neural`` trains our two,
+time-boxed, through :func:`hf_genomics.training.clm.run`). Rows of an earlier ``results.json`` whose
+model is absent are carried over, marked, never deleted. Options: :class:`GenesStudyConfig`.
 Tables give mean ± *sample* standard deviation over seeds (:mod:`hf_genomics.evaluation.report`).
 """
 

@@ -240,4 +240,6 @@ def test_study_preset_learned_positions(tokenizer, tmp_path):
         model(input_ids=torch.ones((1, 40), dtype=torch.long))
     model.save_pretrained(tmp_path)
     loaded = AutoModelForCausalLM.from_pretrained(tmp_path).eval()
-    assert loaded.config.position_embedding and torch.equal(loaded(input_ids=ids).logits, model(input_ids=ids).logits)
+    assert loaded.config.position_embedding and torch.equal(
+        loaded(input_ids=ids).logits, model(input_ids=ids).logits
+    )

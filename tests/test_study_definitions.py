@@ -67,7 +67,9 @@ def test_keras_definition_equals_masked_batch_recipe():
         ce = torch.nn.functional.cross_entropy(logits.transpose(1, 2), targets, reduction="none")
         total += float((ce * mask).sum() / mask.sum()) * len(batch)
         samples += len(batch)
-    assert keras_definition_perplexity(scores, batch_size=2) == pytest.approx(math.exp(total / samples), rel=1e-5)
+    assert keras_definition_perplexity(scores, batch_size=2) == pytest.approx(
+        math.exp(total / samples), rel=1e-5
+    )
     assert np.all(scores.nll_bases < scores.nll_with_end)
     assert list(scores.n_bases) == [len(s) for s in sequences]
 

@@ -26,7 +26,9 @@ class RepeatMixtureLM:
     """``base`` (e.g. :class:`~hf_genomics.models.ngram_kneser_ney.KneserNeyLM`) mixed with an
     ``order``-gram copy expert weighted by ``c(h) / (c(h) + beta)``."""
 
-    def __init__(self, base: NGramLM, order: int = 16, beta: float = 2.0, repeat: NGramLM | None = None) -> None:
+    def __init__(
+        self, base: NGramLM, order: int = 16, beta: float = 2.0, repeat: NGramLM | None = None
+    ) -> None:
         """``repeat``: an already fitted ``order``-gram MLE expert (so that tuning ``beta`` needs no refit)."""
         if order <= base.n:
             raise ValueError(f"the repeat expert's order ({order}) must exceed the base model's ({base.n})")

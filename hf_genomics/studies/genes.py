@@ -104,10 +104,13 @@ class GenesStudyConfig:
     )
     pairs: str = field(
         default="study",
-        metadata={"help": "'study': the study's own pair files (<data-dir>/mutation_pairs); 'generate': ours"},
+        metadata={
+            "help": "'study': the study's own pair files (<data-dir>/mutation_pairs); 'generate': ours"
+        },
     )
     pair_swaps: bool = field(
-        default=False, metadata={"help": "generated pairs also swap adjacent bases (the study's files do not)"}
+        default=False,
+        metadata={"help": "generated pairs also swap adjacent bases (the study's files do not)"},
     )
     pairs_dir: Path = field(
         default=Path("runs/genes/pairs"), metadata={"help": "generated mutation-pair CSVs"}
@@ -119,13 +122,15 @@ class GenesStudyConfig:
         default_factory=lambda: [6, 7, 8], metadata={"help": "Laplace N values scored on the mutation task"}
     )
     kneser_ney_orders: list[int] = field(
-        default_factory=lambda: [4, 6, 8], metadata={"help": "modified Kneser-Ney N values (beyond the study)"}
+        default_factory=lambda: [4, 6, 8],
+        metadata={"help": "modified Kneser-Ney N values (beyond the study)"},
     )
     mutation_kneser_ney_orders: list[int] = field(
         default_factory=lambda: [8], metadata={"help": "Kneser-Ney N values scored on the mutation task"}
     )
     repeat_expert: bool = field(
-        default=True, metadata={"help": "Kneser-Ney-8 mixed with a long-repeat copy expert (beyond the study)"}
+        default=True,
+        metadata={"help": "Kneser-Ney-8 mixed with a long-repeat copy expert (beyond the study)"},
     )
     open_questions: bool = field(
         default=True, metadata={"help": "n-gram ranking vs training-set size and vs gene length"}
@@ -279,9 +284,15 @@ def mutation_cells(
             if study_pairs_dir is not None:
                 path = study_pairs_dir / name
                 if not path.exists():
-                    raise FileNotFoundError(f"{path}: the study's pair file is missing (use --pairs generate)")
+                    raise FileNotFoundError(
+                        f"{path}: the study's pair file is missing (use --pairs generate)"
+                    )
                 table = read_mutation_pairs(path)
-                pairs = {"NCBIGeneID": table["NCBIGeneID"], "real": table["real"], "mutated": table["mutated"]}
+                pairs = {
+                    "NCBIGeneID": table["NCBIGeneID"],
+                    "real": table["real"],
+                    "mutated": table["mutated"],
+                }
                 source = "study"
             else:
                 pairs = make_mutation_pairs(
@@ -302,7 +313,10 @@ def _accuracies(scores, index_of: dict[str, int], cell: dict, family: str, limit
     real = scores.subset(np.array([index_of[s] for s in cell["pairs"]["real"][:limit]]))
     mutated = scores.subset(np.array([index_of[s] for s in cell["pairs"]["mutated"][:limit]]))
     return {
-        **{mode: float(np.mean(pair_wins(real, mutated, family, mode))) for mode in ("perplexity", "probability")},
+        **{
+            mode: float(np.mean(pair_wins(real, mutated, family, mode)))
+            for mode in ("perplexity", "probability")
+        },
         "n_pairs": len(real.nll_bases),
         "pairs": cell["source"],
         "formula": family,
@@ -454,13 +468,23 @@ def write_report(results: dict, out_dir: Path) -> None:
     write_json_atomic(out_dir / "results.json", results)
     fields = ["model", "n", "perplexity", "perplexity_keras", "bits_per_nucleotide", "published_perplexity",
               "published_definition", "n_predicted_tokens", "seconds", "carried_over"]  # fmt: skip
-    write_csv_atomic(out_dir / "perplexity.csv", ([row.get(f) for f in fields] for row in results["perplexity"]), fields)
+    write_csv_atomic(
+        out_dir / "perplexity.csv", ([row.get(f) for f in fields] for row in results["perplexity"]), fields
+    )
     write_csv_atomic(
         out_dir / "mutation.csv",
         (
-            [row["model"], row["seed"], row["max_mutations"], mode, row[mode], row["n_pairs"],
-             row.get("pairs", "generated with swaps (earlier run)"), row.get("formula", "end token"),
-             row.get("carried_over", False)]  # fmt: skip
+            [
+                row["model"],
+                row["seed"],
+                row["max_mutations"],
+                mode,
+                row[mode],
+                row["n_pairs"],
+                row.get("pairs", "generated with swaps (earlier run)"),
+                row.get("formula", "end token"),
+                row.get("carried_over", False),
+            ]  # fmt: skip
             for row in results["mutation"]
             for mode in ("perplexity", "probability")
         ),
@@ -469,7 +493,10 @@ def write_report(results: dict, out_dir: Path) -> None:
     if results.get("open_questions"):
         write_csv_atomic(
             out_dir / "open_questions.csv",
-            ([r["question"], r["condition"], r["model"], r["perplexity"], r["rank"]] for r in results["open_questions"]),
+            (
+                [r["question"], r["condition"], r["model"], r["perplexity"], r["rank"]]
+                for r in results["open_questions"]
+            ),
             ["question", "condition", "model", "perplexity", "rank"],
         )
     write_text_atomic(out_dir / "README.md", markdown_report(results))
@@ -586,7 +613,11 @@ def plot_report(results: dict, path: Path) -> None:
     import matplotlib.pyplot as plt
 
     fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.5))
-    for name, color in (("ngram-mle", "tab:blue"), ("ngram-laplace", "tab:orange"), ("ngram-kn", "tab:purple")):
+    for name, color in (
+        ("ngram-mle", "tab:blue"),
+        ("ngram-laplace", "tab:orange"),
+        ("ngram-kn", "tab:purple"),
+    ):
         rows = [r for r in results["perplexity"] if r["model"] == name]
         xs = [r["n"] for r in rows]
         left.plot(xs, [min(r["perplexity"], 5.0) for r in rows], "o-", color=color, label=f"{name} (ours)")
@@ -605,7 +636,10 @@ def plot_report(results: dict, path: Path) -> None:
                          label=f"{row['model']} (ours, {definition} def.)")  # fmt: skip
     for model, color in (("lstm", "tab:green"), ("decoder", "tab:red")):
         left.axhline(
-            PUBLISHED_PERPLEXITY[(model, None)], color=color, linestyle=":", label=f"{model} (study, keras def.)"
+            PUBLISHED_PERPLEXITY[(model, None)],
+            color=color,
+            linestyle=":",
+            label=f"{model} (study, keras def.)",
         )
     lowest = min([3.0, *(r["perplexity"] for r in results["perplexity"])])
     left.set(
@@ -642,11 +676,16 @@ def carry_over(previous: dict, results: dict) -> list[str]:
     that is not shipped) are kept, marked ``carried_over``; returns their model names."""
     computed = {row["model"] for row in results["perplexity"]} | {row["model"] for row in results["mutation"]}
     kept = sorted(
-        ({row["model"] for row in previous.get("perplexity", [])} | {r["model"] for r in previous.get("mutation", [])})
+        (
+            {row["model"] for row in previous.get("perplexity", [])}
+            | {r["model"] for r in previous.get("mutation", [])}
+        )
         - computed
     )
     for key in ("perplexity", "mutation"):
-        results[key] += [{**row, "carried_over": True} for row in previous.get(key, []) if row["model"] in kept]
+        results[key] += [
+            {**row, "carried_over": True} for row in previous.get(key, []) if row["model"] in kept
+        ]
     for name, info in previous.get("neural", {}).items():
         if name in kept:
             results["neural"][name] = {**info, "carried_over": True}
@@ -698,7 +737,14 @@ def run_study(config: GenesStudyConfig | argparse.Namespace) -> dict:
     study_pairs = data_dir / "mutation_pairs" if args.pairs == "study" else None
     logger.info("mutation pairs (%s): seeds %s x MAX %s", args.pairs, args.seeds, args.max_mutations)
     cells = mutation_cells(
-        test, test_ids, args.seeds, args.max_mutations, args.n_pairs, args.pairs_dir, study_pairs, args.pair_swaps
+        test,
+        test_ids,
+        args.seeds,
+        args.max_mutations,
+        args.n_pairs,
+        args.pairs_dir,
+        study_pairs,
+        args.pair_swaps,
     )
     pair_pool = [s for c in cells for s in (*c["pairs"]["real"], *c["pairs"]["mutated"])]
     mutation = []
@@ -720,8 +766,12 @@ def run_study(config: GenesStudyConfig | argparse.Namespace) -> dict:
         "ngram-kn: interpolated modified Kneser-Ney (Chen & Goodman), beyond the study. ngram-kn-8+repeat-M: "
         "KN-8 mixed with an M-gram copy expert weighted c(h)/(c(h)+beta) by its context's training count "
         "(hf_genomics.models.ngram_repeat); M and beta chosen on the last 10% of the training genes.",
-        "Mutation pairs: " + ("the study's own files (mutation_pairs/, HEAD ccc8133)." if study_pairs else
-                              "drawn by our seeded generator with the study's seed values."),  # fmt: skip
+        "Mutation pairs: "
+        + (
+            "the study's own files (mutation_pairs/, HEAD ccc8133)."
+            if study_pairs
+            else "drawn by our seeded generator with the study's seed values."
+        ),  # fmt: skip
     ]
     neural = (
         ("lstm", args.lstm_dir, args.lstm_preset),
@@ -739,7 +789,10 @@ def run_study(config: GenesStudyConfig | argparse.Namespace) -> dict:
         logger.info("scoring test genes and mutation pairs with the %s from %s", kind, chosen)
         scored_test = test[: args.neural_test_genes]
         limit = args.neural_pairs
-        pool = [*scored_test, *(s for c in cells for s in (*c["pairs"]["real"][:limit], *c["pairs"]["mutated"][:limit]))]
+        pool = [
+            *scored_test,
+            *(s for c in cells for s in (*c["pairs"]["real"][:limit], *c["pairs"]["mutated"][:limit])),
+        ]
         start = time.perf_counter()
         scores, index_of = score_unique(
             model, pool, tokenizer, args.batch_size, cache=chosen / "genes_study_scores_v2.npz"

@@ -627,6 +627,8 @@ def plot_report(results: dict, path: Path) -> None:
                 *zip(*[(n, min(v, 5.0)) for n, v in published]), "x--", color=color, label=f"{name} (study)"
             )
     for row in results["perplexity"]:
+        if "+repeat" in row["model"]:
+            left.plot(row["n"], row["perplexity"], "*", color="tab:purple", markersize=12, label=row["model"])
         if row["model"] in STUDY_COUNTERPART:  # neural: the keras definition where measured
             value, definition = row.get("perplexity_keras"), "keras"
             if value is None:

@@ -84,3 +84,20 @@ def test_unknown_aux_loss_is_rejected(tmp_path):
             args=TrainingArguments(output_dir=str(tmp_path), use_cpu=True, report_to="none"),
             aux_losses={"entropy": 1.0},
         )
+
+
+def test_study_transformer_and_study_lstm_train(gene_files, tmp_path):
+    """The study-faithful decoders are run_clm model types: GenesTransformer and the genes-study LSTM
+    (learned positions), shrunk by --config_overrides, two steps each."""
+    csv, _, _ = gene_files
+    for model_type, preset, overrides in (
+        ("genes_transformer", "tiny", "hidden_size=16,num_hidden_layers=1,head_dim=8,intermediate_size=16"),
+        ("lstm", "genes-study", "embedding_size=8,hidden_size=8,num_hidden_layers=1"),
+    ):
+        args = [
+            "--model_type", model_type, "--preset", preset, "--config_overrides", overrides,
+            "--tokenizer", "char", "--train_file", str(csv), "--output_dir", str(tmp_path / model_type),
+            "--max_steps", "2", "--save_strategy", "no", *COMMON,
+        ]  # fmt: skip
+        results = main(args)
+        assert results["global_step"] == 2 and results["validation"]["bits_per_nucleotide"] > 0

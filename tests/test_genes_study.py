@@ -19,6 +19,13 @@ def toy(tmp_path_factory):
     folder = tmp_path_factory.mktemp("toy_genes")
     _write_study_csv(folder / "data" / "validation.csv", generated_genes(120, 0), 1)
     _write_study_csv(folder / "data" / "test.csv", generated_genes(30, 1), 1000)
+    from hf_genomics.data.mutations import make_mutation_pairs, write_mutation_pairs
+
+    test = generated_genes(30, 1)
+    for maximum in (1, 5, 10):  # stand-ins for the study's own pair files
+        pairs = make_mutation_pairs(test, n_pairs=15, max_mutations=maximum, seed=7)
+        write_mutation_pairs(folder / "data" / "mutation_pairs" / f"synthetic_7_{maximum}_15.csv",
+                             pairs["NCBIGeneID"], pairs["real"], pairs["mutated"])  # fmt: skip
     from hf_genomics import DnaLstmConfig, DnaLstmForCausalLM
     from hf_genomics.tokenization.spec import build_tokenizer
 
@@ -30,11 +37,12 @@ def toy(tmp_path_factory):
     return folder
 
 
-def run(toy, out):
+def run(toy, out, *extra):
     parser = argparse.ArgumentParser()
     genes_study.add_arguments(parser)
     args = parser.parse_args(
         [
+            *extra,
             "--data-dir",
             str(toy / "data"),
             "--output-dir",
@@ -47,6 +55,12 @@ def run(toy, out):
             "3",
             "--mutation-ngram-orders",
             "3",
+            "--kneser-ney-orders",
+            "3",
+            "--mutation-kneser-ney-orders",
+            "3",
+            "--open-questions",
+            "false",
             "--seeds",
             "7",
             "--n-pairs",
@@ -65,14 +79,41 @@ def test_study_writes_tables_plot_and_reuses_scores(toy, tmp_path):
     models = [row["model"] for row in results["perplexity"]]
     assert models.count("ngram-mle") == 3 and models.count("ngram-laplace") == 3 and "lstm" in models
     assert any(model.startswith("ngram-add-") for model in models)
+    assert models.count("ngram-kn") == 1
     lstm = next(row for row in results["perplexity"] if row["model"] == "lstm")
     assert lstm["n_predicted_tokens"] == lstm["n_nucleotides"] + 30  # bases + one [EOS] per gene
-    assert len([r for r in results["mutation"] if r["model"] == "lstm"]) == 3  # 1 seed x MAX 1/5/10
+    for row in results["perplexity"]:  # both definitions on every row; bases-only is not the same
+        assert row["perplexity_keras"] > 0 and (row["n"] == 1 or row["perplexity_keras"] != row["perplexity"])
+    lstm_pairs = [r for r in results["mutation"] if r["model"] == "lstm"]
+    assert len(lstm_pairs) == 3 and {r["pairs"] for r in lstm_pairs} == {"study"}  # 1 seed x MAX 1/5/10
+    assert {r["formula"] for r in lstm_pairs} == {"neural"}
+    assert {r["formula"] for r in results["mutation"] if r["model"] == "ngram-kn-3"} == {"ngram"}
     assert results["neural"]["decoder"]["note"].startswith("not trained")
     for name in ("results.json", "perplexity.csv", "mutation.csv", "README.md", "genes_study.png"):
         assert (tmp_path / "out" / name).exists()
     assert_plot_has_content(tmp_path / "out" / "genes_study.png", min_colours=2)
     assert "3.2878" in (tmp_path / "out" / "README.md").read_text()  # published LSTM beside ours
-    assert (toy / "lstm" / "genes_study_scores.npz").exists()
+    assert (toy / "lstm" / "genes_study_scores_v2.npz").exists()
     again = run(toy, tmp_path / "again")  # scores come from the cache: identical numbers
     assert json.loads(json.dumps(again["mutation"])) == json.loads(json.dumps(results["mutation"]))
+
+
+def test_rerun_keeps_rows_it_cannot_recompute(toy, tmp_path):
+    """A committed row of a model that is not in this checkout (here a 'decoder') survives a rerun."""
+    out = tmp_path / "out"
+    first = run(toy, out, "--lstm-dir", str(toy / "missing"))
+    fake = {"model": "decoder", "n": None, "perplexity": 3.85, "bits_per_nucleotide": 1.95,
+            "published_perplexity": 3.6905, "n_predicted_tokens": 10}  # fmt: skip
+    first["perplexity"].append(fake)
+    first["mutation"].append({"model": "decoder", "seed": 7, "max_mutations": 1, "perplexity": 0.6,
+                              "probability": 0.5, "n_pairs": 15})  # fmt: skip
+    first["neural"]["decoder"] = {"note": "trained elsewhere"}
+    (out / "results.json").write_text(json.dumps(first))
+    again = run(toy, out, "--lstm-dir", str(toy / "missing"))
+    kept = [row for row in again["perplexity"] if row["model"] == "decoder"]
+    assert kept == [{**fake, "carried_over": True}]
+    assert [r["perplexity"] for r in again["mutation"] if r["model"] == "decoder"] == [0.6]
+    assert again["neural"]["decoder"]["carried_over"]
+    table = (out / "README.md").read_text()
+    assert "decoder †" in table and "3.8500" in table
+    assert "decoder" in (out / "perplexity.csv").read_text()

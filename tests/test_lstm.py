@@ -204,3 +204,42 @@ def test_folder_loads_as_remote_code_without_hf_genomics(model, tmp_path):
     assert (report["class"], report["base_class"]) == ("DnaLstmForCausalLM", "DnaLstmModel")
     assert report["logits_diff"] == 0.0 and report["hidden_diff"] == 0.0
     assert report["generated"] == expected_generation
+
+
+def test_study_preset_learned_positions(tokenizer, tmp_path):
+    """genes-study: token + learned position embedding 256, 4 x LSTM 512, Dense 8-ish (~8.1 M, as the
+    study's Keras model); positions shift the input, cached generation tracks them, folders round-trip."""
+    study = DnaLstmConfig.from_preset("genes-study", vocab_size=12)
+    n = sum(p.numel() for p in DnaLstmForCausalLM(study).parameters())
+    lstm = 4 * (512 * (256 + 512) + 2 * 512) + 3 * 4 * (512 * (512 + 512) + 2 * 512)
+    assert n == 12 * 256 + 1002 * 256 + lstm + 512 * 12 + 12
+    assert 8.0e6 < n < 8.3e6
+
+    torch.manual_seed(0)
+    config = DnaLstmConfig.from_preset(
+        "tiny", vocab_size=len(tokenizer), position_embedding=True, max_position_embeddings=32,
+        bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
+        pad_token_id=tokenizer.pad_token_id,
+    )  # fmt: skip
+    model = DnaLstmForCausalLM(config).eval()
+    ids = tokenizer(["ACGTAC"], return_tensors="pt")["input_ids"]
+    with torch.no_grad():
+        base = model(input_ids=ids).logits
+        shifted = model(input_ids=ids, position_ids=torch.arange(1, ids.shape[1] + 1)[None]).logits
+        assert not torch.allclose(base, shifted)
+        model.model.position_embeddings.weight.zero_()  # no position signal: the plain LSTM
+        plain = DnaLstmForCausalLM(DnaLstmConfig(**{**config.to_dict(), "position_embedding": False}))
+        plain.load_state_dict({k: v for k, v in model.state_dict().items() if "position" not in k})
+        assert torch.allclose(model(input_ids=ids).logits, plain.eval()(input_ids=ids).logits)
+    torch.nn.init.normal_(model.model.position_embeddings.weight)
+    prompt = ids[:, :4]
+    settings = dict(max_new_tokens=10, min_new_tokens=10, do_sample=False)
+    assert torch.equal(model.generate(input_ids=prompt, **settings),
+                       model.generate(input_ids=prompt, use_cache=False, **settings))  # fmt: skip
+    with pytest.raises(ValueError, match="max_position_embeddings"):
+        model(input_ids=torch.ones((1, 40), dtype=torch.long))
+    model.save_pretrained(tmp_path)
+    loaded = AutoModelForCausalLM.from_pretrained(tmp_path).eval()
+    assert loaded.config.position_embedding and torch.equal(
+        loaded(input_ids=ids).logits, model(input_ids=ids).logits
+    )

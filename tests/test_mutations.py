@@ -62,21 +62,24 @@ def test_mutate_applies_k_operations_within_bounds(seq, seed, max_mutations, swa
     assert mutate(seq, seed, max_mutations=max_mutations, swap=swap) == (out, ops)  # seeded
 
 
-def test_k_is_uniform_and_operations_balanced():
+@pytest.mark.parametrize("swap", [False, True])
+def test_k_is_uniform_and_operations_balanced(swap):
+    """Default: the study's pair files' three operations; swap=True adds the fourth."""
     rng = np.random.default_rng(0)
     counts, operations = Counter(), Counter()
     for _ in range(4000):
-        _, ops = mutate("ACGTACGTAC" * 5, rng, max_mutations=5)
+        _, ops = mutate("ACGTACGTAC" * 5, rng, max_mutations=5, swap=swap)
         counts[len(ops)] += 1
         operations.update(ops)
     assert set(counts) == {1, 2, 3, 4, 5}
     assert all(abs(c / 4000 - 0.2) < 0.03 for c in counts.values())
+    assert set(operations) == ({"insert", "delete", "substitute"} | ({"swap"} if swap else set()))
     total = sum(operations.values())
-    assert all(abs(c / total - 0.25) < 0.02 for c in operations.values())
+    assert all(abs(c / total - 1 / len(operations)) < 0.02 for c in operations.values())
 
 
 def test_impossible_swap_is_redrawn():
-    first_operations = {mutate("AAAA", seed, n_mutations=1)[1][0] for seed in range(60)}
+    first_operations = {mutate("AAAA", seed, n_mutations=1, swap=True)[1][0] for seed in range(60)}
     assert first_operations == {"insert", "delete", "substitute"}
     with pytest.raises(ValueError, match="no adjacent unequal"):
         apply_mutation("AAAA", "swap", np.random.default_rng(0))

@@ -35,6 +35,7 @@ class SequenceScores:
     nll_nats: np.ndarray
     n_predicted_tokens: np.ndarray
     n_nucleotides: np.ndarray
+    end_nll_nats: np.ndarray | None = None  # causal LMs: the [EOS] prediction's share of nll_nats
 
     def perplexity(self) -> float:
         return perplexity(float(self.nll_nats.sum()), int(self.n_predicted_tokens.sum()))
@@ -83,9 +84,11 @@ def sequence_log_likelihoods(
         return SequenceScores(np.asarray(nll, float), np.asarray(predicted), np.asarray(nucleotides))
     if tokenizer is None:
         raise ValueError(f"{type(model).__name__} needs its tokenizer to be scored")
-    scorer = _causal_nll if _model_kind(model, kind) == "causal" else _pseudo_nll
-    nll, predicted = scorer(model, tokenizer, sequences, batch_size)
     nucleotides = np.fromiter((len(s) for s in sequences), dtype=np.int64, count=len(sequences))
+    if _model_kind(model, kind) == "causal":
+        nll, predicted, end_nll = _causal_nll(model, tokenizer, sequences, batch_size)
+        return SequenceScores(nll, predicted, nucleotides, end_nll)
+    nll, predicted = _pseudo_nll(model, tokenizer, sequences, batch_size)
     return SequenceScores(nll, predicted, nucleotides)
 
 
@@ -100,8 +103,11 @@ def _length_batches(lengths: np.ndarray, batch_size: int) -> list[np.ndarray]:
     return [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
 
 
-def _causal_nll(model, tokenizer, sequences: list[str], batch_size: int) -> tuple[np.ndarray, np.ndarray]:
-    """Sum of -log p(token | prefix) over every token after the first (``[BOS]``), ``[EOS]`` included."""
+def _causal_nll(
+    model, tokenizer, sequences: list[str], batch_size: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Sum of -log p(token | prefix) over every token after the first (``[BOS]``), ``[EOS]`` included,
+    the number of those tokens, and the last token's (``[EOS]``'s) own -log p."""
     import torch
 
     # the sequence end is scored: ask for EOS explicitly (causal tokenizers add only BOS by default)
@@ -111,6 +117,7 @@ def _causal_nll(model, tokenizer, sequences: list[str], batch_size: int) -> tupl
     encoded = [np.asarray(ids) for ids in encoded]
     lengths = np.array([len(ids) for ids in encoded])
     nll = np.zeros(len(sequences))
+    end_nll = np.zeros(len(sequences))
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
     device = next(model.parameters()).device
     model.eval()
@@ -129,7 +136,9 @@ def _causal_nll(model, tokenizer, sequences: list[str], batch_size: int) -> tupl
             logits = model(input_ids=ids, attention_mask=mask).logits[:, :-1].float()
             log_probs = torch.log_softmax(logits, dim=-1).gather(-1, ids[:, 1:, None]).squeeze(-1)
             nll[batch] = -(log_probs * mask[:, 1:]).sum(dim=1).double().cpu().numpy()
-    return nll, lengths - 1
+            last = torch.as_tensor(lengths[batch] - 2, device=device)[:, None]
+            end_nll[batch] = -log_probs.gather(1, last).squeeze(1).double().cpu().numpy()
+    return nll, lengths - 1, end_nll
 
 
 def _pseudo_nll(model, tokenizer, sequences: list[str], batch_size: int) -> tuple[np.ndarray, np.ndarray]:

@@ -54,16 +54,21 @@ from hf_genomics.training.output_folder import output_dir_lock
 
 logger = logging.getLogger(__name__)
 
-MODEL_TYPES = ("lstm", "gpt_neox")
+MODEL_TYPES = ("lstm", "gpt_neox", "genes_transformer")
 SELECTED_DIR = "selected"
 
 
 @dataclass
 class ClmModelArguments:
-    model_type: str = field(default="lstm", metadata={"help": "lstm or gpt_neox"})
+    model_type: str = field(
+        default="lstm", metadata={"help": "lstm, gpt_neox or genes_transformer (the study's decoder)"}
+    )
     preset: str = field(
         default="small",
-        metadata={"help": "lstm: genes-paper, small, tiny; gpt_neox: genes-paper, tiny, 14m, 31m, 70m, ..."},
+        metadata={
+            "help": "lstm: genes-study, genes-paper, small, tiny; gpt_neox: genes-paper, tiny, 14m, 31m, "
+            "70m, ...; genes_transformer: ignored (the study's sizes; override with --config_overrides)"
+        },
     )
     tokenizer_name: str | None = tokenizer_name_field(None)
     config_overrides: str | None = field(
@@ -131,6 +136,11 @@ def build_causal_lm(args: ClmModelArguments, tokenizer: PreTrainedTokenizerBase,
         vocab_size = overrides.pop("vocab_size")
         overrides.setdefault("max_position_embeddings", max(2048, max_tokens))
         return GPTNeoXForCausalLM(pythia_config(args.preset, vocab_size, **overrides))
+    if args.model_type == "genes_transformer":
+        from hf_genomics.models.genes_transformer import GenesTransformerConfig, GenesTransformerForCausalLM
+
+        overrides.setdefault("max_position_embeddings", max(1002, max_tokens))
+        return GenesTransformerForCausalLM(GenesTransformerConfig(**overrides))
     raise ValueError(f"--model_type must be one of {MODEL_TYPES}, got {args.model_type!r}")
 
 

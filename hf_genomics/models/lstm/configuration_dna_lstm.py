@@ -6,8 +6,17 @@ from huggingface_hub.dataclasses import strict
 from transformers.configuration_utils import PreTrainedConfig
 
 # Presets: the study's chosen RNN (embedding 256, hidden 512, 4 layers) and CPU-sized ones.
+# "genes-study" is the study's code exactly: token + learned position embedding (keras_nlp
+# TokenAndPositionEmbedding, sequence length 1002 = [BOS] + 1,000 bases + end), ~8.1 M parameters.
 PRESETS: dict[str, dict] = {
     "genes-paper": dict(embedding_size=256, hidden_size=512, num_hidden_layers=4),
+    "genes-study": dict(
+        embedding_size=256,
+        hidden_size=512,
+        num_hidden_layers=4,
+        position_embedding=True,
+        max_position_embeddings=1002,
+    ),
     "small": dict(embedding_size=128, hidden_size=256, num_hidden_layers=2),
     "tiny": dict(embedding_size=16, hidden_size=32, num_hidden_layers=1),
 }
@@ -20,6 +29,10 @@ class DnaLstmConfig(PreTrainedConfig):
     embedding_size: size of the token embeddings fed to the first LSTM layer.
     hidden_size: LSTM state size of every layer (projected to the vocabulary by the LM head).
     dropout: between LSTM layers and before the LM head (the study used none).
+    position_embedding: add a learned position embedding to the token embedding (the study's
+        keras_nlp ``TokenAndPositionEmbedding``); positions count from 0 at ``[BOS]``. Off by
+        default, so folders saved before the option existed load unchanged.
+    max_position_embeddings: positions the learned position embedding covers.
     embedding_init_std: std of the token embeddings at init. 1.0 (PyTorch's default), not the
         transformers 0.02: with tiny embeddings the LSTM barely sees its input and training stalls
         at the unigram plateau (300 steps on genes: 1.414 nats/token at 0.02 vs 1.366 at 1.0).
@@ -32,6 +45,8 @@ class DnaLstmConfig(PreTrainedConfig):
     hidden_size: int = 512
     num_hidden_layers: int = 4
     dropout: float = 0.0
+    position_embedding: bool = False
+    max_position_embeddings: int = 1002
     initializer_range: float = 0.02
     embedding_init_std: float = 1.0
     pad_token_id: int | None = 0
@@ -48,7 +63,8 @@ class DnaLstmConfig(PreTrainedConfig):
 
     @classmethod
     def from_preset(cls, name: str, **overrides) -> DnaLstmConfig:
-        """Build a config from a named preset (``genes-paper``, ``small``, ``tiny``) plus overrides."""
+        """Build a config from a named preset (``genes-study``, ``genes-paper``, ``small``, ``tiny``)
+        plus overrides."""
         if name not in PRESETS:
             raise ValueError(f"unknown preset {name!r}; choose from {sorted(PRESETS)}")
         return cls(**{**PRESETS[name], **overrides})

@@ -75,7 +75,8 @@ class DnaLstmPreTrainedModel(RemoteCodeMixin, PreTrainedModel):
         training keeps memory."""
         super()._init_weights(module)
         if isinstance(module, nn.Embedding):  # see DnaLstmConfig.embedding_init_std
-            init.normal_(module.weight, mean=0.0, std=self.config.embedding_init_std)
+            std = self.config.initializer_range if getattr(module, "is_position", False) else None
+            init.normal_(module.weight, mean=0.0, std=std or self.config.embedding_init_std)
         if isinstance(module, nn.LSTM):
             bound = 1.0 / math.sqrt(module.hidden_size)
             for name, parameter in module.named_parameters():
@@ -99,6 +100,14 @@ class DnaLstmModel(DnaLstmPreTrainedModel):
     def __init__(self, config: DnaLstmConfig) -> None:
         super().__init__(config)
         self.embeddings = nn.Embedding(config.vocab_size, config.embedding_size, padding_idx=None)
+        # only with config.position_embedding, so older folders have no such weight
+        self.position_embeddings = (
+            nn.Embedding(config.max_position_embeddings, config.embedding_size)
+            if config.position_embedding
+            else None
+        )
+        if self.position_embeddings is not None:
+            self.position_embeddings.is_position = True  # small init: positions only shift tokens
         self.lstm = nn.LSTM(
             input_size=config.embedding_size,
             hidden_size=config.hidden_size,
@@ -123,14 +132,25 @@ class DnaLstmModel(DnaLstmPreTrainedModel):
         use_cache: bool | None = None,
         output_hidden_states: bool | None = None,
         return_dict: bool | None = None,
+        position_ids: torch.LongTensor | None = None,
         **kwargs,
     ) -> DnaLstmModelOutput:
         """``attention_mask`` is accepted for API compatibility: with right padding the state of every
-        real token is computed before any padding is read."""
+        real token is computed before any padding is read. ``position_ids`` (default 0, 1, ...) is
+        read only with ``config.position_embedding``; generation passes it for the cached steps."""
         if (input_ids is None) == (inputs_embeds is None):
             raise ValueError("You must specify exactly one of input_ids or inputs_embeds")
         if inputs_embeds is None:
             inputs_embeds = self.embeddings(input_ids)
+        if self.position_embeddings is not None:
+            if position_ids is None:
+                position_ids = torch.arange(inputs_embeds.shape[1], device=inputs_embeds.device)[None]
+            if int(position_ids.max()) >= self.config.max_position_embeddings:
+                raise ValueError(
+                    f"position {int(position_ids.max())} is beyond max_position_embeddings="
+                    f"{self.config.max_position_embeddings} of this LSTM"
+                )
+            inputs_embeds = inputs_embeds + self.position_embeddings(position_ids)
         hidden, state = self.lstm(inputs_embeds, lstm_state)
         return DnaLstmModelOutput(
             last_hidden_state=hidden,
@@ -180,6 +200,7 @@ class DnaLstmForCausalLM(DnaLstmPreTrainedModel, GenerationMixin):
         use_cache: bool | None = None,
         output_hidden_states: bool | None = None,
         return_dict: bool | None = None,
+        position_ids: torch.LongTensor | None = None,
         **kwargs,
     ) -> DnaLstmCausalLMOutput:
         """``labels`` are the input ids (``-100`` ignored); the shift happens in the loss, as in GPT-NeoX.
@@ -193,6 +214,7 @@ class DnaLstmForCausalLM(DnaLstmPreTrainedModel, GenerationMixin):
             inputs_embeds=inputs_embeds,
             use_cache=use_cache,
             output_hidden_states=output_hidden_states,
+            position_ids=position_ids,
         )
         logits = self.lm_head(self.dropout(outputs.last_hidden_state))
         loss = None
@@ -215,11 +237,20 @@ class DnaLstmForCausalLM(DnaLstmPreTrainedModel, GenerationMixin):
         """Feed the whole prompt once, then only the newest token with the carried state
         (``use_cache=False``: the whole sequence every step, a check of the cached path)."""
         use_cache = kwargs.get("use_cache", True) is not False
+        position_ids = None
         if lstm_state is not None and use_cache:
+            position_ids = torch.full(
+                (input_ids.shape[0], 1), input_ids.shape[1] - 1, dtype=torch.long, device=input_ids.device
+            )
             input_ids = input_ids[:, -1:]
         else:
             lstm_state = None
-        return {"input_ids": input_ids, "lstm_state": lstm_state, "use_cache": use_cache}
+        return {
+            "input_ids": input_ids,
+            "lstm_state": lstm_state,
+            "use_cache": use_cache,
+            "position_ids": position_ids,
+        }
 
     def _update_model_kwargs_for_generation(self, outputs, model_kwargs, is_encoder_decoder=False, **kwargs):
         model_kwargs = super()._update_model_kwargs_for_generation(

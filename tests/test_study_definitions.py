@@ -58,7 +58,7 @@ def test_keras_definition_equals_masked_batch_recipe():
     total, samples = 0.0, 0
     for start in range(0, len(sequences), 2):
         batch = sequences[start : start + 2]
-        enc = tokenizer(batch, padding=True, return_tensors="pt")
+        enc = tokenizer(batch, padding=True, return_tensors="pt", add_eos_token=True)
         with torch.no_grad():
             logits = model(**enc).logits[:, :-1]
         targets = enc["input_ids"][:, 1:]

@@ -80,5 +80,5 @@ def test_fasta_records_are_normalised_and_bad_ones_named(tmp_path):
         list(read_fasta(bad))
     empty = tmp_path / "empty.fa"
     empty.write_text(">nothing\n>next\nACGT\n")
-    with pytest.raises(ValueError, match="empty record 'nothing'"):
+    with pytest.raises(ValueError, match=r"empty.fa, line 1: record 'nothing' has no sequence"):
         list(read_fasta(empty))

@@ -1,14 +1,13 @@
-"""Read FASTA records for the analysis commands (plain or ``.gz``), normalised by the package policy.
+"""FASTA records for the analysis commands, streamed through the package's one reader.
 
-The one place this layer reads FASTA, kept small so it can switch to ``hf_genomics.data.io`` when
-that reader lands. Records are normalised with :func:`hf_genomics.alphabet.normalize_record`
-(upper case, ``U``->``T``, IUPAC->``N``); anything else, and empty records, raise an error naming
-the file and the record.
+:func:`hf_genomics.data.io.iter_fasta` does the reading (plain or ``.gz``; strict, every problem
+names the file and the line); records are normalised with
+:func:`hf_genomics.alphabet.normalize_record` (upper case, ``U``->``T``, IUPAC->``N``), anything else
+raises an error naming the file, the record and the position.
 """
 
 from __future__ import annotations
 
-import gzip
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,21 +15,17 @@ from hf_genomics.alphabet import normalize_record
 
 
 def read_fasta(path: str | Path) -> Iterator[tuple[str, str]]:
-    """Yield ``(record id, normalised sequence)`` for each record of a FASTA file."""
-    from Bio import SeqIO
+    """Yield ``(record id, normalised sequence)`` for each record of a FASTA file, one at a time."""
+    from hf_genomics.data.io import iter_fasta
 
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"FASTA file not found: {path}")
-    opener = gzip.open if path.suffix == ".gz" else open
     found = False
-    with opener(path, "rt") as handle:
-        for record in SeqIO.parse(handle, "fasta"):
-            found = True
-            sequence = normalize_record(str(record.seq), record_id=record.id, source=str(path))
-            if not sequence:
-                raise ValueError(f"empty record {record.id!r} in {path}")
-            yield record.id, sequence
+    for record in iter_fasta(path):
+        found = True
+        source = f"{path} (line {record.line})"
+        yield record.id, normalize_record(record.sequence, record_id=record.id, source=source)
     if not found:
         raise ValueError(f"no FASTA records in {path} (is it a FASTA file?)")
 

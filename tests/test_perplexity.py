@@ -141,3 +141,19 @@ def test_scores_helpers():
     assert scores.sequence_perplexities().tolist() == pytest.approx([math.e, math.e**2])
     with pytest.raises(ValueError, match="tokenizer"):
         sequence_log_likelihoods(tiny_lstm(build_tokenizer("char", causal=True)), ["A"])
+
+
+def test_causal_scoring_is_not_stopped_by_the_tokenizer_length_guard():
+    """A mutated 1,000-nt gene can exceed a saved tokenizer's model_max_length by a few tokens; the
+    harness scores it (the LSTM has no position limit) and leaves the tokenizer's guard as it was."""
+    from hf_genomics.tokenization.spec import build_tokenizer
+
+    tokenizer = build_tokenizer("char", causal=True)
+    tokenizer.model_max_length = 8
+    model = DnaLstmForCausalLM(DnaLstmConfig.from_preset("tiny", vocab_size=len(tokenizer))).eval()
+    scores = sequence_log_likelihoods(model, ["ACGTACGTACGT", "ACG"], tokenizer, kind="causal")
+    assert scores.n_predicted_tokens.tolist() == [13, 4]  # the bases and the end token
+    assert np.isfinite(scores.nll_nats).all()
+    assert tokenizer.model_max_length == 8
+    with pytest.raises(ValueError, match="model_max_length"):
+        tokenizer("ACGTACGTACGT")  # the guard still protects direct calls

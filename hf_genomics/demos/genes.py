@@ -43,6 +43,8 @@ def run(data_dir: Path | None, out_dir: Path) -> str:
             str(toy),
             "--output-dir",
             str(out_dir),
+            "--pairs",
+            "generate",  # the study's own pair files hold genes of the full test.csv, not this subset
             "--pairs-dir",
             str(out_dir / "pairs"),
             "--seeds",

@@ -110,10 +110,15 @@ def _causal_nll(
     the number of those tokens, and the last token's (``[EOS]``'s) own -log p."""
     import torch
 
+    from hf_genomics.data.sequences import past_length_guard
+
     # the sequence end is scored: ask for EOS explicitly (causal tokenizers add only BOS by default)
     from hf_genomics.tokenization.base import end_token_request
 
-    encoded = tokenizer(sequences, add_special_tokens=True, **end_token_request(tokenizer))["input_ids"]
+    # scoring decides lengths itself (a mutated 1,000-nt gene may exceed a saved tokenizer's limit
+    # by a few tokens; recurrent and rotary models score it, learned-position models raise)
+    with past_length_guard(tokenizer):
+        encoded = tokenizer(sequences, add_special_tokens=True, **end_token_request(tokenizer))["input_ids"]
     encoded = [np.asarray(ids) for ids in encoded]
     lengths = np.array([len(ids) for ids in encoded])
     nll = np.zeros(len(sequences))

@@ -22,10 +22,9 @@ import logging
 logger = logging.getLogger(__name__)
 
 _POSITION_FIELDS = ("max_position_embeddings", "n_positions", "max_seq_len", "max_sequence_length")
-_NO_LIMIT = 10**9
-_WARNED: set[int] = (
-    set()
-)  # configs already warned about (once per model, not per call)  # transformers' VERY_LARGE_INTEGER default for model_max_length is ~1e30
+_NO_LIMIT = 10**9  # above it, model_max_length means "none" (transformers' default is ~1e30)
+# configs already warned about (once per model, not per call)
+_WARNED: set[int] = set()
 
 
 def tokens_for_nt(tokenizer, length_nt: int) -> int:

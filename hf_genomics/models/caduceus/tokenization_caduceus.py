@@ -54,14 +54,5 @@ class CaduceusTokenizer(DnaBpeTokenizer):
         kwargs.setdefault("model_max_length", 131072)
         super().__init__(tokenizer_file=tokenizer_file, **kwargs)
 
-    def _special_ids_around(self, add_special_tokens: bool) -> tuple[list[int], list[int]]:
-        """Specials before/after a sequence, read from the post-processor around one content token
-        (Caduceus has none before and ``[SEP]`` after)."""
-        if not add_special_tokens:
-            return [], []
-        probe = self._tokenizer.post_processor.process(self._tokenizer.encode("A", add_special_tokens=False))
-        content = [i for i, special in enumerate(probe.special_tokens_mask) if not special]
-        return probe.ids[: content[0]], probe.ids[content[-1] + 1 :]
-
 
 __all__ = ["CADUCEUS_VOCAB", "CaduceusTokenizer", "build_caduceus_backend"]

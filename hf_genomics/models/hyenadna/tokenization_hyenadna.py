@@ -88,11 +88,6 @@ class HyenaDnaTokenizer(DnaTokenizerBase):
     def _content_tokens_for(self, length_nt: int) -> int:
         return length_nt
 
-    def _special_ids_around(self, add_special_tokens: bool) -> tuple[list[int], list[int]]:
-        if not add_special_tokens:
-            return [], []
-        return ([0] if self.add_cls else []), [1]
-
     def _encode_batch_ids(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray] | None:
         if any("[" in text for text in texts):
             return None  # special tokens written in the text: the Rust pipeline handles them

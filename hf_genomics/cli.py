@@ -38,6 +38,10 @@ COMMANDS: dict[tuple[str, ...], tuple[str, str]] = {
         "hf_genomics.studies.length_extrapolation",
         "MLM loss of sinusoidal/ALiBi/RoPE encoders at 1x..16x the training length (viral genomes)",
     ),
+    ("study", "pretraining"): (
+        "hf_genomics.studies.pretraining",
+        "does MLM pretraining change which tokenizer/position wins on GUE (CPU scale)",
+    ),
     ("baseline",): (
         "hf_genomics.evaluation.kmer_baseline",
         "bag-of-k-mers logistic regression on a GUE task folder",

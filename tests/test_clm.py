@@ -101,3 +101,64 @@ def test_study_transformer_and_study_lstm_train(gene_files, tmp_path):
         ]  # fmt: skip
         results = main(args)
         assert results["global_step"] == 2 and results["validation"]["bits_per_nucleotide"] > 0
+
+
+def _fake_state(history, step=0):
+    from transformers import TrainerState
+
+    state = TrainerState()
+    state.log_history = list(history)
+    state.global_step = step
+    return state
+
+
+def test_early_stopping_counts_like_keras_and_rebuilds_on_resume():
+    """Keras' EarlyStopping(patience=2, min_delta=0): stop at the 2nd evaluation in a row without a new
+    minimum; a callback started on a resumed run's history continues the same count."""
+    from transformers import TrainerControl
+
+    from hf_genomics.training.callbacks import EarlyStoppingOnMetric
+
+    losses = [1.0, 0.9, 0.95, 0.9, 0.8, 0.85, 0.81]
+    callback = EarlyStoppingOnMetric(patience=2)
+    callback.on_train_begin(None, _fake_state([]), TrainerControl())
+    stops = []
+    for step, loss in enumerate(losses, start=1):
+        control = callback.on_evaluate(
+            None, _fake_state([], step), TrainerControl(), metrics={"eval_loss": loss}
+        )
+        stops.append(control.should_training_stop)
+    # equal to the best is not an improvement (strict): the 2nd 0.9 is the 2nd wait, so it stops there
+    # (a Trainer would end at step 4; fed on, the rule restarts at 0.8 and stops again at 0.81)
+    assert stops == [False, False, False, True, False, False, True]
+    assert callback.stopped_at_step == 7 and callback.best == 0.8
+    # resumed after the 5th evaluation: the history alone gives the same state and the same stop
+    resumed = EarlyStoppingOnMetric(patience=2)
+    history = [{"eval_loss": loss, "step": step} for step, loss in enumerate(losses[:5], start=1)]
+    resumed.on_train_begin(None, _fake_state(history, 5), TrainerControl())
+    assert (resumed.best, resumed.best_step, resumed.waited) == (0.8, 5, 0)
+    for step, loss in ((6, 0.85), (7, 0.81)):
+        control = resumed.on_evaluate(
+            None, _fake_state(history, step), TrainerControl(), metrics={"eval_loss": loss}
+        )
+    assert control.should_training_stop and resumed.stopped_at_step == 7
+    with pytest.raises(ValueError, match="patience"):
+        EarlyStoppingOnMetric(patience=0)
+
+
+def test_run_clm_early_stopping_keeps_last_weights(gene_files, tmp_path):
+    """A learning rate of 0 never improves the validation loss: patience 1 stops at the 2nd evaluation,
+    the results record the rule and the evaluation curve, and the saved model is the last one."""
+    csv, _, _ = gene_files
+    out = tmp_path / "early"
+    args = [
+        "--model_type", "lstm", "--preset", "tiny", "--tokenizer", "char", "--train_file", str(csv),
+        "--output_dir", str(out), "--max_steps", "20", "--eval_strategy", "steps", "--eval_steps", "2",
+        "--save_strategy", "no", "--early_stopping_patience", "1", *COMMON, "--learning_rate", "0",
+    ]  # fmt: skip
+    results = main(args)
+    assert results["global_step"] == 4
+    rule = results["early_stopping"]
+    assert rule["patience"] == 1 and rule["stopped_at_step"] == 4 and rule["best_step"] == 2
+    assert [entry["step"] for entry in results["eval_curve"]] == [2, 4]
+    assert all("eval_loss" in entry for entry in results["eval_curve"])

@@ -286,8 +286,22 @@ def bpe_tokenizer_dir(
     return folder
 
 
-def run_cell(cell: Cell, preset: StudyPreset, out_dir: Path, gue_root: Path | None) -> dict[str, Any]:
-    """Train one cell through the run_classification code path; return its results."""
+def run_cell(
+    cell: Cell,
+    preset: StudyPreset,
+    out_dir: Path,
+    gue_root: Path | None,
+    *,
+    tokenizer_name: str | None = None,
+    model_name_or_path: str | None = None,
+    cell_dir: Path | None = None,
+) -> dict[str, Any]:
+    """Train one cell through the run_classification code path; return its results.
+
+    By default a fresh encoder with the cell's tokenizer (BPE learned on the task) into
+    ``out_dir/cells/<cell>``; ``tokenizer_name`` / ``model_name_or_path`` / ``cell_dir`` let another
+    study reuse the same recipe with a given vocabulary or a pretrained encoder (its own shape and
+    position encoding then apply; the preset's training settings still do)."""
     import torch
 
     from hf_genomics.training.classification import (
@@ -296,7 +310,7 @@ def run_cell(cell: Cell, preset: StudyPreset, out_dir: Path, gue_root: Path | No
         run_classification,
     )
 
-    tokenizer = cell.tokenizer
+    tokenizer = tokenizer_name or cell.tokenizer
     if tokenizer.startswith("bpe:"):
         tokenizer = str(bpe_tokenizer_dir(out_dir, cell.task, cell.tokenizer, preset, gue_root))
     model = {k: v for k, v in preset.model.items() if k != "preset"}
@@ -314,10 +328,11 @@ def run_cell(cell: Cell, preset: StudyPreset, out_dir: Path, gue_root: Path | No
         max_train_samples=preset.max_train_samples,
         max_eval_samples=preset.max_eval_samples,
         save_model=False,
+        model_name_or_path=model_name_or_path,
         **model,
     )
     training = StudyTrainingArguments(
-        output_dir=str(out_dir / "cells" / cell.name),
+        output_dir=str(cell_dir or out_dir / "cells" / cell.name),
         use_cpu=not torch.cuda.is_available(),
         disable_tqdm=True,
         logging_strategy="no",

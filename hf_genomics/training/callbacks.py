@@ -45,4 +45,63 @@ class TimeBudgetCallback(TrainerCallback):
         return control
 
 
-__all__ = ["MaskingEpochCallback", "TimeBudgetCallback"]
+class EarlyStoppingOnMetric(TrainerCallback):
+    """Keras' ``EarlyStopping(monitor="val_loss", patience=p)`` as the human-genes study used it:
+    stop after ``patience`` evaluations in a row without a new best (lower is better, by more than
+    ``min_delta``), and keep the *last* weights (Keras' default ``restore_best_weights=False``;
+    transformers' own ``EarlyStoppingCallback`` requires ``load_best_model_at_end``).
+
+    The count is rebuilt from ``state.log_history`` when training starts, so a resumed run stops
+    exactly where an uninterrupted one would have.
+    """
+
+    def __init__(self, patience: int, metric: str = "eval_loss", min_delta: float = 0.0):
+        if patience < 1:
+            raise ValueError(f"patience must be >= 1, got {patience}")
+        self.patience = patience
+        self.metric = metric
+        self.min_delta = min_delta
+        self.best: float | None = None
+        self.best_step: int | None = None
+        self.waited = 0
+        self.stopped_at_step: int | None = None
+
+    def _observe(self, value: float, step: int) -> None:
+        if self.best is None or value < self.best - self.min_delta:
+            self.best, self.best_step, self.waited = value, step, 0
+        else:
+            self.waited += 1
+
+    def on_train_begin(self, args, state, control, **kwargs):
+        self.best, self.best_step, self.waited = None, None, 0
+        for entry in state.log_history:
+            if self.metric in entry:
+                self._observe(entry[self.metric], entry.get("step", 0))
+
+    def on_evaluate(self, args, state, control, metrics=None, **kwargs):
+        if not metrics or self.metric not in metrics:
+            return control
+        self._observe(metrics[self.metric], state.global_step)
+        if self.waited >= self.patience:
+            logging.getLogger(__name__).info(
+                "early stopping at step %d: %s has not improved on %.5f (step %s) for %d evaluations",
+                state.global_step, self.metric, self.best, self.best_step, self.waited,
+            )  # fmt: skip
+            self.stopped_at_step = state.global_step
+            control.should_training_stop = True
+        return control
+
+    def summary(self) -> dict:
+        """What the results JSON records about the rule."""
+        return {
+            "metric": self.metric,
+            "patience": self.patience,
+            "min_delta": self.min_delta,
+            "best": self.best,
+            "best_step": self.best_step,
+            "evaluations_without_improvement": self.waited,
+            "stopped_at_step": self.stopped_at_step,
+        }
+
+
+__all__ = ["EarlyStoppingOnMetric", "MaskingEpochCallback", "TimeBudgetCallback"]

@@ -47,6 +47,7 @@ from hf_genomics.data.sequences import max_tokens_for, tokenize_windows
 from hf_genomics.evaluation.report import write_json_atomic
 from hf_genomics.tokenization.spec import build_tokenizer
 from hf_genomics.training.arguments import SequenceDataArguments, first_records, tokenizer_name_field
+from hf_genomics.training.callbacks import EarlyStoppingOnMetric, TimeBudgetCallback
 from hf_genomics.training.checkpoints import resolve_checkpoint
 from hf_genomics.training.entrypoint import parse_and_run
 from hf_genomics.training.mlm import load_splits, parse_overrides, tokenizer_source
@@ -97,6 +98,13 @@ class ClmDataArguments(SequenceDataArguments):
     )
     max_train_minutes: float | None = field(
         default=None, metadata={"help": "stop training after this many minutes"}
+    )
+    early_stopping_patience: int | None = field(
+        default=None,
+        metadata={
+            "help": "stop after this many evaluations without a lower validation loss, keeping the last "
+            "weights (the genes study: 5, evaluated each epoch)"
+        },
     )
     results_file: str | None = field(
         default=None, metadata={"help": "default: <output_dir>/clm_results.json"}
@@ -185,26 +193,6 @@ class CausalLMTrainer(Trainer):
                 logs[f"aux_{name}"] = round(total / self._aux_count, 6)
             self._aux_sums, self._aux_count = {}, 0
         super().log(logs, *args, **kwargs)
-
-
-class TimeBudgetCallback(TrainerCallback):
-    """Stop training (cleanly: final save and evaluation still run) after ``minutes`` of wall time."""
-
-    def __init__(self, minutes: float) -> None:
-        self.seconds = minutes * 60
-        self.start = time.monotonic()
-        self.stopped_at_step: int | None = None
-
-    def on_train_begin(self, args, state, control, **kwargs):
-        self.start = time.monotonic()
-
-    def on_step_end(self, args, state, control, **kwargs):
-        if time.monotonic() - self.start > self.seconds:
-            control.should_training_stop = True
-            control.should_evaluate = True
-            control.should_save = True
-            self.stopped_at_step = state.global_step
-        return control
 
 
 class PerplexityGapSelection(TrainerCallback):
@@ -300,11 +288,15 @@ def _run(
         eval_dataset = {"validation": eval_ids, "train": subset}
         selection = PerplexityGapSelection(data_args.selection_threshold, training_args.output_dir)
         callbacks.append(selection)
-    budget = (
-        TimeBudgetCallback(data_args.max_train_minutes) if data_args.max_train_minutes is not None else None
-    )
-    if budget:
+    budget = None
+    if data_args.max_train_minutes is not None:
+        budget = TimeBudgetCallback(time.monotonic() + 60 * data_args.max_train_minutes)
         callbacks.append(budget)
+    early_stopping = None
+    if data_args.early_stopping_patience is not None:
+        metric = "eval_validation_loss" if isinstance(eval_dataset, dict) else "eval_loss"
+        early_stopping = EarlyStoppingOnMetric(data_args.early_stopping_patience, metric)
+        callbacks.append(early_stopping)
 
     trainer = CausalLMTrainer(
         model=model,
@@ -346,6 +338,20 @@ def _run(
                 "global_step": trainer.state.global_step,
                 "epochs": trainer.state.epoch,
                 "stopped_by_time_budget": budget is not None and budget.stopped_at_step is not None,
+                "early_stopping": None if early_stopping is None else early_stopping.summary(),
+                "eval_curve": [
+                    {
+                        "step": entry["step"],
+                        "epoch": entry.get("epoch"),
+                        **{
+                            key: value
+                            for key, value in entry.items()
+                            if key.startswith("eval_") and key.endswith("loss")
+                        },
+                    }
+                    for entry in trainer.state.log_history
+                    if any(key.startswith("eval_") and key.endswith("loss") for key in entry)
+                ],
                 "selection": None
                 if selection is None
                 else {
@@ -388,7 +394,6 @@ __all__ = [
     "ClmDataArguments",
     "ClmModelArguments",
     "PerplexityGapSelection",
-    "TimeBudgetCallback",
     "build_causal_lm",
     "load_dna",
     "main",

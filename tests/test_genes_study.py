@@ -42,7 +42,6 @@ def run(toy, out, *extra):
     genes_study.add_arguments(parser)
     args = parser.parse_args(
         [
-            *extra,
             "--data-dir",
             str(toy / "data"),
             "--output-dir",
@@ -69,6 +68,7 @@ def run(toy, out, *extra):
             str(toy / "lstm"),
             "--decoder-dir",
             str(toy / "missing"),
+            *extra,  # last, so a test's options override the defaults above
         ]  # fmt: skip
     )
     return genes_study.run_study(args)
@@ -117,3 +117,27 @@ def test_rerun_keeps_rows_it_cannot_recompute(toy, tmp_path):
     table = (out / "README.md").read_text()
     assert "decoder †" in table and "3.8500" in table
     assert "decoder" in (out / "perplexity.csv").read_text()
+
+
+def test_training_curves_slope_and_early_stopping_are_reported(toy, tmp_path):
+    """A trained model's clm_results.json curves become training_curves.png and a README line with
+    the validation perplexity per epoch, the last slope and what early stopping did."""
+    import math
+    import shutil
+
+    folder = tmp_path / "lstm"
+    shutil.copytree(toy / "lstm", folder, ignore=shutil.ignore_patterns("*.npz"))
+    clm = {
+        "train_seconds": 120.0, "epochs": 2.0, "global_step": 8,
+        "loss_curve": [{"step": s, "loss": 1.5 - 0.05 * s} for s in range(1, 9)],
+        "eval_curve": [{"step": 4, "epoch": 1.0, "eval_loss": math.log(4.0)},
+                       {"step": 8, "epoch": 2.0, "eval_loss": math.log(3.8)}],
+        "early_stopping": {"patience": 5, "stopped_at_step": None},
+    }  # fmt: skip
+    (folder / "clm_results.json").write_text(json.dumps(clm))
+    results = run(toy, tmp_path / "out", "--lstm-dir", str(folder))
+    assert results["neural"]["lstm"]["curves"]["validation"] == clm["eval_curve"]
+    readme = (tmp_path / "out" / "README.md").read_text()
+    assert "1.00: 4.0000, 2.00: 3.8000; last slope -0.2000 per epoch" in readme
+    assert "early stopping (patience 5 epochs) did not trigger" in readme
+    assert_plot_has_content(tmp_path / "out" / "training_curves.png", min_colours=2)

@@ -506,6 +506,70 @@ def write_report(results: dict, out_dir: Path) -> None:
         )
     write_text_atomic(out_dir / "README.md", markdown_report(results))
     plot_report(results, out_dir / "genes_study.png")
+    if any(info.get("curves", {}).get("train_loss") for info in results.get("neural", {}).values()):
+        plot_training_curves(results["neural"], out_dir / "training_curves.png")
+
+
+def validation_by_epoch(info: dict) -> list[tuple[float, float]]:
+    """(epoch, validation perplexity per predicted token) from a neural model's evaluation curve."""
+    points = []
+    for entry in info.get("curves", {}).get("validation", []):
+        loss = entry.get("eval_loss", entry.get("eval_validation_loss"))
+        if loss is not None and entry.get("epoch") is not None:
+            points.append((float(entry["epoch"]), math.exp(loss)))
+    return points
+
+
+def curve_summary(info: dict) -> str:
+    """Where a trained model's validation perplexity landed and its slope over the last stretch."""
+    points = validation_by_epoch(info)
+    if not points:
+        return ""
+    text = "validation perplexity (held-out 5 % of the training genes, per predicted token incl. [EOS]) by epoch: "
+    text += ", ".join(f"{epoch:.2f}: {value:.4f}" for epoch, value in points)
+    if len(points) >= 2:
+        (e0, v0), (e1, v1) = points[-2], points[-1]
+        text += f"; last slope {(v1 - v0) / (e1 - e0):+.4f} per epoch"
+    rule = info.get("curves", {}).get("early_stopping")
+    if rule:
+        stopped = rule.get("stopped_at_step")
+        text += f"; early stopping (patience {rule['patience']} epochs) " + (
+            f"stopped at step {stopped}" if stopped else "did not trigger"
+        )
+    return text
+
+
+def plot_training_curves(neural: dict, path: Path) -> None:
+    """Training loss per logged step and validation loss per evaluation (nats/token), per model."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4))
+    for index, (name, info) in enumerate(neural.items()):
+        curves = info.get("curves", {})
+        train = curves.get("train_loss") or []
+        if not train:
+            continue
+        ax.plot([e["step"] for e in train], [e["loss"] for e in train], color=f"C{index}", alpha=0.5,
+                label=f"{name} train")  # fmt: skip
+        validation = [
+            (e["step"], e.get("eval_loss", e.get("eval_validation_loss")))
+            for e in curves.get("validation", [])
+        ]
+        validation = [(step, loss) for step, loss in validation if loss is not None]
+        if validation:
+            ax.plot(*zip(*validation), "o-", color=f"C{index}", label=f"{name} validation")
+    ax.set(
+        xlabel="optimizer step (batch 64)",
+        ylabel="loss (nats / token)",
+        title="Study-faithful models: training",
+    )
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
 
 
 def _fmt(value) -> str:
@@ -598,7 +662,11 @@ def markdown_report(results: dict) -> str:
             lines.append("")
     lines += ["", "## Neural models", ""]
     for name, info in results.get("neural", {}).items():
-        lines.append(f"- **{name}**{' †' if info.get('carried_over') else ''}: {info.get('note', '')}")
+        summary = curve_summary(info)
+        lines.append(
+            f"- **{name}**{' †' if info.get('carried_over') else ''}: {info.get('note', '')}"
+            + (f"; {summary}" if summary else "")
+        )
     lines += [
         "",
         "## Notes",
@@ -832,6 +900,11 @@ def _run_study(config: GenesStudyConfig) -> dict:
             "global_step": clm.get("global_step"),
             "selection": clm.get("selection", {}) and clm["selection"].get("selected"),
             "scoring_seconds": time.perf_counter() - start,
+            "curves": {
+                "train_loss": clm.get("loss_curve", []),
+                "validation": clm.get("eval_curve", []),
+                "early_stopping": clm.get("early_stopping"),
+            },
             "note": (
                 f"{clm.get('model_args', {}).get('preset', preset)} preset, {n_parameters:,} parameters, char "
                 f"tokenizer; trained {minutes:.1f} min on shared CPUs ({clm.get('epochs') or 0:.2f} epochs, "

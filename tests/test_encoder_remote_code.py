@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-import textwrap
 
 import torch
 from safetensors.torch import save_file
@@ -17,41 +13,31 @@ from hf_genomics.models.encoder.modeling_dna_encoder import (
     DnaEncoderForMaskedLM,
     DnaEncoderForSequenceClassification,
 )
+from tests.remote_code_child import run_without_hf_genomics
 
-# Runs in a fresh interpreter: any attempt to import hf_genomics fails loudly.
-CHILD = textwrap.dedent(
-    """
-    import importlib.abc, json, sys
+# Body for run_without_hf_genomics: its preamble blocks hf_genomics and imports json, sys.
+CHILD = """
+import torch
+from safetensors.torch import load_file
+from transformers import AutoConfig, AutoModelForMaskedLM, AutoModelForSequenceClassification
 
-    class BlockHfGenomics(importlib.abc.MetaPathFinder):
-        def find_spec(self, name, path=None, target=None):
-            if name == "hf_genomics" or name.startswith("hf_genomics."):
-                raise ImportError(f"blocked import of {name}")
-            return None
-
-    sys.meta_path.insert(0, BlockHfGenomics())
-    import torch
-    from safetensors.torch import load_file
-    from transformers import AutoConfig, AutoModelForMaskedLM, AutoModelForSequenceClassification
-
-    mlm_dir, cls_dir, tensors = sys.argv[1:4]
-    t = load_file(tensors)
-    report = {}
-    config = AutoConfig.from_pretrained(mlm_dir, trust_remote_code=True)
-    report["config_module"] = type(config).__module__
-    for name, folder, auto in (("mlm", mlm_dir, AutoModelForMaskedLM), ("cls", cls_dir, AutoModelForSequenceClassification)):
-        model = auto.from_pretrained(folder, trust_remote_code=True).eval()
-        with torch.no_grad():
-            logits = model(input_ids=t["ids"], attention_mask=t["mask"]).logits
-        report[name] = {
-            "module": type(model).__module__,
-            "class": type(model).__name__,
-            "max_abs_diff": float((logits - t[name]).abs().max()),
-        }
-    report["hf_genomics_loaded"] = any(m.startswith("hf_genomics") for m in sys.modules)
-    print(json.dumps(report))
-    """
-)
+mlm_dir, cls_dir, tensors = sys.argv[1:4]
+t = load_file(tensors)
+report = {}
+config = AutoConfig.from_pretrained(mlm_dir, trust_remote_code=True)
+report["config_module"] = type(config).__module__
+for name, folder, auto in (("mlm", mlm_dir, AutoModelForMaskedLM), ("cls", cls_dir, AutoModelForSequenceClassification)):
+    model = auto.from_pretrained(folder, trust_remote_code=True).eval()
+    with torch.no_grad():
+        logits = model(input_ids=t["ids"], attention_mask=t["mask"]).logits
+    report[name] = {
+        "module": type(model).__module__,
+        "class": type(model).__name__,
+        "max_abs_diff": float((logits - t[name]).abs().max()),
+    }
+report["hf_genomics_loaded"] = any(m.startswith("hf_genomics") for m in sys.modules)
+print(json.dumps(report))
+"""
 
 
 def test_folder_loads_as_remote_code_without_hf_genomics(tmp_path):
@@ -81,25 +67,9 @@ def test_folder_loads_as_remote_code_without_hf_genomics(tmp_path):
         }
     save_file(tensors, tmp_path / "tensors.safetensors")
 
-    env = {**os.environ, "HF_MODULES_CACHE": str(tmp_path / "modules"), "HF_HUB_OFFLINE": "1"}
-    env.pop("PYTHONPATH", None)
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            CHILD,
-            str(tmp_path / "mlm"),
-            str(tmp_path / "cls"),
-            str(tmp_path / "tensors.safetensors"),
-        ],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
+    report = run_without_hf_genomics(
+        CHILD, [tmp_path / "mlm", tmp_path / "cls", tmp_path / "tensors.safetensors"], tmp_path, timeout=120
     )
-    assert result.returncode == 0, result.stderr[-3000:]
-    report = json.loads(result.stdout.strip().splitlines()[-1])
     assert not report["hf_genomics_loaded"]
     assert report["config_module"].startswith("transformers_modules")
     for name, cls in (("mlm", "DnaEncoderForMaskedLM"), ("cls", "DnaEncoderForSequenceClassification")):

@@ -9,6 +9,7 @@ from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
 import hf_genomics  # noqa: F401  (Auto registration)
 from hf_genomics import DnaLstmConfig, DnaLstmForCausalLM
 from hf_genomics.tokenization.spec import build_tokenizer
+from tests.remote_code_child import run_without_hf_genomics
 
 
 @pytest.fixture(scope="module")
@@ -128,17 +129,8 @@ def test_base_model_and_legacy_weight_names_load(model, tmp_path):
     assert "model.lstm.weight_ih_l0" in load_file(tmp_path / "resaved" / "model.safetensors")
 
 
-# Runs in a fresh interpreter: any attempt to import hf_genomics fails loudly.
+# Body for run_without_hf_genomics: its preamble blocks hf_genomics and imports json, sys.
 REMOTE_CHILD = """
-import importlib.abc, json, sys
-
-class BlockHfGenomics(importlib.abc.MetaPathFinder):
-    def find_spec(self, name, path=None, target=None):
-        if name == "hf_genomics" or name.startswith("hf_genomics."):
-            raise ImportError(f"blocked import of {name}")
-        return None
-
-sys.meta_path.insert(0, BlockHfGenomics())
 import torch
 from safetensors.torch import load_file
 from transformers import AutoModel, AutoModelForCausalLM
@@ -165,9 +157,6 @@ print(json.dumps({
 
 def test_folder_loads_as_remote_code_without_hf_genomics(model, tmp_path):
     import json
-    import os
-    import subprocess
-    import sys
 
     from safetensors.torch import save_file
 
@@ -187,18 +176,9 @@ def test_folder_loads_as_remote_code_without_hf_genomics(model, tmp_path):
             input_ids=ids[:1, :3], max_new_tokens=5, min_new_tokens=5, do_sample=False
         ).tolist()
     save_file(tensors, tmp_path / "tensors.safetensors")
-    env = {**os.environ, "HF_MODULES_CACHE": str(tmp_path / "modules"), "HF_HUB_OFFLINE": "1"}
-    env.pop("PYTHONPATH", None)
-    result = subprocess.run(
-        [sys.executable, "-c", REMOTE_CHILD, str(tmp_path / "lstm"), str(tmp_path / "tensors.safetensors")],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
+    report = run_without_hf_genomics(
+        REMOTE_CHILD, [tmp_path / "lstm", tmp_path / "tensors.safetensors"], tmp_path
     )
-    assert result.returncode == 0, result.stderr[-3000:]
-    report = json.loads(result.stdout.strip().splitlines()[-1])
     assert not report["hf_genomics_loaded"]
     assert report["module"].startswith("transformers_modules")
     assert (report["class"], report["base_class"]) == ("DnaLstmForCausalLM", "DnaLstmModel")

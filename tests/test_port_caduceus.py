@@ -7,10 +7,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
-import subprocess
-import sys
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -36,6 +32,7 @@ from hf_genomics.models.caduceus.modeling_caduceus import (
 )
 from hf_genomics.models.caduceus.selective_scan import selective_scan, selective_scan_sequential
 from hf_genomics.models.caduceus.tokenization_caduceus import CaduceusTokenizer
+from tests.remote_code_child import run_without_hf_genomics
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ports" / "caduceus"
 CHECKPOINTS = {
@@ -280,53 +277,32 @@ def test_converted_folder_reloads_identically(converted, tmp_path):
     assert "license: apache-2.0" in (converted["ps_mlm"] / "README.md").read_text()
 
 
-CHILD = textwrap.dedent(
-    """
-    import importlib.abc, json, sys
+# Body for run_without_hf_genomics: its preamble blocks hf_genomics and imports json, sys.
+CHILD = """
+import torch
+from safetensors.torch import load_file
+from transformers import AutoModelForMaskedLM, AutoModelForSequenceClassification, AutoTokenizer
 
-    class BlockHfGenomics(importlib.abc.MetaPathFinder):
-        def find_spec(self, name, path=None, target=None):
-            if name == "hf_genomics" or name.startswith("hf_genomics."):
-                raise ImportError(f"blocked import of {name}")
-            return None
-
-    sys.meta_path.insert(0, BlockHfGenomics())
-    import torch
-    from safetensors.torch import load_file
-    from transformers import AutoModelForMaskedLM, AutoModelForSequenceClassification, AutoTokenizer
-
-    report = {}
-    for name, folder, tensors in zip(sys.argv[1::3], sys.argv[2::3], sys.argv[3::3]):
-        t = load_file(tensors)
-        auto = AutoModelForMaskedLM if "mlm" in name else AutoModelForSequenceClassification
-        model = auto.from_pretrained(folder, trust_remote_code=True).eval()
-        with torch.no_grad():
-            logits = model(input_ids=t["input_ids"]).logits
-        report[name] = {"module": type(model).__module__, "diff": float((logits - t["logits"]).abs().max())}
-        tokenizer = AutoTokenizer.from_pretrained(folder, trust_remote_code=True)
-        report[name]["ids"] = tokenizer("ACGTN")["input_ids"]
-    report["hf_genomics_loaded"] = any(m.startswith("hf_genomics") for m in sys.modules)
-    print(json.dumps(report))
-    """
-)
+report = {}
+for name, folder, tensors in zip(sys.argv[1::3], sys.argv[2::3], sys.argv[3::3]):
+    t = load_file(tensors)
+    auto = AutoModelForMaskedLM if "mlm" in name else AutoModelForSequenceClassification
+    model = auto.from_pretrained(folder, trust_remote_code=True).eval()
+    with torch.no_grad():
+        logits = model(input_ids=t["input_ids"]).logits
+    report[name] = {"module": type(model).__module__, "diff": float((logits - t["logits"]).abs().max())}
+    tokenizer = AutoTokenizer.from_pretrained(folder, trust_remote_code=True)
+    report[name]["ids"] = tokenizer("ACGTN")["input_ids"]
+report["hf_genomics_loaded"] = any(m.startswith("hf_genomics") for m in sys.modules)
+print(json.dumps(report))
+"""
 
 
 def test_converted_folder_loads_as_remote_code_without_hf_genomics(converted, tmp_path):
     args = []
     for name in ("ps_mlm", "ph_seqcls_conjoin"):
         args += [name, str(converted[name]), str(FIXTURES / name / "outputs.safetensors")]
-    env = {**os.environ, "HF_MODULES_CACHE": str(tmp_path / "modules"), "HF_HUB_OFFLINE": "1"}
-    env.pop("PYTHONPATH", None)
-    result = subprocess.run(
-        [sys.executable, "-c", CHILD, *args],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    report = json.loads(result.stdout.strip().splitlines()[-1])
+    report = run_without_hf_genomics(CHILD, args, tmp_path)
     assert not report.pop("hf_genomics_loaded")
     for entry in report.values():
         assert entry["module"].startswith("transformers_modules") and entry["diff"] < 1e-5, report

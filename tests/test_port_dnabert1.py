@@ -7,10 +7,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import subprocess
-import sys
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -24,6 +20,7 @@ import hf_genomics  # noqa: F401
 from hf_genomics.alphabet import InvalidSequenceError
 from hf_genomics.convert import ConversionError, convert_checkpoint, detect_family
 from hf_genomics.models.dnabert1 import Dnabert1Tokenizer, dnabert1_vocab
+from tests.remote_code_child import run_without_hf_genomics
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ports" / "nucleotide_transformer"
 VOCABS = FIXTURES / "dnabert1_vocab"
@@ -154,39 +151,18 @@ def test_fill_mask_pipeline_and_lora_targets(converted):
     assert any("lora_A" in name for name, _ in peft_model.named_parameters())
 
 
-CHILD = textwrap.dedent(
-    """
-    import importlib.abc, json, sys
+# Body for run_without_hf_genomics: its preamble blocks hf_genomics and imports json, sys.
+CHILD = """
+from transformers import AutoModelForMaskedLM, AutoTokenizer
 
-    class BlockHfGenomics(importlib.abc.MetaPathFinder):
-        def find_spec(self, name, path=None, target=None):
-            if name == "hf_genomics" or name.startswith("hf_genomics."):
-                raise ImportError(f"blocked import of {name}")
-            return None
-
-    sys.meta_path.insert(0, BlockHfGenomics())
-    from transformers import AutoModelForMaskedLM, AutoTokenizer
-
-    folder = sys.argv[1]
-    model = AutoModelForMaskedLM.from_pretrained(folder)
-    tokenizer = AutoTokenizer.from_pretrained(folder, trust_remote_code=True)
-    print(json.dumps([type(model).__name__, type(tokenizer).__name__, tokenizer("ACGTNACGT")["input_ids"]]))
-    """
-)
+folder = sys.argv[1]
+model = AutoModelForMaskedLM.from_pretrained(folder)
+tokenizer = AutoTokenizer.from_pretrained(folder, trust_remote_code=True)
+print(json.dumps([type(model).__name__, type(tokenizer).__name__, tokenizer("ACGTNACGT")["input_ids"]]))
+"""
 
 
 def test_converted_folder_loads_without_hf_genomics(converted, tmp_path):
-    env = {**os.environ, "HF_MODULES_CACHE": str(tmp_path / "modules"), "HF_HUB_OFFLINE": "1"}
-    env.pop("PYTHONPATH", None)
-    result = subprocess.run(
-        [sys.executable, "-c", CHILD, str(converted)],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    model_class, tokenizer_class, ids = json.loads(result.stdout.strip().splitlines()[-1])
+    model_class, tokenizer_class, ids = run_without_hf_genomics(CHILD, [converted], tmp_path)
     assert (model_class, tokenizer_class) == ("BertForMaskedLM", "Dnabert1Tokenizer")
     assert ids == AutoTokenizer.from_pretrained(converted)("ACGTNACGT")["input_ids"]

@@ -9,10 +9,6 @@ from __future__ import annotations
 import csv
 import functools
 import json
-import os
-import subprocess
-import sys
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -41,6 +37,7 @@ from hf_genomics.models.dnabert2 import (
     Dnabert2Model,
 )
 from hf_genomics.models.dnabert2.modeling_dnabert2 import AUTO_MAP
+from tests.remote_code_child import run_without_hf_genomics
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ports" / "dnabert2"
 # fp32, same math, different kernels (SDPA/eager vs the original's matmul/softmax, ALiBi slopes computed
@@ -311,66 +308,40 @@ def test_lora_targets(converted, reference):
     out.loss.backward()
 
 
-# Runs in a fresh interpreter: any attempt to import hf_genomics fails loudly.
-CHILD = textwrap.dedent(
-    """
-    import importlib.abc, json, sys
+# Body for run_without_hf_genomics: its preamble blocks hf_genomics and imports json, sys.
+CHILD = """
+import torch
+from safetensors.torch import load_file
+from transformers import AutoModel, AutoModelForMaskedLM, AutoModelForSequenceClassification, AutoTokenizer
 
-    class BlockHfGenomics(importlib.abc.MetaPathFinder):
-        def find_spec(self, name, path=None, target=None):
-            if name == "hf_genomics" or name.startswith("hf_genomics."):
-                raise ImportError(f"blocked import of {name}")
-            return None
-
-    sys.meta_path.insert(0, BlockHfGenomics())
-    import torch
-    from safetensors.torch import load_file
-    from transformers import AutoModel, AutoModelForMaskedLM, AutoModelForSequenceClassification, AutoTokenizer
-
-    mlm_dir, cls_dir, tensors, sequences = sys.argv[1], sys.argv[2], sys.argv[3], json.loads(sys.argv[4])
-    t = load_file(tensors)
-    ids, mask = t["input_ids"], t["attention_mask"]
-    report = {}
-    with torch.no_grad():
-        base = AutoModel.from_pretrained(mlm_dir, trust_remote_code=True).eval()
-        report["hidden"] = float((base(ids, attention_mask=mask).last_hidden_state - t["last_hidden_state"]).abs().max())
-        mlm = AutoModelForMaskedLM.from_pretrained(mlm_dir, trust_remote_code=True).eval()
-        report["mlm"] = float((mlm(ids, attention_mask=mask).logits - t["mlm_logits"]).abs().max())
-        cls = AutoModelForSequenceClassification.from_pretrained(cls_dir, trust_remote_code=True).eval()
-        report["cls"] = float((cls(ids, attention_mask=mask).logits - t["cls_logits"]).abs().max())
-    tokenizer = AutoTokenizer.from_pretrained(cls_dir, trust_remote_code=True)
-    report["ids_equal"] = tokenizer(sequences, padding=True, return_tensors="pt")["input_ids"].tolist() == ids.tolist()
-    report["modules"] = [type(m).__module__ for m in (base, mlm, cls, tokenizer)]
-    report["hf_genomics_loaded"] = any(m.startswith("hf_genomics") for m in sys.modules)
-    print(json.dumps(report))
-    """
-)
+mlm_dir, cls_dir, tensors, sequences = sys.argv[1], sys.argv[2], sys.argv[3], json.loads(sys.argv[4])
+t = load_file(tensors)
+ids, mask = t["input_ids"], t["attention_mask"]
+report = {}
+with torch.no_grad():
+    base = AutoModel.from_pretrained(mlm_dir, trust_remote_code=True).eval()
+    report["hidden"] = float((base(ids, attention_mask=mask).last_hidden_state - t["last_hidden_state"]).abs().max())
+    mlm = AutoModelForMaskedLM.from_pretrained(mlm_dir, trust_remote_code=True).eval()
+    report["mlm"] = float((mlm(ids, attention_mask=mask).logits - t["mlm_logits"]).abs().max())
+    cls = AutoModelForSequenceClassification.from_pretrained(cls_dir, trust_remote_code=True).eval()
+    report["cls"] = float((cls(ids, attention_mask=mask).logits - t["cls_logits"]).abs().max())
+tokenizer = AutoTokenizer.from_pretrained(cls_dir, trust_remote_code=True)
+report["ids_equal"] = tokenizer(sequences, padding=True, return_tensors="pt")["input_ids"].tolist() == ids.tolist()
+report["modules"] = [type(m).__module__ for m in (base, mlm, cls, tokenizer)]
+report["hf_genomics_loaded"] = any(m.startswith("hf_genomics") for m in sys.modules)
+print(json.dumps(report))
+"""
 
 
 def test_converted_folder_loads_as_remote_code_without_hf_genomics(converted, tmp_path):
     config = json.loads((converted["mlm"] / "config.json").read_text())
     assert config["auto_map"] == AUTO_MAP and config["model_type"] == "dnabert2"
     sequences = safe_open(FIXTURES / "tiny_outputs.safetensors", "pt").metadata()["sequences"]
-    env = {**os.environ, "HF_MODULES_CACHE": str(tmp_path / "modules"), "HF_HUB_OFFLINE": "1"}
-    env.pop("PYTHONPATH", None)
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            CHILD,
-            str(converted["mlm"]),
-            str(converted["cls"]),
-            str(FIXTURES / "tiny_outputs.safetensors"),
-            sequences,
-        ],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
+    report = run_without_hf_genomics(
+        CHILD,
+        [converted["mlm"], converted["cls"], FIXTURES / "tiny_outputs.safetensors", sequences],
+        tmp_path,
     )
-    assert result.returncode == 0, result.stderr[-3000:]
-    report = json.loads(result.stdout.strip().splitlines()[-1])
     assert not report["hf_genomics_loaded"]
     assert all(m.startswith("transformers_modules") for m in report["modules"]), report
     assert report["ids_equal"]

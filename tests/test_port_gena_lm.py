@@ -9,11 +9,7 @@ from __future__ import annotations
 import csv
 import json
 import lzma
-import os
 import shutil
-import subprocess
-import sys
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -33,6 +29,7 @@ import hf_genomics  # noqa: F401  (registers the Auto classes)
 from hf_genomics.convert import ConversionError, convert_checkpoint
 from hf_genomics.convert.gena_lm import native_config
 from hf_genomics.models.gena_lm.modeling_gena_lm import AUTO_MAP, GenaLmForMaskedLM, GenaLmModel
+from tests.remote_code_child import run_without_hf_genomics
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ports" / "gena_lm"
 CHECKPOINTS = {
@@ -229,52 +226,30 @@ def test_lora_and_gradient_checkpointing(converted):
     assert any("lora_A" in n for n in trained) and any("classifier" in n for n in trained)
 
 
-# Runs in a fresh interpreter: any attempt to import hf_genomics fails loudly.
-CHILD = textwrap.dedent(
-    """
-    import importlib.abc, json, sys
+# Body for run_without_hf_genomics: its preamble blocks hf_genomics and imports json, sys.
+CHILD = """
+import torch
+from safetensors.torch import load_file
+from transformers import AutoModelForMaskedLM, AutoModelForSequenceClassification
 
-    class BlockHfGenomics(importlib.abc.MetaPathFinder):
-        def find_spec(self, name, path=None, target=None):
-            if name == "hf_genomics" or name.startswith("hf_genomics."):
-                raise ImportError(f"blocked import of {name}")
-            return None
-
-    sys.meta_path.insert(0, BlockHfGenomics())
-    import torch
-    from safetensors.torch import load_file
-    from transformers import AutoModelForMaskedLM, AutoModelForSequenceClassification
-
-    report = {}
-    for name, folder, tensors in zip(sys.argv[1::3], sys.argv[2::3], sys.argv[3::3]):
-        t = load_file(tensors)
-        auto = AutoModelForMaskedLM if name.startswith("mlm") else AutoModelForSequenceClassification
-        model = auto.from_pretrained(folder, trust_remote_code=True).eval()
-        with torch.no_grad():
-            logits = model(input_ids=t["input_ids"], attention_mask=t["attention_mask"]).logits
-        report[name] = {"module": type(model).__module__, "diff": float((logits - t["logits"]).abs().max())}
-    report["hf_genomics_loaded"] = any(m.startswith("hf_genomics") for m in sys.modules)
-    print(json.dumps(report))
-    """
-)
+report = {}
+for name, folder, tensors in zip(sys.argv[1::3], sys.argv[2::3], sys.argv[3::3]):
+    t = load_file(tensors)
+    auto = AutoModelForMaskedLM if name.startswith("mlm") else AutoModelForSequenceClassification
+    model = auto.from_pretrained(folder, trust_remote_code=True).eval()
+    with torch.no_grad():
+        logits = model(input_ids=t["input_ids"], attention_mask=t["attention_mask"]).logits
+    report[name] = {"module": type(model).__module__, "diff": float((logits - t["logits"]).abs().max())}
+report["hf_genomics_loaded"] = any(m.startswith("hf_genomics") for m in sys.modules)
+print(json.dumps(report))
+"""
 
 
 def test_converted_folder_loads_as_remote_code_without_hf_genomics(converted, tmp_path):
     args = []
     for name in ("mlm_preln_lastln", "seqcls_preln_lastln"):
         args += [name, str(converted[name]), str(FIXTURES / name / "outputs.safetensors")]
-    env = {**os.environ, "HF_MODULES_CACHE": str(tmp_path / "modules"), "HF_HUB_OFFLINE": "1"}
-    env.pop("PYTHONPATH", None)
-    result = subprocess.run(
-        [sys.executable, "-c", CHILD, *args],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    report = json.loads(result.stdout.strip().splitlines()[-1])
+    report = run_without_hf_genomics(CHILD, args, tmp_path)
     assert not report.pop("hf_genomics_loaded")
     for entry in report.values():
         assert entry["module"].startswith("transformers_modules") and entry["diff"] < 1e-5, report

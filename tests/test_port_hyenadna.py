@@ -9,10 +9,6 @@ the originals' hidden states and logits, and the original CharacterTokenizer's i
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -33,6 +29,7 @@ from hf_genomics.models.hyenadna.modeling_hyenadna import (
     fft_causal_conv,
 )
 from hf_genomics.models.hyenadna.tokenization_hyenadna import HyenaDnaTokenizer
+from tests.remote_code_child import run_without_hf_genomics
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ports" / "hyenadna"
 ATOL = 1e-5  # same algorithm as the originals (FFT convolution over 2L points, float32)
@@ -390,59 +387,33 @@ def test_save_and_reload_give_identical_outputs(tmp_path):
 
 # ---- remote code -----------------------------------------------------------------------------------------
 
-CHILD = textwrap.dedent(
-    """
-    import importlib.abc, json, sys
+# Body for run_without_hf_genomics: its preamble blocks hf_genomics and imports json, sys.
+CHILD = """
+import torch
+from safetensors.torch import load_file
+from transformers import AutoModelForCausalLM, AutoModelForSequenceClassification, AutoTokenizer
 
-    class BlockHfGenomics(importlib.abc.MetaPathFinder):
-        def find_spec(self, name, path=None, target=None):
-            if name == "hf_genomics" or name.startswith("hf_genomics."):
-                raise ImportError(f"blocked import of {name}")
-            return None
-
-    sys.meta_path.insert(0, BlockHfGenomics())
-    import torch
-    from safetensors.torch import load_file
-    from transformers import AutoModelForCausalLM, AutoModelForSequenceClassification, AutoTokenizer
-
-    lm_dir, cls_dir, tensors = sys.argv[1:4]
-    t = load_file(tensors)
-    lm = AutoModelForCausalLM.from_pretrained(lm_dir, trust_remote_code=True).eval()
-    cls = AutoModelForSequenceClassification.from_pretrained(cls_dir, trust_remote_code=True).eval()
-    tokenizer = AutoTokenizer.from_pretrained(lm_dir, trust_remote_code=True)
-    with torch.no_grad():
-        report = {
-            "lm_module": type(lm).__module__,
-            "lm_diff": float((lm(t["ids"]).logits - t["hf.logits"]).abs().max()),
-            "cls_diff": float((cls(t["ids"]).logits - t["hf.cls_logits"]).abs().max()),
-            "ids": tokenizer(["ACGTN", "GA"], padding=True)["input_ids"],
-            "hf_genomics_loaded": any(m.startswith("hf_genomics") for m in sys.modules),
-        }
-    print(json.dumps(report))
-    """
-)
+lm_dir, cls_dir, tensors = sys.argv[1:4]
+t = load_file(tensors)
+lm = AutoModelForCausalLM.from_pretrained(lm_dir, trust_remote_code=True).eval()
+cls = AutoModelForSequenceClassification.from_pretrained(cls_dir, trust_remote_code=True).eval()
+tokenizer = AutoTokenizer.from_pretrained(lm_dir, trust_remote_code=True)
+with torch.no_grad():
+    report = {
+        "lm_module": type(lm).__module__,
+        "lm_diff": float((lm(t["ids"]).logits - t["hf.logits"]).abs().max()),
+        "cls_diff": float((cls(t["ids"]).logits - t["hf.cls_logits"]).abs().max()),
+        "ids": tokenizer(["ACGTN", "GA"], padding=True)["input_ids"],
+        "hf_genomics_loaded": any(m.startswith("hf_genomics") for m in sys.modules),
+    }
+print(json.dumps(report))
+"""
 
 
 def test_converted_folder_loads_as_remote_code_without_hf_genomics(converted, tmp_path):
-    env = {**os.environ, "HF_MODULES_CACHE": str(tmp_path / "modules"), "HF_HUB_OFFLINE": "1"}
-    env.pop("PYTHONPATH", None)
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            CHILD,
-            str(converted["hf"]),
-            str(converted["hf-cls"]),
-            str(FIXTURES / "outputs.safetensors"),
-        ],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
+    report = run_without_hf_genomics(
+        CHILD, [converted["hf"], converted["hf-cls"], FIXTURES / "outputs.safetensors"], tmp_path
     )
-    assert result.returncode == 0, result.stderr[-3000:]
-    report = json.loads(result.stdout.strip().splitlines()[-1])
     assert not report["hf_genomics_loaded"] and report["lm_module"].startswith("transformers_modules")
     assert report["lm_diff"] < ATOL and report["cls_diff"] < ATOL
     assert report["ids"] == [[7, 8, 9, 10, 11, 1], [4, 4, 4, 9, 7, 1]]

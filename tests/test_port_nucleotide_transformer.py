@@ -10,10 +10,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
-import subprocess
-import sys
-import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -45,6 +41,7 @@ from hf_genomics.models.nucleotide_transformer import (
     nt_vocab,
 )
 from hf_genomics.models.nucleotide_transformer.modeling_nucleotide_transformer import AUTO_MAP
+from tests.remote_code_child import run_without_hf_genomics
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ports" / "nucleotide_transformer"
 LORA_TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_up_proj", "down_proj"]  # README row
@@ -289,60 +286,40 @@ def test_unknown_or_foreign_esm_configs_are_refused(tmp_path):
 # ------------------------------------------------------------------------------------------------
 # the HF ecosystem: remote code, pipelines, LoRA, gradient checkpointing
 # ------------------------------------------------------------------------------------------------
-CHILD = textwrap.dedent(
-    """
-    import importlib.abc, json, sys
+# Body for run_without_hf_genomics: its preamble blocks hf_genomics and imports json, sys.
+CHILD = """
+import torch
+from safetensors.torch import load_file
+from transformers import AutoModelForMaskedLM, AutoModelForSequenceClassification, AutoTokenizer
 
-    class BlockHfGenomics(importlib.abc.MetaPathFinder):
-        def find_spec(self, name, path=None, target=None):
-            if name == "hf_genomics" or name.startswith("hf_genomics."):
-                raise ImportError(f"blocked import of {name}")
-            return None
-
-    sys.meta_path.insert(0, BlockHfGenomics())
-    import torch
-    from safetensors.torch import load_file
-    from transformers import AutoModelForMaskedLM, AutoModelForSequenceClassification, AutoTokenizer
-
-    mlm_dir, cls_dir, outputs = sys.argv[1:4]
-    ref = load_file(outputs)
-    report = {}
-    for name, folder, auto, key in (
-        ("mlm", mlm_dir, AutoModelForMaskedLM, "logits"),
-        ("cls", cls_dir, AutoModelForSequenceClassification, "sequence_classification_logits"),
-    ):
-        model = auto.from_pretrained(folder, trust_remote_code=True).eval()
-        with torch.no_grad():
-            logits = model(input_ids=ref["input_ids"], attention_mask=ref["attention_mask"]).logits
-        report[name] = {"module": type(model).__module__, "diff": float((logits - ref[key]).abs().max())}
-    tokenizer = AutoTokenizer.from_pretrained(mlm_dir, trust_remote_code=True)
-    report["tokenizer"] = [type(tokenizer).__name__, tokenizer("ACGTNACGTAC")["input_ids"]]
-    report["hf_genomics_loaded"] = any(m.startswith("hf_genomics") for m in sys.modules)
-    print(json.dumps(report))
-    """
-)
+mlm_dir, cls_dir, outputs = sys.argv[1:4]
+ref = load_file(outputs)
+report = {}
+for name, folder, auto, key in (
+    ("mlm", mlm_dir, AutoModelForMaskedLM, "logits"),
+    ("cls", cls_dir, AutoModelForSequenceClassification, "sequence_classification_logits"),
+):
+    model = auto.from_pretrained(folder, trust_remote_code=True).eval()
+    with torch.no_grad():
+        logits = model(input_ids=ref["input_ids"], attention_mask=ref["attention_mask"]).logits
+    report[name] = {"module": type(model).__module__, "diff": float((logits - ref[key]).abs().max())}
+tokenizer = AutoTokenizer.from_pretrained(mlm_dir, trust_remote_code=True)
+report["tokenizer"] = [type(tokenizer).__name__, tokenizer("ACGTNACGTAC")["input_ids"]]
+report["hf_genomics_loaded"] = any(m.startswith("hf_genomics") for m in sys.modules)
+print(json.dumps(report))
+"""
 
 
 def test_converted_v2_loads_as_remote_code_without_hf_genomics(converted, tmp_path):
-    env = {**os.environ, "HF_MODULES_CACHE": str(tmp_path / "modules"), "HF_HUB_OFFLINE": "1"}
-    env.pop("PYTHONPATH", None)
-    result = subprocess.run(
+    report = run_without_hf_genomics(
+        CHILD,
         [
-            sys.executable,
-            "-c",
-            CHILD,
-            str(converted["nt_v2_tiny"]),
-            str(converted["nt_v2_tiny_sequence_classification"]),
-            str(FIXTURES / "nt_v2_tiny_outputs.safetensors"),
+            converted["nt_v2_tiny"],
+            converted["nt_v2_tiny_sequence_classification"],
+            FIXTURES / "nt_v2_tiny_outputs.safetensors",
         ],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
+        tmp_path,
     )
-    assert result.returncode == 0, result.stderr[-3000:]
-    report = json.loads(result.stdout.strip().splitlines()[-1])
     assert not report["hf_genomics_loaded"]
     for name in ("mlm", "cls"):
         assert report[name]["module"].startswith("transformers_modules"), report

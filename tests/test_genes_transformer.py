@@ -57,7 +57,7 @@ def test_study_size_key_dim_independent_of_width_and_parameter_count():
     config = GenesTransformerConfig(vocab_size=8)  # 3 heads x 85 = 255 inside a 256-wide model
     model = GenesTransformerForCausalLM(config)
     per_layer = 4 * 256 * 255 + 3 * 255 + 256 + 2 * 256 * 256 + 256 + 256 + 4 * 256
-    expected = 8 * 256 + 1002 * 256 + 4 * per_layer + 256 * 8 + 8
+    expected = 8 * 256 + 1023 * 256 + 4 * per_layer + 256 * 8 + 8
     assert model.num_parameters() == expected
     ids = torch.randint(1, 8, (1, 30))
     assert model(input_ids=ids).logits.shape == (1, 30, 8)

@@ -393,6 +393,9 @@ def open_question_rows(train: list[str], test: list[str], seed: int = 0) -> list
     return rows
 
 
+# the study's Keras models take 2**10 - 1 positions ([BOS] + genes, mutated genes up to 1,010 nt)
+STUDY_SEQ_LEN = 1023
+
 # kind -> (run_clm model_type, learning rate, batch size, study-faithful?)
 NEURAL_KINDS = {
     "lstm": ("lstm", 2e-3, 32, False),
@@ -458,9 +461,16 @@ def load_trained(folder: Path):
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     import hf_genomics  # noqa: F401
+    from hf_genomics.models.learned_positions import extend_learned_positions
 
     chosen = folder / "selected" if (folder / "selected" / "config.json").exists() else folder
-    return AutoModelForCausalLM.from_pretrained(chosen).eval(), AutoTokenizer.from_pretrained(folder), chosen
+    model = AutoModelForCausalLM.from_pretrained(chosen).eval()
+    uses_learned_positions = getattr(
+        model.config, "position_embedding", model.config.model_type == "genes_transformer"
+    )
+    if uses_learned_positions and extend_learned_positions(model, STUDY_SEQ_LEN):
+        logger.info("%s: learned positions grown to the study's %d for mutated genes", chosen, STUDY_SEQ_LEN)
+    return model, AutoTokenizer.from_pretrained(folder), chosen
 
 
 # ---------------------------------------------------------------------------- report

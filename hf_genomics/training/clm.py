@@ -147,7 +147,7 @@ def build_causal_lm(args: ClmModelArguments, tokenizer: PreTrainedTokenizerBase,
     if args.model_type == "genes_transformer":
         from hf_genomics.models.genes_transformer import GenesTransformerConfig, GenesTransformerForCausalLM
 
-        overrides.setdefault("max_position_embeddings", max(1002, max_tokens))
+        overrides.setdefault("max_position_embeddings", max(1023, max_tokens))  # the study's SEQ_LEN
         return GenesTransformerForCausalLM(GenesTransformerConfig(**overrides))
     raise ValueError(f"--model_type must be one of {MODEL_TYPES}, got {args.model_type!r}")
 

@@ -23,7 +23,7 @@ class GenesTransformerConfig(PretrainedConfig):
         head_dim: int = 85,
         intermediate_size: int = 256,
         hidden_act: str = "relu",
-        max_position_embeddings: int = 1002,
+        max_position_embeddings: int = 1023,  # the study's SEQ_LEN = 2**10 - 1
         layer_norm_eps: float = 1e-5,
         dropout: float = 0.0,
         initializer_range: float = 0.02,

@@ -7,7 +7,8 @@ from transformers.configuration_utils import PreTrainedConfig
 
 # Presets: the study's chosen RNN (embedding 256, hidden 512, 4 layers) and CPU-sized ones.
 # "genes-study" is the study's code exactly: token + learned position embedding (keras_nlp
-# TokenAndPositionEmbedding, sequence length 1002 = [BOS] + 1,000 bases + end), ~8.1 M parameters.
+# TokenAndPositionEmbedding over its SEQ_LEN = 2**10 - 1 = 1023 positions: [BOS] + genes of
+# <= 1,000 nt, and mutated genes with insertions still fit), ~8.15 M parameters.
 PRESETS: dict[str, dict] = {
     "genes-paper": dict(embedding_size=256, hidden_size=512, num_hidden_layers=4),
     "genes-study": dict(
@@ -15,7 +16,7 @@ PRESETS: dict[str, dict] = {
         hidden_size=512,
         num_hidden_layers=4,
         position_embedding=True,
-        max_position_embeddings=1002,
+        max_position_embeddings=1023,
     ),
     "small": dict(embedding_size=128, hidden_size=256, num_hidden_layers=2),
     "tiny": dict(embedding_size=16, hidden_size=32, num_hidden_layers=1),
@@ -46,7 +47,7 @@ class DnaLstmConfig(PreTrainedConfig):
     num_hidden_layers: int = 4
     dropout: float = 0.0
     position_embedding: bool = False
-    max_position_embeddings: int = 1002
+    max_position_embeddings: int = 1023
     initializer_range: float = 0.02
     embedding_init_std: float = 1.0
     pad_token_id: int | None = 0

@@ -142,6 +142,12 @@ def test_early_stopping_counts_like_keras_and_rebuilds_on_resume():
             None, _fake_state(history, step), TrainerControl(), metrics={"eval_loss": loss}
         )
     assert control.should_training_stop and resumed.stopped_at_step == 7
+    # one step evaluated twice (a time-budget stop mid-epoch, then the epoch-end evaluation) counts once
+    twice = EarlyStoppingOnMetric(patience=1)
+    twice.on_train_begin(
+        None, _fake_state([{"eval_loss": 1.0, "step": 3}, {"eval_loss": 1.0, "step": 3}]), None
+    )
+    assert twice.waited == 0 and twice.best_step == 3
     with pytest.raises(ValueError, match="patience"):
         EarlyStoppingOnMetric(patience=0)
 

@@ -131,12 +131,13 @@ def test_training_curves_slope_and_early_stopping_are_reported(toy, tmp_path):
         "train_seconds": 120.0, "epochs": 2.0, "global_step": 8,
         "loss_curve": [{"step": s, "loss": 1.5 - 0.05 * s} for s in range(1, 9)],
         "eval_curve": [{"step": 4, "epoch": 1.0, "eval_loss": math.log(4.0)},
-                       {"step": 8, "epoch": 2.0, "eval_loss": math.log(3.8)}],
+                       {"step": 8, "epoch": 2.0, "eval_loss": math.log(3.8)},
+                       {"step": 8, "epoch": 2.0, "eval_loss": math.log(3.8)}],  # a stop evaluates twice
         "early_stopping": {"patience": 5, "stopped_at_step": None},
     }  # fmt: skip
     (folder / "clm_results.json").write_text(json.dumps(clm))
     results = run(toy, tmp_path / "out", "--lstm-dir", str(folder))
-    assert results["neural"]["lstm"]["curves"]["validation"] == clm["eval_curve"]
+    assert results["neural"]["lstm"]["curves"]["validation"] == clm["eval_curve"]  # recorded as trained
     readme = (tmp_path / "out" / "README.md").read_text()
     assert "1.00: 4.0000, 2.00: 3.8000; last slope -0.2000 per epoch" in readme
     assert "early stopping (patience 5 epochs) did not trigger" in readme

@@ -522,12 +522,12 @@ def write_report(results: dict, out_dir: Path) -> None:
 
 def validation_by_epoch(info: dict) -> list[tuple[float, float]]:
     """(epoch, validation perplexity per predicted token) from a neural model's evaluation curve."""
-    points = []
+    by_step = {}  # a stop by the time budget can evaluate the same step twice: keep one
     for entry in info.get("curves", {}).get("validation", []):
         loss = entry.get("eval_loss", entry.get("eval_validation_loss"))
         if loss is not None and entry.get("epoch") is not None:
-            points.append((float(entry["epoch"]), math.exp(loss)))
-    return points
+            by_step[entry["step"]] = (float(entry["epoch"]), math.exp(loss))
+    return sorted(by_step.values())
 
 
 def curve_summary(info: dict) -> str:
@@ -537,7 +537,7 @@ def curve_summary(info: dict) -> str:
         return ""
     text = "validation perplexity (held-out 5 % of the training genes, per predicted token incl. [EOS]) by epoch: "
     text += ", ".join(f"{epoch:.2f}: {value:.4f}" for epoch, value in points)
-    if len(points) >= 2:
+    if len(points) >= 2 and points[-1][0] > points[-2][0]:
         (e0, v0), (e1, v1) = points[-2], points[-1]
         text += f"; last slope {(v1 - v0) / (e1 - e0):+.4f} per epoch"
     rule = info.get("curves", {}).get("early_stopping")

@@ -64,16 +64,20 @@ class EarlyStoppingOnMetric(TrainerCallback):
         self.best: float | None = None
         self.best_step: int | None = None
         self.waited = 0
+        self.last_step: int | None = None
         self.stopped_at_step: int | None = None
 
     def _observe(self, value: float, step: int) -> None:
+        if step == self.last_step:  # the same step evaluated twice (a stop mid-epoch, then epoch end)
+            return
+        self.last_step = step
         if self.best is None or value < self.best - self.min_delta:
             self.best, self.best_step, self.waited = value, step, 0
         else:
             self.waited += 1
 
     def on_train_begin(self, args, state, control, **kwargs):
-        self.best, self.best_step, self.waited = None, None, 0
+        self.best, self.best_step, self.waited, self.last_step = None, None, 0, None
         for entry in state.log_history:
             if self.metric in entry:
                 self._observe(entry[self.metric], entry.get("step", 0))

@@ -351,6 +351,29 @@ def markdown_report(results: dict[str, Any], baselines: dict[str, dict]) -> str:
             ]
             cells.append(f"{tokenizer}, {position} (test {100 * sum(tests) / len(tests):.1f})")
         lines.append(f"| {task or 'mean over tasks'} | " + " | ".join(cells) + " |")
+    lines += ["", "## Mean over tasks (each cell's test MCC averaged over the tasks where both starts finished)", "",
+              "| tokenizer | position | from scratch | from pretrained | Δ | tasks where pretraining helped |",
+              "|---|---|---|---|---|---|"]  # fmt: skip
+    for tokenizer in results["config"]["tokenizers"]:
+        for position in results["config"]["positions"]:
+            pairs = [
+                (
+                    summary[("scratch", t, tokenizer, position)]["mean"],
+                    summary[("pretrained", t, tokenizer, position)]["mean"],
+                )
+                for t in tasks
+                if ("scratch", t, tokenizer, position) in summary
+                and ("pretrained", t, tokenizer, position) in summary
+            ]
+            if not pairs:
+                lines.append(f"| {tokenizer} | {position} | — | — | — | — |")
+                continue
+            scratch, pretrained = (sum(v) / len(pairs) for v in zip(*pairs))
+            helped = sum(after > before for before, after in pairs)
+            lines.append(
+                f"| {tokenizer} | {position} | {100 * scratch:.1f} | {100 * pretrained:.1f} "
+                f"| {100 * (pretrained - scratch):+.1f} | {helped} of {len(pairs)} |"
+            )
     for task in tasks:
         baseline = baselines.get(task)
         baseline_text = f"{100 * baseline['test_mcc']:.2f}" if baseline else "—"

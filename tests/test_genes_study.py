@@ -93,7 +93,7 @@ def test_study_writes_tables_plot_and_reuses_scores(toy, tmp_path):
         assert (tmp_path / "out" / name).exists()
     assert_plot_has_content(tmp_path / "out" / "genes_study.png", min_colours=2)
     assert "3.2878" in (tmp_path / "out" / "README.md").read_text()  # published LSTM beside ours
-    assert (toy / "lstm" / "genes_study_scores_v2.npz").exists()
+    assert len(list((toy / "lstm").glob("genes_study_scores_*.npz"))) == 1
     again = run(toy, tmp_path / "again")  # scores come from the cache: identical numbers
     assert json.loads(json.dumps(again["mutation"])) == json.loads(json.dumps(results["mutation"]))
 
@@ -142,3 +142,40 @@ def test_training_curves_slope_and_early_stopping_are_reported(toy, tmp_path):
     assert "1.00: 4.0000, 2.00: 3.8000; last slope -0.2000 per epoch" in readme
     assert "early stopping (patience 5 epochs) did not trigger" in readme
     assert_plot_has_content(tmp_path / "out" / "training_curves.png", min_colours=2)
+
+
+def test_scores_are_not_reused_once_the_weights_change(toy, tmp_path):
+    """The score cache is named after the weights: a model trained further is scored afresh."""
+    import shutil
+
+    from hf_genomics import DnaLstmForCausalLM
+
+    folder = tmp_path / "lstm"
+    shutil.copytree(toy / "lstm", folder, ignore=shutil.ignore_patterns("*.npz"))
+    first = run(toy, tmp_path / "first", "--lstm-dir", str(folder))
+    model = DnaLstmForCausalLM.from_pretrained(folder)
+    with torch.no_grad():
+        model.lm_head.bias.add_(torch.linspace(-1, 1, model.lm_head.bias.numel()))  # "trained further"
+    model.save_pretrained(folder)
+    second = run(toy, tmp_path / "second", "--lstm-dir", str(folder))
+    assert len(list(folder.glob("genes_study_scores_*.npz"))) == 2
+
+    def lstm_row(results):
+        return next(row for row in results["perplexity"] if row["model"] == "lstm")
+
+    assert lstm_row(second)["perplexity"] != lstm_row(first)["perplexity"]
+
+
+def test_train_neural_continues_only_unfinished_study_models(tmp_path):
+    folder = tmp_path / "model"
+    assert genes_study.needs_training("lstm", folder) and genes_study.needs_training("lstm-study", folder)
+    folder.mkdir()
+    (folder / "config.json").write_text("{}")
+    assert not genes_study.needs_training("lstm", folder)  # ours: trained once, never continued
+    for record, expected in (
+        ({"epochs": 2.75, "early_stopping": {"stopped_at_step": None}}, True),
+        ({"epochs": 12.0, "early_stopping": {"stopped_at_step": 800}}, False),
+        ({"epochs": 40.0, "early_stopping": None}, False),
+    ):
+        (folder / "clm_results.json").write_text(json.dumps(record))
+        assert genes_study.needs_training("lstm-study", folder) is expected

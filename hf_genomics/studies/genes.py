@@ -159,7 +159,11 @@ class GenesStudyConfig:
         metadata={"help": "the study-faithful Transformer decoder (GenesTransformerForCausalLM)"},
     )
     train_neural: bool = field(
-        default=False, metadata={"help": "train a missing LSTM/decoder (run_clm's code)"}
+        default=False,
+        metadata={
+            "help": "train missing neural models, and continue the study-faithful ones until early "
+            "stopping or 40 epochs (run_clm's code, resumed, --train-minutes per call)"
+        },
     )
     train_minutes: float = field(default=25.0, metadata={"help": "time box per neural model"})
     lstm_preset: str = field(default="small", metadata={"help": "DnaLstmConfig preset"})
@@ -323,6 +327,19 @@ def _accuracies(scores, index_of: dict[str, int], cell: dict, family: str, limit
     }
 
 
+def score_cache_path(folder: Path) -> Path:
+    """Where a trained model's pair/test scores are cached: named after a digest of its weights, so
+    a model trained further (or replaced) is scored afresh instead of reusing stale numbers."""
+    import hashlib
+
+    digest = hashlib.sha1()
+    for weights in sorted(folder.glob("*.safetensors")):
+        with weights.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 22), b""):
+                digest.update(block)
+    return folder / f"genes_study_scores_{digest.hexdigest()[:16]}.npz"
+
+
 def score_unique(
     model, sequences: list[str], tokenizer=None, batch_size: int = 64, cache: Path | None = None
 ):
@@ -454,6 +471,21 @@ def train_neural(kind: str, folder: Path, train_file: Path, preset: str, minutes
             resume_from_checkpoint=resume,
         ),
     )
+
+
+def needs_training(kind: str, folder: Path) -> bool:
+    """A missing model always; a study-faithful one also until early stopping ends it or it reaches
+    the study's 40 epochs (``--train-neural`` then continues it from its last checkpoint)."""
+    if not (folder / "config.json").exists():
+        return True
+    if not NEURAL_KINDS[kind][3]:
+        return False
+    try:
+        clm = json.loads((folder / "clm_results.json").read_text())
+    except (OSError, ValueError):
+        return True
+    stopped = (clm.get("early_stopping") or {}).get("stopped_at_step") is not None
+    return not stopped and (clm.get("epochs") or 0) < 40
 
 
 def load_trained(folder: Path):
@@ -874,7 +906,7 @@ def _run_study(config: GenesStudyConfig) -> dict:
         ("genes-transformer", args.genes_transformer_dir, "genes-study"),
     )
     for kind, folder, preset in neural:
-        if not (folder / "config.json").exists() and args.train_neural:
+        if args.train_neural and needs_training(kind, folder):
             train_neural(kind, folder, data_dir / "validation.csv", preset, args.train_minutes)
         if not (folder / "config.json").exists():
             neural_info[kind] = {"note": f"not trained (no model in {folder})"}
@@ -889,7 +921,7 @@ def _run_study(config: GenesStudyConfig) -> dict:
         ]
         start = time.perf_counter()
         scores, index_of = score_unique(
-            model, pool, tokenizer, args.batch_size, cache=chosen / "genes_study_scores_v2.npz"
+            model, pool, tokenizer, args.batch_size, cache=score_cache_path(chosen)
         )
         clm = (
             json.loads((folder / "clm_results.json").read_text())

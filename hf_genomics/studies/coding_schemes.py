@@ -169,10 +169,15 @@ def cell_settings(cell: Cell, preset: StudyPreset) -> dict[str, Any]:
     }
 
 
+def settings_key(settings: dict[str, Any]) -> str:
+    """A short hash of a run's defining settings (key order does not matter)."""
+    text = json.dumps(settings, sort_keys=True, default=list)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
 def cell_key(cell: Cell, preset: StudyPreset) -> str:
     """A hash of :func:`cell_settings`, recorded in ``cells/<cell>/cell.json``."""
-    text = json.dumps(cell_settings(cell, preset), sort_keys=True, default=list)
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
+    return settings_key(cell_settings(cell, preset))
 
 
 def recorded_preset(out_dir: Path) -> StudyPreset | None:

@@ -552,14 +552,20 @@ def write_report(results: dict, out_dir: Path) -> None:
         plot_training_curves(results["neural"], out_dir / "training_curves.png")
 
 
-def validation_by_epoch(info: dict) -> list[tuple[float, float]]:
-    """(epoch, validation perplexity per predicted token) from a neural model's evaluation curve."""
-    by_step = {}  # a stop by the time budget can evaluate the same step twice: keep one
+def validation_losses(info: dict) -> list[tuple[int, float | None, float]]:
+    """(step, epoch, validation loss) of a neural model's evaluation curve, one per step (a stop by
+    the time budget can evaluate the same step twice)."""
+    by_step = {}
     for entry in info.get("curves", {}).get("validation", []):
         loss = entry.get("eval_loss", entry.get("eval_validation_loss"))
-        if loss is not None and entry.get("epoch") is not None:
-            by_step[entry["step"]] = (float(entry["epoch"]), math.exp(loss))
+        if loss is not None:
+            by_step[entry["step"]] = (entry["step"], entry.get("epoch"), loss)
     return sorted(by_step.values())
+
+
+def validation_by_epoch(info: dict) -> list[tuple[float, float]]:
+    """(epoch, validation perplexity per predicted token) from a neural model's evaluation curve."""
+    return [(float(epoch), math.exp(loss)) for _, epoch, loss in validation_losses(info) if epoch is not None]
 
 
 def curve_summary(info: dict) -> str:
@@ -596,11 +602,7 @@ def plot_training_curves(neural: dict, path: Path) -> None:
             continue
         ax.plot([e["step"] for e in train], [e["loss"] for e in train], color=f"C{index}", alpha=0.5,
                 label=f"{name} train")  # fmt: skip
-        validation = [
-            (e["step"], e.get("eval_loss", e.get("eval_validation_loss")))
-            for e in curves.get("validation", [])
-        ]
-        validation = [(step, loss) for step, loss in validation if loss is not None]
+        validation = [(step, loss) for step, _, loss in validation_losses(info)]
         if validation:
             ax.plot(*zip(*validation), "o-", color=f"C{index}", label=f"{name} validation")
     ax.set(

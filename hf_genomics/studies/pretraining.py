@@ -21,9 +21,9 @@ Results (``<output_dir>``): ``cells/<start>/<cell>/results.json`` per fine-tune,
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import logging
+import shutil
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -203,23 +203,22 @@ def pretrain(
         ),
     )
     for checkpoint in folder.glob("checkpoint-*"):  # the final model is saved; checkpoints are bulk
-        import shutil
-
         shutil.rmtree(checkpoint, ignore_errors=True)
     return folder
 
 
 # ---------------------------------------------------------------------------- fine-tuning
-def fine_tune_key(settings: dict[str, Any]) -> str:
-    return hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode()).hexdigest()[:16]
-
-
 def fine_tune(
     cell, start: str, pretrained: Path, preset, config: PretrainingStudyConfig, gue_root: Path
 ) -> dict:
     """One fine-tune (``start``: scratch or pretrained) with the pretrained folder's tokenizer;
     skipped when finished with the same settings, refused when finished with others."""
-    from hf_genomics.studies.coding_schemes import StudySettingsConflict, cell_settings, run_cell
+    from hf_genomics.studies.coding_schemes import (
+        StudySettingsConflict,
+        cell_settings,
+        run_cell,
+        settings_key,
+    )
 
     folder = config.output_dir / "cells" / start / cell.name
     mlm = json.loads((pretrained / "mlm_results.json").read_text())
@@ -236,7 +235,7 @@ def fine_tune(
             "window_nt": mlm["max_length_nt"],
         },
     }
-    key = fine_tune_key(settings)
+    key = settings_key(settings)
     if (folder / "results.json").is_file():
         recorded = (
             json.loads((folder / "cell.json").read_text()).get("key")

@@ -112,9 +112,22 @@ def test_gue_recipe_end_to_end(tmp_path):
     assert saved["kmer_baseline_dev_mcc"] == pytest.approx(reference.validation["mcc"])
     expected = "kmer_baseline" if saved["kmer_baseline_dev_mcc"] > saved["dev_mcc"] else "transformer"
     assert saved["better_on_dev"] == expected
-    assert saved["selected_test_mcc"] == (
-        saved["kmer_baseline_test_mcc"] if expected == "kmer_baseline" else saved["test_mcc"]
-    )
+
+    # the blend: its end points are the two models (the saved transformer, re-read from disk, scores
+    # validation as the Trainer did at the best checkpoint); the selection follows validation only
+    blend = saved["blend"]
+    by_weight = {float(w): v for w, v in blend["dev_mcc_by_transformer_weight"].items()}
+    assert by_weight[0.0] == pytest.approx(saved["kmer_baseline_dev_mcc"])
+    assert by_weight[1.0] == pytest.approx(saved["dev_mcc"], abs=1e-6)
+    assert blend["dev_mcc"] == max(by_weight.values()) == by_weight[blend["weight_transformer"]]
+    names = {0.0: "kmer_baseline", 1.0: "transformer"}
+    assert saved["selected_model"] == names.get(blend["weight_transformer"], "blend")
+    test_mcc_of = {
+        "kmer_baseline": saved["kmer_baseline_test_mcc"],
+        "transformer": saved["test_mcc"],
+        "blend": blend["test"]["mcc"],
+    }
+    assert saved["selected_test_mcc"] == test_mcc_of[saved["selected_model"]]
 
     # the saved baseline (safetensors) reproduces scikit-learn's test predictions
     weights = load_file(str(out / "kmer_baseline.safetensors"))

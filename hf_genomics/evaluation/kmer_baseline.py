@@ -70,6 +70,10 @@ class KmerBaselineResult:
     model: object = field(default=None, repr=False)
     scaler: object = field(default=None, repr=False)  # MaxAbsScaler the model's features went through
 
+    def predict_proba(self, sequences: Sequence[str]) -> np.ndarray:
+        """Class probabilities ``(n, num_classes)`` of the chosen model on new sequences."""
+        return self.model.predict_proba(self.scaler.transform(kmer_frequency_matrix(sequences, self.ks)))
+
     def to_dict(self) -> dict:
         return {
             "model": f"bag of {min(self.ks)}-{max(self.ks)}-mers + logistic regression",

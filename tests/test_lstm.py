@@ -223,3 +223,33 @@ def test_study_preset_learned_positions(tokenizer, tmp_path):
     assert loaded.config.position_embedding and torch.equal(
         loaded(input_ids=ids).logits, model(input_ids=ids).logits
     )
+
+
+def test_keras_init_scheme_matches_keras_defaults(tmp_path):
+    """The study's framework defaults, checked against their definitions (Glorot bound, orthogonality,
+    Keras' single bias with unit_forget_bias); saved weights reload unchanged (no re-init)."""
+    torch.manual_seed(0)
+    config = DnaLstmConfig.from_preset("small", vocab_size=12, position_embedding=True, init_scheme="keras")
+    model = DnaLstmForCausalLM(config)
+    lstm, hidden = model.model.lstm, config.hidden_size
+    for embedding in (model.model.embeddings, model.model.position_embeddings):
+        assert embedding.weight.abs().max() <= 0.05 and embedding.weight.std() > 0.02
+    for layer in range(config.num_hidden_layers):
+        w_ih = getattr(lstm, f"weight_ih_l{layer}")
+        w_hh = getattr(lstm, f"weight_hh_l{layer}")
+        bound = (6 / (w_ih.shape[1] + 4 * hidden)) ** 0.5  # Glorot over Keras' (in, 4*hidden) kernel
+        assert w_ih.abs().max() <= bound and w_ih.abs().max() > 0.9 * bound
+        torch.testing.assert_close(w_hh.T @ w_hh, torch.eye(hidden), atol=1e-5, rtol=0)
+        bias = getattr(lstm, f"bias_ih_l{layer}") + getattr(lstm, f"bias_hh_l{layer}")
+        expected = torch.zeros(4 * hidden)
+        expected[hidden : 2 * hidden] = 1.0
+        torch.testing.assert_close(bias, expected)
+    head_bound = (6 / (hidden + 12)) ** 0.5
+    assert model.lm_head.weight.abs().max() <= head_bound and not model.lm_head.bias.any()
+    model.save_pretrained(tmp_path)
+    reloaded = DnaLstmForCausalLM.from_pretrained(tmp_path)
+    assert reloaded.config.init_scheme == "keras"
+    for name, tensor in model.state_dict().items():
+        torch.testing.assert_close(reloaded.state_dict()[name], tensor)
+    with pytest.raises(Exception, match="init_scheme must be one of"):
+        DnaLstmConfig(init_scheme="glorot")

@@ -9,6 +9,7 @@ from transformers.configuration_utils import PreTrainedConfig
 # "genes-study" is the study's code exactly: token + learned position embedding (keras_nlp
 # TokenAndPositionEmbedding over its SEQ_LEN = 2**10 - 1 = 1023 positions: [BOS] + genes of
 # <= 1,000 nt, and mutated genes with insertions still fit), ~8.15 M parameters.
+INIT_SCHEMES = ("torch", "keras")
 PRESETS: dict[str, dict] = {
     "genes-paper": dict(embedding_size=256, hidden_size=512, num_hidden_layers=4),
     "genes-study": dict(
@@ -37,6 +38,9 @@ class DnaLstmConfig(PreTrainedConfig):
     embedding_init_std: std of the token embeddings at init. 1.0 (PyTorch's default), not the
         transformers 0.02: with tiny embeddings the LSTM barely sees its input and training stalls
         at the unigram plateau (300 steps on genes: 1.414 nats/token at 0.02 vs 1.366 at 1.0).
+    init_scheme: ``"torch"`` (PyTorch's LSTM init, the embeddings as above) or ``"keras"`` — the
+        study's framework defaults: embeddings U(±0.05), LSTM input kernels Glorot-uniform,
+        recurrent kernels orthogonal, one zero bias with the forget gate at 1, Glorot-uniform head.
     """
 
     model_type = "dna_lstm"
@@ -50,6 +54,7 @@ class DnaLstmConfig(PreTrainedConfig):
     max_position_embeddings: int = 1023
     initializer_range: float = 0.02
     embedding_init_std: float = 1.0
+    init_scheme: str = "torch"
     pad_token_id: int | None = 0
     bos_token_id: int | None = 10
     eos_token_id: int | None = 11
@@ -59,6 +64,8 @@ class DnaLstmConfig(PreTrainedConfig):
         """Part of ``@strict`` validation."""
         if self.num_hidden_layers < 1:
             raise ValueError(f"num_hidden_layers must be >= 1, got {self.num_hidden_layers}")
+        if self.init_scheme not in INIT_SCHEMES:
+            raise ValueError(f"init_scheme must be one of {INIT_SCHEMES}, got {self.init_scheme!r}")
         if self.tie_word_embeddings and self.embedding_size != self.hidden_size:
             raise ValueError("tie_word_embeddings needs embedding_size == hidden_size")
 
@@ -71,4 +78,4 @@ class DnaLstmConfig(PreTrainedConfig):
         return cls(**{**PRESETS[name], **overrides})
 
 
-__all__ = ["DnaLstmConfig", "PRESETS"]
+__all__ = ["INIT_SCHEMES", "PRESETS", "DnaLstmConfig"]

@@ -59,6 +59,31 @@ class DnaLstmCausalLMOutput(ModelOutput):
     hidden_states: tuple[torch.Tensor, ...] | None = None
 
 
+def keras_init(module: nn.Module) -> None:
+    """Keras' defaults, as the study's model was built: ``Embedding`` U(±0.05) (keras_nlp's
+    ``TokenAndPositionEmbedding`` uses it for positions too), ``LSTM`` Glorot-uniform input kernel and
+    orthogonal recurrent kernel over all four gates at once (Keras stores them as one
+    ``(in, 4*hidden)`` matrix), a single zero bias with the forget gate at 1 (``unit_forget_bias``),
+    ``Dense`` Glorot-uniform with a zero bias. PyTorch's second bias (``bias_hh``) stays zero."""
+    if isinstance(module, nn.Embedding):
+        init.uniform_(module.weight, -0.05, 0.05)
+    elif isinstance(module, nn.Linear):
+        init.xavier_uniform_(module.weight)  # symmetric in fan-in/fan-out: (out, in) = Keras' (in, out)ᵀ
+        if module.bias is not None:
+            init.zeros_(module.bias)
+    elif isinstance(module, nn.LSTM):
+        size = module.hidden_size
+        for name, parameter in module.named_parameters():
+            if name.startswith("weight_ih"):
+                init.xavier_uniform_(parameter)
+            elif name.startswith("weight_hh"):
+                init.orthogonal_(parameter)  # (4h, h): orthonormal columns, Keras' (h, 4h) rows
+            else:
+                init.zeros_(parameter)
+                if name.startswith("bias_ih"):
+                    init.ones_(parameter[size : 2 * size])  # gates are ordered i, f, g, o
+
+
 class DnaLstmPreTrainedModel(RemoteCodeMixin, PreTrainedModel):
     remote_code_auto_map = AUTO_MAP
     config_class = DnaLstmConfig
@@ -72,7 +97,10 @@ class DnaLstmPreTrainedModel(RemoteCodeMixin, PreTrainedModel):
     def _init_weights(self, module: nn.Module) -> None:
         """Normal(0, embedding_init_std) embeddings, Normal(0, initializer_range) head, LSTM weights
         U(±1/sqrt(hidden)) as in PyTorch, forget-gate bias 1 (Jozefowicz et al., 2015) so early
-        training keeps memory."""
+        training keeps memory. ``config.init_scheme == "keras"``: see :func:`keras_init`."""
+        if self.config.init_scheme == "keras":
+            keras_init(module)
+            return
         super()._init_weights(module)
         if isinstance(module, nn.Embedding):  # see DnaLstmConfig.embedding_init_std
             std = self.config.initializer_range if getattr(module, "is_position", False) else None

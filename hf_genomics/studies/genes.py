@@ -422,7 +422,14 @@ NEURAL_KINDS = {
 }
 
 
-def train_neural(kind: str, folder: Path, train_file: Path, preset: str, minutes: float) -> None:
+def train_neural(
+    kind: str,
+    folder: Path,
+    train_file: Path,
+    preset: str,
+    minutes: float,
+    config_overrides: str | None = None,
+) -> None:
     """Time-boxed causal-LM training through the same function as ``scripts/run_clm.py`` (char
     tokenizer), resumed from the folder's last checkpoint when there is one. Our LSTM/decoder use
     our recipe (warm-up, batch 32, the paper's |train - val| < 0.02 selection rule); the
@@ -430,7 +437,8 @@ def train_neural(kind: str, folder: Path, train_file: Path, preset: str, minutes
     validation loss each epoch with early stopping (patience 5, last weights kept). One CPU
     concession: batches are drawn grouped by length (``group_by_length``) rather than uniformly,
     which cuts the padded positions an LSTM must step through by ~2.7x on these genes (mean 365 nt,
-    longest 1,000)."""
+    longest 1,000). ``config_overrides`` (``run_clm``'s, e.g. ``"init_scheme=keras"``) is for
+    experiments beside the study's models."""
     from transformers import TrainingArguments
 
     from hf_genomics.training.clm import ClmDataArguments, ClmModelArguments
@@ -440,7 +448,9 @@ def train_neural(kind: str, folder: Path, train_file: Path, preset: str, minutes
     logger.info("training the %s (%s preset) for at most %.0f min into %s", kind, preset, minutes, folder)
     resume = "last" if any(folder.glob("checkpoint-*")) else None
     run_clm(
-        ClmModelArguments(model_type=model_type, preset=preset, tokenizer_name="char"),
+        ClmModelArguments(
+            model_type=model_type, preset=preset, tokenizer_name="char", config_overrides=config_overrides
+        ),
         ClmDataArguments(
             train_file=str(train_file),
             validation_split_percentage=5,

@@ -19,11 +19,17 @@ The two make different mistakes, so the command also blends their class probabil
 (:mod:`hf_genomics.evaluation.blend`, weight of the transformer in {0, ¼, ½, ¾, 1}, chosen on
 validation MCC). ``selected_model`` is the blend when a mixed weight wins on validation, else the
 better single model; ``selected_test_mcc`` is that model's test MCC, the number to report.
+
+When the first seed finishes with budget to spare (the epoch cap binds on a quiet machine), more
+seeds are trained while another one still fits (up to :data:`MAX_SEEDS`), and the transformer's
+probabilities are the mean over seeds — a seed ensemble, the cheapest variance cut there is.
+The main folder keeps the first seed's model; the others are in ``extra_seeds/seed-<n>/``.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
 import math
@@ -48,6 +54,8 @@ EVALUATIONS = 6  # validation passes planned over the run (best checkpoint chose
 EVAL_SHARE = 0.25  # ...fewer (at least one) when they would take more than this share of the time
 PROBE_STEPS = 6
 SAFETY = 0.85  # fraction of the estimated affordable steps actually planned
+MAX_SEEDS = 3  # seeds averaged when the budget leaves room after the first
+SEED_MARGIN = 1.15  # another seed starts only if this many times the first seed's time is left
 
 
 def choose_recipe(results_csv: str | Path, beyond_dir: str | Path) -> dict[str, Any]:
@@ -307,15 +315,33 @@ def run_recipe(
         save_steps=plan["eval_steps"],
         dataloader_num_workers=0,
     )
+    seed_started = time.monotonic()
     results = run_classification(args, training, callbacks=[budget_callback])
+    seed_seconds = time.monotonic() - seed_started
+    strands = 2 if rc else 1
+    per_model_passes = (len(data["validation"]) + len(data["test"])) * step_seconds / RECIPE["batch_size"] / 3
+    model_dirs = [output_dir]
+    while len(model_dirs) < MAX_SEEDS:
+        left = deadline - time.monotonic() - reserve - (len(model_dirs) + 1) * strands * per_model_passes
+        if left < SEED_MARGIN * seed_seconds:
+            break
+        extra_seed = seed + len(model_dirs)
+        folder_of_seed = output_dir / "extra_seeds" / f"seed-{extra_seed}"
+        logger.info("%.0f s left, a seed took %.0f s: training seed %d too", left, seed_seconds, extra_seed)
+        run_classification(
+            dataclasses.replace(args, seeds=[extra_seed]),
+            dataclasses.replace(training, output_dir=str(folder_of_seed)),
+            callbacks=[TimeBudgetCallback(train_deadline)],
+        )
+        model_dirs.append(folder_of_seed)
 
     transformer_dev = results["per_seed"][0]["best_dev_mcc"]
     better = "kmer_baseline" if baseline.validation["mcc"] > transformer_dev else "transformer"
-    blend = blend_with_baseline(output_dir, baseline, splits, rc)
+    blend = blend_with_baseline(model_dirs, baseline, splits, rc)
     selected = {0.0: "kmer_baseline", 1.0: "transformer"}.get(blend["weight_transformer"], "blend")
     selected_test = {
         "kmer_baseline": baseline.test["mcc"],
-        "transformer": results["test_mcc"],
+        "transformer": blend["transformer_test"]["mcc"],
         "blend": blend["test"]["mcc"],
     }[selected]
     results.update(
@@ -328,6 +354,7 @@ def run_recipe(
                 "seconds_per_step_probe": step_seconds,
                 "planned": plan,
                 "stopped_by_budget_at_step": budget_callback.stopped_at_step,
+                "seconds_first_seed": round(seed_seconds, 1),
                 "total_seconds": round(time.monotonic() - started, 1),
             },
             "dev_mcc": transformer_dev,
@@ -335,6 +362,7 @@ def run_recipe(
             "kmer_baseline_dev_mcc": baseline.validation["mcc"],
             "kmer_baseline": {"file": "kmer_baseline.safetensors", **baseline.to_dict()},
             "better_on_dev": better,
+            "transformer_seeds": [seed + i for i in range(len(model_dirs))],
             "blend": blend,
             "selected_model": selected,
             "selected_test_mcc": selected_test,
@@ -360,7 +388,9 @@ def run_recipe(
             "\n## gue-recipe: budget and baseline\n\n"
             f"Trained by `hf-genomics gue-recipe` in a {budget_minutes:g}-minute budget on {threads_used} CPU "
             f"thread(s) ({results['budget']['total_seconds']:.0f} s in all, {results['per_seed'][0]['train_steps']} "
-            f"steps). Test MCC {results['test_mcc']:.4f} (validation {transformer_dev:.4f}); bag-of-3–6-mers "
+            f"steps). Test MCC {results['test_mcc']:.4f} (validation {transformer_dev:.4f}); averaged over "
+            f"{len(model_dirs)} seed(s) (this folder's and `extra_seeds/`): test MCC "
+            f"{blend['transformer_test']['mcc']:.4f}; bag-of-3–6-mers "
             f"logistic regression (`kmer_baseline.safetensors`): test MCC {baseline.test['mcc']:.4f} "
             f"(validation {baseline.validation['mcc']:.4f}). Probability blend, transformer weight "
             f"{blend['weight_transformer']:g} chosen on validation: test MCC {blend['test']['mcc']:.4f} "
@@ -372,30 +402,38 @@ def run_recipe(
     return results
 
 
-def blend_with_baseline(output_dir: Path, baseline, splits: dict, rc: bool) -> dict[str, Any]:
-    """Blend the saved (best) transformer with the k-mer baseline: weight chosen on validation MCC,
-    then the blend's test metrics. ``splits``: ``{name: (sequences, labels)}``."""
+def blend_with_baseline(model_dirs: list[Path], baseline, splits: dict, rc: bool) -> dict[str, Any]:
+    """Blend the saved transformer(s) with the k-mer baseline: weight chosen on validation MCC, then
+    the blend's test metrics. Several model folders (seeds) are averaged first.
+    ``splits``: ``{name: (sequences, labels)}``."""
     from hf_genomics.analysis.loading import load_model_and_tokenizer
     from hf_genomics.analysis.predict import predict
     from hf_genomics.evaluation.blend import blend_probabilities, choose_blend_weight
     from hf_genomics.evaluation.metrics import compute_classification_metrics
 
-    model, tokenizer = load_model_and_tokenizer(output_dir, kind="classifier")
+    transformer = {name: 0.0 for name in ("validation", "test")}
+    for folder in model_dirs:
+        model, tokenizer = load_model_and_tokenizer(folder, kind="classifier")
+        for name in transformer:
+            scores = predict(model, tokenizer, splits[name][0], rc_average=rc, progress=False).probabilities
+            transformer[name] = transformer[name] + scores / len(model_dirs)
     probabilities = {
-        name: (
-            predict(model, tokenizer, splits[name][0], rc_average=rc, progress=False).probabilities,
-            baseline.predict_proba(splits[name][0]),
-        )
-        for name in ("validation", "test")
+        name: (transformer[name], baseline.predict_proba(splits[name][0])) for name in transformer
     }
     choice = choose_blend_weight(*probabilities["validation"], splits["validation"][1])
-    predicted = blend_probabilities(choice.weight, *probabilities["test"]).argmax(-1)
     num_classes = probabilities["test"][0].shape[-1]
+
+    def test_metrics(weight: float) -> dict[str, float]:
+        predicted = blend_probabilities(weight, *probabilities["test"]).argmax(-1)
+        return compute_classification_metrics(predicted, splits["test"][1], num_classes)
+
     return {
         "weight_transformer": choice.weight,
         "dev_mcc": choice.dev_mcc,
         "dev_mcc_by_transformer_weight": {str(w): v for w, v in choice.dev_mcc_by_weight.items()},
-        "test": compute_classification_metrics(predicted, splits["test"][1], num_classes),
+        "test": test_metrics(choice.weight),
+        "transformer_models": len(model_dirs),
+        "transformer_test": test_metrics(1.0),  # the transformer alone (seed-averaged when several)
     }
 
 
@@ -436,6 +474,8 @@ def run(args: argparse.Namespace) -> int:
     )
     print(
         f"{args.task_dir}: test MCC {100 * results['test_mcc']:.2f} (dev {100 * results['dev_mcc']:.2f}); "
+        f"{len(results['transformer_seeds'])} seed(s) averaged: test MCC "
+        f"{100 * results['blend']['transformer_test']['mcc']:.2f}; "
         f"k-mer baseline test MCC {100 * results['kmer_baseline_test_mcc']:.2f} "
         f"(dev {100 * results['kmer_baseline_dev_mcc']:.2f}); blend test MCC "
         f"{100 * results['blend']['test']['mcc']:.2f} (dev {100 * results['blend']['dev_mcc']:.2f}); "

@@ -194,6 +194,7 @@ def test_study_preset_learned_positions(tokenizer, tmp_path):
     lstm = 4 * (512 * (256 + 512) + 2 * 512) + 3 * 4 * (512 * (512 + 512) + 2 * 512)
     assert n == 12 * 256 + 1023 * 256 + lstm + 512 * 12 + 12
     assert 8.0e6 < n < 8.3e6
+    assert study.init_scheme == "keras" and DnaLstmConfig.from_preset("genes-paper").init_scheme == "torch"
 
     torch.manual_seed(0)
     config = DnaLstmConfig.from_preset(

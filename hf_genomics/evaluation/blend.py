@@ -27,13 +27,6 @@ class BlendChoice:
     dev_mcc: float
     dev_mcc_by_weight: dict[float, float]
 
-    def to_dict(self) -> dict:
-        return {
-            "weight_first": self.weight,
-            "dev_mcc": self.dev_mcc,
-            "dev_mcc_by_weight": {str(w): v for w, v in self.dev_mcc_by_weight.items()},
-        }
-
 
 def blend_probabilities(weight: float, first: np.ndarray, second: np.ndarray) -> np.ndarray:
     """``weight * first + (1 - weight) * second``, both ``(n, num_classes)`` probabilities."""
@@ -56,7 +49,7 @@ def choose_blend_weight(
     for weight in weights:
         predicted = blend_probabilities(weight, first, second).argmax(-1)
         scores[float(weight)] = compute_classification_metrics(predicted, labels, num_classes)["mcc"]
-    best = max(scores, key=lambda w: (scores[w], -list(scores).index(w)))
+    best = max(scores, key=scores.get)  # the first of equal maxima: candidates keep their order
     return BlendChoice(best, scores[best], scores)
 
 

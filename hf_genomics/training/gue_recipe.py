@@ -150,6 +150,11 @@ def fastest_threads(model, batch_size: int, length: int, vocab_size: int, thread
     return best
 
 
+def forward_seconds_per_example(step_seconds: float, batch_size: int) -> float:
+    """A forward pass of one example costs about a third of its share of a training step."""
+    return step_seconds / batch_size / 3
+
+
 def plan_steps(
     seconds_left: float,
     step_seconds: float,
@@ -169,7 +174,7 @@ def plan_steps(
     ``passes_at_test`` / ``extra_dev_passes`` count the prediction passes after training (strands,
     the blend's second look at validation and test).
     """
-    forward = step_seconds / batch_size / 3  # seconds per example, forward only
+    forward = forward_seconds_per_example(step_seconds, batch_size)
     evaluation = dev_rows * forward
     test = test_rows * forward * passes_at_test + dev_rows * forward * extra_dev_passes
     evaluations = max(1, min(EVALUATIONS, int(EVAL_SHARE * seconds_left / max(evaluation, 1e-9))))
@@ -285,6 +290,7 @@ def run_recipe(
     )
     del probe
     reserve = 15.0  # saving the model, tokenizer, card
+    strands = 2 if rc else 1
     plan = plan_steps(
         deadline - time.monotonic() - reserve,
         step_seconds,
@@ -293,8 +299,8 @@ def run_recipe(
         len(data["test"]),
         RECIPE["batch_size"],
         max_epochs,
-        passes_at_test=(2 if rc else 1) * 2,  # the Trainer's test pass, then the blend's
-        extra_dev_passes=2 if rc else 1,
+        passes_at_test=strands * 2,  # the Trainer's test pass, then the blend's
+        extra_dev_passes=strands,
     )
     logger.info(
         "%.3f s per step: planning %d steps (%.2f epochs)", step_seconds, plan["max_steps"], plan["epochs"]
@@ -318,8 +324,9 @@ def run_recipe(
     seed_started = time.monotonic()
     results = run_classification(args, training, callbacks=[budget_callback])
     seed_seconds = time.monotonic() - seed_started
-    strands = 2 if rc else 1
-    per_model_passes = (len(data["validation"]) + len(data["test"])) * step_seconds / RECIPE["batch_size"] / 3
+    per_model_passes = (len(data["validation"]) + len(data["test"])) * forward_seconds_per_example(
+        step_seconds, RECIPE["batch_size"]
+    )
     model_dirs = [output_dir]
     while len(model_dirs) < MAX_SEEDS:
         left = deadline - time.monotonic() - reserve - (len(model_dirs) + 1) * strands * per_model_passes

@@ -10,7 +10,7 @@ from transformers.configuration_utils import PreTrainedConfig
 # TokenAndPositionEmbedding over its SEQ_LEN = 2**10 - 1 = 1023 positions: [BOS] + genes of
 # <= 1,000 nt, and mutated genes with insertions still fit), ~8.15 M parameters, initialised as
 # Keras does (with PyTorch's init it stayed on the unigram plateau for 2.75 epochs; Keras' init left
-# it in epoch 4 — docs/results/genes/README.md).
+# it in epoch 4 — docs/results/genes/lstm_keras_init/README.md).
 INIT_SCHEMES = ("torch", "keras")
 PRESETS: dict[str, dict] = {
     "genes-paper": dict(embedding_size=256, hidden_size=512, num_hidden_layers=4),

@@ -47,6 +47,10 @@ _LAZY_NAMES: dict[str, str] = {
     "DnaLstmModel": "hf_genomics.models.lstm.modeling_dna_lstm",
     "DnaLstmForCausalLM": "hf_genomics.models.lstm.modeling_dna_lstm",
     "pythia_config": "hf_genomics.models.pythia",
+    # dilated residual CNN (Basset / BPNet line)
+    "DnaCnnConfig": "hf_genomics.models.cnn.configuration_dna_cnn",
+    "DnaCnnModel": "hf_genomics.models.cnn.modeling_dna_cnn",
+    "DnaCnnForSequenceClassification": "hf_genomics.models.cnn.modeling_dna_cnn",
     # GENA-LM (ported)
     "GenaLmConfig": "hf_genomics.models.gena_lm.configuration_gena_lm",
     "GenaLmModel": "hf_genomics.models.gena_lm.modeling_gena_lm",

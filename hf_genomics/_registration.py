@@ -45,6 +45,15 @@ MODEL_FAMILIES: dict[str, tuple[str, dict[str, str]]] = {
             "AutoModelForCausalLM": "hf_genomics.models.lstm.modeling_dna_lstm.DnaLstmForCausalLM",
         },
     ),
+    "dna_cnn": (
+        "hf_genomics.models.cnn.configuration_dna_cnn.DnaCnnConfig",
+        {
+            "AutoModel": "hf_genomics.models.cnn.modeling_dna_cnn.DnaCnnModel",
+            "AutoModelForSequenceClassification": (
+                "hf_genomics.models.cnn.modeling_dna_cnn.DnaCnnForSequenceClassification"
+            ),
+        },
+    ),
     "genes_transformer": (
         "hf_genomics.models.genes_transformer.configuration_genes_transformer.GenesTransformerConfig",
         {

@@ -50,6 +50,10 @@ COMMANDS: dict[tuple[str, ...], tuple[str, str]] = {
         "hf_genomics.training.gue_recipe",
         "best measured CPU recipe on a GUE-layout folder within a time budget, beside the k-mer baseline",
     ),
+    ("benchmark", "gue"): (
+        "hf_genomics.training.gue_benchmark",
+        "fine-tune any model on every GUE task with the DNABERT-2 protocol: Table-4-shaped results",
+    ),
     ("push",): ("hf_genomics.hub", "push a run folder or dataset to the Hugging Face Hub"),
     ("predict",): ("hf_genomics.analysis.commands.predict", "class probabilities for FASTA records"),
     ("embed",): ("hf_genomics.analysis.commands.embed", "embeddings of FASTA records (Parquet)"),

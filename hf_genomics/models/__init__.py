@@ -12,6 +12,8 @@ _LAZY_NAMES: dict[str, str] = {
     "DnaEncoderForTokenClassification": "hf_genomics.models.encoder.modeling_dna_encoder",
     "DnaLstmConfig": "hf_genomics.models.lstm.configuration_dna_lstm",
     "DnaLstmForCausalLM": "hf_genomics.models.lstm.modeling_dna_lstm",
+    "DnaCnnConfig": "hf_genomics.models.cnn.configuration_dna_cnn",
+    "DnaCnnForSequenceClassification": "hf_genomics.models.cnn.modeling_dna_cnn",
     "NGramLM": "hf_genomics.models.ngram",
     "pythia_config": "hf_genomics.models.pythia",
 }

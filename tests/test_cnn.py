@@ -152,15 +152,15 @@ def test_loss_and_a_few_training_steps_learn_a_motif(char):
     from hf_genomics.data.toy import planted_motif_sequences
 
     torch.manual_seed(4)
-    model = DnaCnnForSequenceClassification(tiny(char, hidden_size=32))
-    sequences, labels = planted_motif_sequences(256, seed=0)
+    model = DnaCnnForSequenceClassification(tiny(char))
+    sequences, labels = planted_motif_sequences(128, length=40, seed=0)
     batch = char(list(sequences), padding=True, return_tensors="pt")
     y = torch.as_tensor(np.asarray(labels), dtype=torch.long)
     out = model(**batch, labels=y)
     assert torch.allclose(out.loss, torch.nn.functional.cross_entropy(out.logits, y))
     optimizer = torch.optim.AdamW(model.parameters(), lr=3e-3)
     model.train()
-    for _ in range(60):
+    for _ in range(40):
         loss = model(**batch, labels=y).loss
         loss.backward()
         optimizer.step()
@@ -169,6 +169,31 @@ def test_loss_and_a_few_training_steps_learn_a_motif(char):
     with torch.no_grad():
         accuracy = (model(**batch).logits.argmax(-1) == y).float().mean()
     assert accuracy > 0.9
+
+
+def test_kmer_bag_is_the_sum_of_kmer_embeddings_over_valid_windows(char):
+    """Against a plain Python count of every k-mer window (windows with N or past the end skipped)."""
+    from hf_genomics.tokenization.reverse_complement import base_token_codes
+
+    torch.manual_seed(6)
+    config = tiny(char, kmer_sizes=[2, 3], kmer_embedding_size=4, base_token_codes=base_token_codes(char))
+    model = DnaCnnModel(config).eval()
+    sequences = ["ACGTNACGGT", "TTA", "A"]
+    batch = char(sequences, padding=True, return_tensors="pt")
+    with torch.no_grad():
+        bag = model.kmer_bag(batch["input_ids"], batch["attention_mask"])
+    for row, sequence in enumerate(sequences):
+        expected = []
+        for k, table in zip((2, 3), model.kmer_bag.tables):
+            total = torch.zeros(4)
+            for start in range(len(sequence) - k + 1):
+                window = sequence[start : start + k]
+                if "N" not in window:
+                    total += table.weight[int("".join(str("ACGT".index(b)) for b in window), 4)]
+            expected.append(total)
+        assert torch.allclose(bag[row], torch.cat(expected), atol=1e-6)
+    assert model.pool(torch.zeros(3, 16, batch["input_ids"].shape[1]), batch["input_ids"], batch["attention_mask"],
+                      batch["attention_mask"][:, None].float()).shape == (3, config.pooled_size)  # fmt: skip
 
 
 def test_folder_loads_as_remote_code_without_hf_genomics(char, tmp_path):

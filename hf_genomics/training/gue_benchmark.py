@@ -31,34 +31,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from transformers import TrainerCallback
+from hf_genomics.training.callbacks import TimeBudgetCallback
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_SEEDS = (42, 43, 44)
 
 
-class SeedBudgetCallback(TrainerCallback):
-    """Stop each training run ``seconds`` after it begins (evaluating and saving the step it stops at,
-    so the best-checkpoint choice sees it): a per-seed budget shared by every seed's Trainer."""
+class SeedBudgetCallback(TimeBudgetCallback):
+    """:class:`TimeBudgetCallback` whose deadline is ``seconds`` after each training run begins: one
+    per-seed budget shared by every seed's Trainer."""
 
     def __init__(self, seconds: float, clock=time.monotonic):
+        super().__init__(float("inf"), clock)
         self.seconds = seconds
-        self.clock = clock
-        self.deadline = float("inf")
-        self.stopped_at_step: int | None = None
 
     def on_train_begin(self, args, state, control, **kwargs):
         self.deadline = self.clock() + self.seconds
-
-    def on_step_end(self, args, state, control, **kwargs):
-        if self.clock() >= self.deadline and state.global_step < state.max_steps:
-            logger.info("time budget reached at step %d of %d: stopping", state.global_step, state.max_steps)
-            self.stopped_at_step = state.global_step
-            control.should_training_stop = True
-            control.should_evaluate = True
-            control.should_save = True
-        return control
 
 
 @dataclass
@@ -279,7 +268,9 @@ def run_benchmark(options: BenchmarkOptions) -> dict[str, Any]:
             "max_eval_samples": options.max_eval_samples,
         },
         "tasks": rows,
-        "command": " ".join(["hf-genomics", *sys.argv[1:]]) if sys.argv[0].endswith("hf-genomics") else None,
+        "command": " ".join(["hf-genomics", *sys.argv[1:]])
+        if Path(sys.argv[0]).name in ("hf-genomics", "cli.py")
+        else None,  # called from Python: no command line to show
     }
     from hf_genomics.training.gue_report import write_benchmark_report
 
@@ -321,8 +312,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--max-length-nt", "--max_length_nt", type=int, default=None,
         help="truncate inputs to this many nucleotides (default: the whole sequence)",
     )  # fmt: skip
-    parser.add_argument("--max-train-samples", "--max_train_samples", type=int, default=None)
-    parser.add_argument("--max-eval-samples", "--max_eval_samples", type=int, default=None)
+    parser.add_argument(
+        "--max-train-samples",
+        "--max_train_samples",
+        type=int,
+        default=None,
+        help="first N training rows (smoke tests)",
+    )
+    parser.add_argument(
+        "--max-eval-samples",
+        "--max_eval_samples",
+        type=int,
+        default=None,
+        help="first N validation/test rows",
+    )
     parser.add_argument("--save-models", "--save_models", action="store_true", help="keep each task's model")
     parser.add_argument("--no-resume", "--no_resume", action="store_true", help="retrain finished seeds")
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")

@@ -249,7 +249,10 @@ def score_variants(
         raise ValueError(f"errors must be 'raise' or 'skip', got {errors!r}")
     window_nt = window_nt or model_window_nt(model, tokenizer)
     if window_nt is None:
-        raise ValueError("the model records no window length: pass window_nt (nucleotides)")
+        raise ValueError(
+            "the model records no window length (an n-gram or LSTM LM takes any length): give one in "
+            "nucleotides, --window-nt on the command line (window_nt= in Python)"
+        )
     ref_genome = _Reference(reference)
     variants = _as_variants(variants)
     rows, refs, alts, keep = [], [], [], []

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from hf_genomics.analysis.commands.common import add_model_arguments, load, read_records, safe_name
+from hf_genomics.deprecated_option import add_deprecated_alias
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -20,8 +21,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--target", type=int, default=None, help="class index for classifiers (default: last)"
     )
     parser.add_argument(
-        "--output", default="logit", choices=["logit", "probability"], help="classifier value to difference"
+        "--quantity",
+        default="logit",
+        choices=["logit", "probability"],
+        help="the classifier value whose change each mutation scores",
     )
+    # --output names an output file in predict/embed/score-variants; here it was the quantity
+    add_deprecated_alias(parser, "--output", "--quantity", dest="quantity", choices=["logit", "probability"])
     parser.add_argument("--max-records", type=int, default=None, help="only the first N records")
     parser.add_argument("--no-plots", action="store_true", help="arrays only")
 
@@ -40,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
             tokenizer,
             sequence,
             target=args.target,
-            output=args.output,
+            output=args.quantity,
             window_nt=args.window_nt,
             batch_size=args.batch_size,
             progress=not args.quiet,

@@ -32,16 +32,21 @@ class ConvertedCheckpoint:
     license: str | None = None
     notes: list[str] = field(default_factory=list)  # what was converted / left out
     parity: str | None = None  # the measured agreement with the original implementation, for the card
+    max_shard_size: str | None = None  # write sharded safetensors (large models); None: transformers' default
 
 
 @dataclass(frozen=True)
 class FamilyConverter:
     """One family: ``matches(config_dict)`` recognises the original ``config.json``;
-    ``convert(folder, config_dict, original_id)`` builds the native model and tokenizer."""
+    ``convert(folder, config_dict, original_id)`` builds the native model and tokenizer.
+    ``claims_source(path)``, when given, recognises a local path from its files alone (a checkpoint
+    layout without a transformers ``config.json``, such as vortex's ``.pt``); ``convert`` then gets the
+    path itself and an empty config."""
 
     family: str
     matches: Callable[[dict], bool]
     convert: Callable[[Path, dict, str | None], ConvertedCheckpoint]
+    claims_source: Callable[[Path], bool] | None = None
 
 
 def _converters() -> list[FamilyConverter]:
@@ -67,7 +72,19 @@ def resolve_source(src: str | Path) -> tuple[Path, str | None]:
         from huggingface_hub import snapshot_download
 
         folder = snapshot_download(
-            text, allow_patterns=["*.json", "*.txt", "*.safetensors", "*.bin", "*.ckpt", "*.model", "*.md"]
+            text,
+            allow_patterns=[
+                "*.json",
+                "*.txt",
+                "*.safetensors",
+                "*.bin",
+                "*.ckpt",
+                "*.model",
+                "*.md",
+                "*.pt",
+                "*.pt.part*",
+                "*.yml",
+            ],
         )
     except Exception as error:  # offline, unknown repo, gated repo
         reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
@@ -127,11 +144,26 @@ def detect_family(config: dict, folder: Path | str = "") -> FamilyConverter:
 
 def convert_in_memory(src: str | Path, original_id: str | None = None) -> ConvertedCheckpoint:
     """``original_id`` names the Hub original of a local folder (for the card's ``base_model:``)."""
+    path = Path(src).expanduser()
+    claimed = _claiming_converter(path) if path.exists() else None
+    if claimed is not None:
+        logger.info("converting %s as %s", src, claimed.family)
+        return claimed.convert(path, {}, original_id)
     folder, hub_id = resolve_source(src)
+    claimed = _claiming_converter(folder)
+    if claimed is not None:
+        return claimed.convert(folder, {}, original_id or hub_id)
     config = read_original_config(folder)
     converter = detect_family(config, folder)
     logger.info("converting %s as %s", src, converter.family)
     return converter.convert(folder, config, original_id or hub_id)
+
+
+def _claiming_converter(path: Path) -> FamilyConverter | None:
+    for converter in _converters():
+        if converter.claims_source is not None and converter.claims_source(path):
+            return converter
+    return None
 
 
 def convert_checkpoint(
@@ -145,7 +177,10 @@ def convert_checkpoint(
     converted = convert_in_memory(src, original_id)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    converted.model.save_pretrained(out)
+    if converted.max_shard_size:
+        converted.model.save_pretrained(out, max_shard_size=converted.max_shard_size)
+    else:
+        converted.model.save_pretrained(out)
     converted.tokenizer.save_pretrained(out)
     from hf_genomics.convert.card import write_conversion_card
 

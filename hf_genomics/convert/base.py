@@ -34,17 +34,22 @@ class ConvertedCheckpoint:
     license: str | None = None
     notes: list[str] = field(default_factory=list)  # what was converted / left out
     parity: str | None = None  # the measured agreement with the original implementation, for the card
+    max_shard_size: str | None = None  # write sharded safetensors (large models); None: transformers' default
     dropped: list[str] = field(default_factory=list)  # original tensors not carried over, printed by the CLI
 
 
 @dataclass(frozen=True)
 class FamilyConverter:
     """One family: ``matches(config_dict)`` recognises the original ``config.json``;
-    ``convert(folder, config_dict, original_id)`` builds the native model and tokenizer."""
+    ``convert(folder, config_dict, original_id)`` builds the native model and tokenizer.
+    ``claims_source(path)``, when given, recognises a local path from its files alone (a checkpoint
+    layout without a transformers ``config.json``, such as vortex's ``.pt``); ``convert`` then gets the
+    path itself and an empty config."""
 
     family: str
     matches: Callable[[dict], bool]
     convert: Callable[[Path, dict, str | None], ConvertedCheckpoint]
+    claims_source: Callable[[Path], bool] | None = None
 
 
 def _converters() -> list[FamilyConverter]:
@@ -76,7 +81,19 @@ def resolve_source(src: str | Path) -> tuple[Path, str | None]:
         from huggingface_hub import snapshot_download
 
         folder = snapshot_download(
-            text, allow_patterns=["*.json", "*.txt", "*.safetensors", "*.bin", "*.ckpt", "*.model", "*.md"]
+            text,
+            allow_patterns=[
+                "*.json",
+                "*.txt",
+                "*.safetensors",
+                "*.bin",
+                "*.ckpt",
+                "*.model",
+                "*.md",
+                "*.pt",
+                "*.pt.part*",
+                "*.yml",
+            ],
         )
     except Exception as error:  # offline, unknown repo, gated repo
         reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
@@ -203,22 +220,45 @@ def detect_family(config: dict, folder: Path | str = "") -> FamilyConverter:
 
 def convert_in_memory(src: str | Path, original_id: str | None = None) -> ConvertedCheckpoint:
     """``original_id`` names the Hub original of a local folder (for the card's ``base_model:``)."""
-    folder, hub_id = resolve_source(src)
-    return _convert_folder(folder, original_id or hub_id)
+    source, hub_id = resolve_any_source(src)
+    return _convert_source(source, original_id or hub_id)
 
 
-def _convert_folder(folder: Path, original_id: str | None) -> ConvertedCheckpoint:
-    config = read_original_config(folder)
-    converter = detect_family(config, folder)
-    logger.info("converting %s as %s", folder, converter.family)
-    return converter.convert(folder, config, original_id)
+def resolve_any_source(src: str | Path) -> tuple[Path, str | None]:
+    """A local path a family claims from its files alone (e.g. a vortex ``.pt``), else
+    :func:`resolve_source` (a folder, or a Hub id downloaded)."""
+    path = Path(src).expanduser()
+    if path.exists() and _claiming_converter(path) is not None:
+        return path, None
+    return resolve_source(src)
+
+
+def _convert_source(source: Path, original_id: str | None) -> ConvertedCheckpoint:
+    claimed = _claiming_converter(source)
+    if claimed is not None:
+        logger.info("converting %s as %s", source, claimed.family)
+        return claimed.convert(source, {}, original_id)
+    config = read_original_config(source)
+    converter = detect_family(config, source)
+    logger.info("converting %s as %s", source, converter.family)
+    return converter.convert(source, config, original_id)
+
+
+def _claiming_converter(path: Path) -> FamilyConverter | None:
+    for converter in _converters():
+        if converter.claims_source is not None and converter.claims_source(path):
+            return converter
+    return None
 
 
 def save_converted(converted: ConvertedCheckpoint, folder: Path) -> None:
-    """Model (safetensors), tokenizer and model card into ``folder``."""
+    """Model (safetensors, sharded when the family asks), tokenizer and model card into ``folder``."""
     from hf_genomics.convert.card import write_conversion_card
 
-    converted.model.save_pretrained(folder)
+    if converted.max_shard_size:
+        converted.model.save_pretrained(folder, max_shard_size=converted.max_shard_size)
+    else:
+        converted.model.save_pretrained(folder)
     converted.tokenizer.save_pretrained(folder)
     write_conversion_card(folder, converted)
 
@@ -235,11 +275,10 @@ def convert_checkpoint(
     """
     from hf_genomics.convert.output import check_output_path, staged_output
 
-    folder, hub_id = resolve_source(src)
-    source = folder  # a local folder or the Hub-cache snapshot: never written into
+    source, hub_id = resolve_any_source(src)  # a local path, or the Hub-cache snapshot: never written into
     check_output_path(Path(out), source)  # refuse before minutes of loading
     with staged_output(Path(out), source, overwrite) as staging:
-        converted = _convert_folder(folder, original_id or hub_id)
+        converted = _convert_source(source, original_id or hub_id)
         save_converted(converted, staging)
     return converted
 

@@ -31,10 +31,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--window-nt", type=int, default=None, help="scoring window (default: the model's, else 1000)"
     )
-    parser.add_argument("--strands", default="forward", choices=["forward", "both"])
-    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument(
+        "--strands",
+        default="forward",
+        choices=["forward", "both"],
+        help="both: mean of the two strands' scores",
+    )
+    parser.add_argument("--batch-size", type=int, default=32, help="windows per forward pass")
     parser.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples for the intervals")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=int, default=0, help="bootstrap seed")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
 
 

@@ -16,6 +16,7 @@ import importlib
 import os
 import sys
 
+from hf_genomics.help_format import DefaultsHelpFormatter
 from hf_genomics.output_lock import OutputDirLocked
 from hf_genomics.quiet import quiet_output
 
@@ -83,13 +84,7 @@ USER_ERRORS = (
 EXIT_USER_ERROR = 2
 
 
-class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
-    """Shows every option's default; leaves ``None`` defaults and flags unadorned."""
-
-    def _get_help_string(self, action: argparse.Action) -> str:
-        if action.default is None or isinstance(action, argparse._StoreConstAction):
-            return action.help or ""
-        return super()._get_help_string(action)
+HelpFormatter = DefaultsHelpFormatter  # every default shown once, None defaults left out
 
 
 def selected_command(argv: list[str]) -> tuple[str, ...] | None:

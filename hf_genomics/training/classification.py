@@ -378,7 +378,6 @@ def build_model(
         from transformers import AutoModelForSequenceClassification
 
         import hf_genomics  # noqa: F401  (registers our model types with the Auto classes)
-
         from hf_genomics.model_folders import NO_REMOTE_CODE, check_local_source
 
         model = AutoModelForSequenceClassification.from_pretrained(

@@ -63,7 +63,7 @@ HOSTILE_IDS = [
     "a\u200bb",
     "-rf",
     "--output",
-    "$(touch pwned)",
+    "$(touch${IFS}pwned)",
     "`id`",
     "%s%n",
     "index",

@@ -62,6 +62,11 @@ def load_model_and_tokenizer(path: str | Path, kind: str = "auto"):
         from hf_genomics.models.ngram import NGramLM
 
         with _one_line_errors(folder):
+            model_type = json.loads((folder / "ngram_config.json").read_text()).get("model_type")
+            if model_type == "ngram_kneser_ney":
+                from hf_genomics.models.ngram_kneser_ney import KneserNeyLM
+
+                return KneserNeyLM.from_pretrained(folder), None
             return NGramLM.from_pretrained(folder), None
     import transformers
     from transformers import AutoConfig, AutoTokenizer

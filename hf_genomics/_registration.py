@@ -108,6 +108,14 @@ MODEL_FAMILIES: dict[str, tuple[str, dict[str, str]]] = {
             ),
         },
     ),
+    "evo2": (
+        "hf_genomics.models.evo2.configuration_evo2.Evo2Config",
+        {
+            "AutoModel": "hf_genomics.models.evo2.modeling_evo2.Evo2Model",
+            "AutoModelForCausalLM": "hf_genomics.models.evo2.modeling_evo2.Evo2ForCausalLM",
+            "AutoModelForSequenceClassification": "hf_genomics.models.evo2.modeling_evo2.Evo2ForSequenceClassification",
+        },
+    ),
 }
 
 OUR_TOKENIZERS = [
@@ -126,6 +134,7 @@ FAMILY_TOKENIZERS: dict[str, list[str]] = {
     ],
     "hyenadna": [*OUR_TOKENIZERS, "hf_genomics.models.hyenadna.tokenization_hyenadna.HyenaDnaTokenizer"],
     "caduceus": [*OUR_TOKENIZERS, "hf_genomics.models.caduceus.tokenization_caduceus.CaduceusTokenizer"],
+    "evo2": [*OUR_TOKENIZERS, "hf_genomics.models.evo2.tokenization_evo2.Evo2Tokenizer"],
 }
 
 

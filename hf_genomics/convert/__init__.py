@@ -31,6 +31,7 @@ CONVERTER_MODULES: list[str] = [
     "hf_genomics.convert.caduceus",
     "hf_genomics.convert.hyenadna",
     "hf_genomics.convert.dnabert2",
+    "hf_genomics.convert.evo2",
 ]
 
 __all__ = [

@@ -12,6 +12,11 @@ _LAZY_NAMES: dict[str, str] = {
     "DnaEncoderForTokenClassification": "hf_genomics.models.encoder.modeling_dna_encoder",
     "DnaLstmConfig": "hf_genomics.models.lstm.configuration_dna_lstm",
     "DnaLstmForCausalLM": "hf_genomics.models.lstm.modeling_dna_lstm",
+    "Evo2Config": "hf_genomics.models.evo2.configuration_evo2",
+    "Evo2Model": "hf_genomics.models.evo2.modeling_evo2",
+    "Evo2ForCausalLM": "hf_genomics.models.evo2.modeling_evo2",
+    "Evo2ForSequenceClassification": "hf_genomics.models.evo2.modeling_evo2",
+    "Evo2Tokenizer": "hf_genomics.models.evo2.tokenization_evo2",
     "NGramLM": "hf_genomics.models.ngram",
     "pythia_config": "hf_genomics.models.pythia",
 }

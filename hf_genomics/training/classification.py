@@ -526,10 +526,9 @@ def base_model_id(args: ClassificationArguments) -> str | None:
     """The card's ``base_model``: a Hub id, never a local path (the Hub would reject it)."""
     if args.base_model:
         return args.base_model
-    path = args.model_name_or_path
-    if path and not Path(path).exists() and path.count("/") == 1 and not path.startswith((".", "/")):
-        return path
-    return None
+    from hf_genomics.hub_ids import hub_id_or_none
+
+    return hub_id_or_none(args.model_name_or_path or None)
 
 
 def _best_step(trainer: Trainer) -> int | None:

@@ -179,9 +179,12 @@ def test_original_layout_keys_are_renamed_and_nothing_is_dropped():
 
 
 def test_unknown_architectures_are_refused(tmp_path):
-    (tmp_path / "config.json").write_text(json.dumps({"model_type": "bert", "architectures": ["BertModel"]}))
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "config.json").write_text(
+        json.dumps({"model_type": "bert", "architectures": ["BertModel"]})
+    )
     with pytest.raises(ConversionError, match="unknown architecture.*bert.*HyenaDNA"):
-        convert_checkpoint(tmp_path, tmp_path / "out")
+        convert_checkpoint(tmp_path / "src", tmp_path / "out")
     config = json.loads((FIXTURES / "original" / "config.json").read_text())
     with pytest.raises(ConversionError, match="attention layers"):
         _native_settings_original({**config, "attn_layer_idx": [1]})
@@ -427,6 +430,7 @@ def test_trainer_fine_tunes_a_converted_classifier(converted, tmp_path):
     )
 
     tokenizer = AutoTokenizer.from_pretrained(converted["hf"])
+    torch.manual_seed(0)  # the new head is initialised at random: seed it, or the loss bar is a coin flip
     model = AutoModelForSequenceClassification.from_pretrained(converted["hf"], num_labels=2)
     generator = torch.Generator().manual_seed(0)
     rows = []

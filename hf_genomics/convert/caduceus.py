@@ -42,9 +42,29 @@ SSM_KEYS = {
 _SSM_PARTS = r"(conv1d\.weight|conv1d\.bias|x_proj\.weight|dt_proj\.weight|dt_proj\.bias|A_log|D)"
 
 
+CADUCEUS_KEYS = ("rcps", "bidirectional_strategy", "bidirectional_weight_tie", "complement_map")
+CADUCEUS_CODE_MODULES = ("configuration_caduceus.", "modeling_caduceus.")
+
+
 def is_caduceus_config(config: dict) -> bool:
-    """An original Caduceus config (mamba-ssm field names), not one of our native ones."""
-    return config.get("model_type") == "caduceus" and "d_model" in config and "n_layer" in config
+    """An original Caduceus config: mamba-ssm field names (``d_model``, ``n_layer``) plus
+    ``model_type: caduceus``, an auto_map into the original's code or Caduceus' own keys. Our native
+    config uses transformers' Mamba names (``hidden_size``), so it never matches."""
+    if (
+        config.get("model_type", "caduceus") != "caduceus"
+        or "d_model" not in config
+        or "n_layer" not in config
+    ):
+        return False
+    auto_map = config.get("auto_map") or {}
+    refs = [
+        str(ref) for value in auto_map.values() for ref in (value if isinstance(value, list) else [value])
+    ]
+    return (
+        config.get("model_type") == "caduceus"
+        or any(ref.startswith(CADUCEUS_CODE_MODULES) for ref in refs)
+        or any(key in config for key in CADUCEUS_KEYS)
+    )
 
 
 def padded_vocab_size(config: dict) -> int:
@@ -99,8 +119,9 @@ def native_config(config: dict, state: dict | None = None):
         complement_map=complement,
         initializer_range=float(init_cfg.get("initializer_range", 0.02)),
         rescale_prenorm_residual=bool(init_cfg.get("rescale_prenorm_residual", True)),
-        # -ph models are evaluated with post-hoc conjoining (the paper's "Caduceus-Ph")
-        conjoin_eval=not rcps,
+        # as the original: no RC averaging unless asked (config.conjoin_eval=True, the paper's post-hoc
+        # conjoining of -ph models; the original's conjoin_eval=True constructor argument)
+        conjoin_eval=False,
         **values,
         **extra,
     )
@@ -199,7 +220,11 @@ def convert(folder: Path, config: dict, original_id: str | None) -> ConvertedChe
     if original_id and (match := re.search(r"seqlen-(\d+)k", original_id)):
         max_length = int(match[1]) * 1024
     tokenizer = CaduceusTokenizer(model_max_length=max_length)
-    kind = "RC-equivariant (RCPS, -ps)" if model.config.rcps else "post-hoc conjoined (-ph)"
+    kind = (
+        "RC-equivariant (RCPS, -ps)"
+        if model.config.rcps
+        else "-ph (post-hoc RC conjoining on request: config.conjoin_eval=True)"
+    )
     notes = [
         f"architecture: {type(model).__name__}, {model.config.num_hidden_layers} BiMamba layers, hidden "
         f"{model.config.hidden_size}, {kind}",

@@ -65,6 +65,10 @@ CNN_RECIPE: dict[str, Any] = {
     "preset": "small",
     "hidden_size": 64,
     "num_hidden_layers": 4,
+    # (channels, blocks) tried in order: the first whose planned training reaches min_epochs in the
+    # budget left (the step time is measured), else the last: a starved CPU gets the smaller CNN
+    "sizes": [(64, 4), (32, 3)],
+    "min_epochs": 2.0,
     "cnn_kmer_sizes": [3, 4, 5, 6],
     "reverse_complement_sharing": False,
     "position_embedding_type": "rope",  # unused by the CNN
@@ -426,26 +430,34 @@ def train_neural_candidate(
     tokenizer = build_tokenizer(recipe["tokenizer"], train_sequences=data["train"]["sequence"])
     _, max_tokens, _ = token_budget(data, tokenizer, None, None)
     num_labels = data["train"].features["label"].num_classes
-    probe = build_model(args, tokenizer, num_labels, max_tokens)
-    threads_used, step_seconds = fastest_threads(
-        probe, recipe["batch_size"], max_tokens, len(tokenizer), threads
-    )
-    del probe
     strands = 2 if rc else 1
-    plan = plan_steps(
-        deadline - time.monotonic() - reserve,
-        step_seconds,
-        len(data["train"]),
-        len(data["validation"]),
-        len(data["test"]),
-        recipe["batch_size"],
-        max_epochs,
-        passes_at_test=strands * 2,  # the Trainer's test pass, then the blend's
-        extra_dev_passes=strands,
-    )
+    # the first size (width, depth) whose plan reaches min_epochs; else the last (smallest) one
+    for size in recipe.get("sizes", [(args.hidden_size, args.num_hidden_layers)]):
+        args = dataclasses.replace(args, hidden_size=size[0], num_hidden_layers=size[1])
+        probe = build_model(args, tokenizer, num_labels, max_tokens)
+        threads_used, step_seconds = fastest_threads(
+            probe, recipe["batch_size"], max_tokens, len(tokenizer), threads
+        )
+        del probe
+        plan = plan_steps(
+            deadline - time.monotonic() - reserve,
+            step_seconds,
+            len(data["train"]),
+            len(data["validation"]),
+            len(data["test"]),
+            recipe["batch_size"],
+            max_epochs,
+            passes_at_test=strands * 2,  # the Trainer's test pass, then the blend's
+            extra_dev_passes=strands,
+        )
+        if plan["epochs"] >= recipe.get("min_epochs", 0):
+            break
+        logger.info("%s %s: %.2f planned epochs < %s", name, size, plan["epochs"], recipe.get("min_epochs"))
+    plan["size"] = [args.hidden_size, args.num_hidden_layers]
     logger.info(
-        "%s: %.3f s per step, planning %d steps (%.2f epochs)",
+        "%s %s: %.3f s per step, planning %d steps (%.2f epochs)",
         name,
+        plan["size"],
         step_seconds,
         plan["max_steps"],
         plan["epochs"],

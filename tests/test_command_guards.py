@@ -556,3 +556,17 @@ def test_a_head_the_folder_does_not_have_is_one_short_line(classifier_folder, fa
         status, err, "a dna_encoder model has no AutoModelForCausalLM class (--kind causal)"
     )
     assert len(err.strip().splitlines()[-1]) < 400
+
+
+def test_a_hub_id_as_model_is_sent_to_convert_never_downloaded(fasta, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    argv = [
+        "predict",
+        "--model",
+        "InstaDeepAI/nucleotide-transformer-v2-50m",
+        "--fasta",
+        fasta,
+        "--output",
+        "o.tsv",
+    ]
+    assert_one_line_error(*run_cli(argv, capsys), "looks like a Hub id", "hf-genomics convert InstaDeepAI/")

@@ -253,7 +253,9 @@ def command_flags(draw, command: str, num_layers: int, hostile: bool = True) -> 
         if draw(st.integers(0, 3)):
             flags.add("--no-plots", True)
     if command == "ism" and draw(st.booleans()):
-        flags.add("--output", draw(st.sampled_from(["logit", "probability"])))
+        flags.add(
+            draw(st.sampled_from(["--quantity", "--output"])), draw(st.sampled_from(["logit", "probability"]))
+        )
     if command == "attribute":
         flags.add("--n-steps", draw(st.integers(1, 3)))
         if hostile and draw(st.integers(0, 3)) == 0:

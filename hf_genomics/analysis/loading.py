@@ -11,10 +11,8 @@ from __future__ import annotations
 import contextlib
 import json
 from pathlib import Path
-from typing import Literal
 
-ModelKind = Literal["classifier", "masked", "causal", "ngram", "base"]
-KINDS: tuple[str, ...] = ("classifier", "masked", "causal", "ngram", "base")
+from hf_genomics.models.kind import KINDS, ModelKind, model_kind  # the one detector, shared with evaluation
 
 _AUTO_CLASS_BY_SUFFIX = {
     "ForSequenceClassification": "AutoModelForSequenceClassification",
@@ -22,20 +20,6 @@ _AUTO_CLASS_BY_SUFFIX = {
     "ForCausalLM": "AutoModelForCausalLM",
     "LMHeadModel": "AutoModelForCausalLM",
 }
-
-
-def model_kind(model) -> ModelKind:
-    """``classifier``, ``masked``, ``causal``, ``ngram`` or ``base`` (hidden states only)."""
-    if hasattr(model, "sequence_log_likelihoods") and not hasattr(model, "parameters"):
-        return "ngram"
-    name = type(model).__name__
-    if "SequenceClassification" in name:
-        return "classifier"
-    if "MaskedLM" in name:
-        return "masked"
-    if "CausalLM" in name or "LMHeadModel" in name:
-        return "causal"
-    return "base"
 
 
 def load_model_and_tokenizer(path: str | Path, kind: str = "auto"):

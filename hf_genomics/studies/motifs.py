@@ -16,7 +16,7 @@ Two questions on the shared GUE tasks (arXiv 2507.15087 proposes the second and 
    class-conditional enrichment of tokens in positive training sequences (one-sided Fisher, BH),
    with whether those tokens are motif matches.
 
-Writes to ``--output``: ``matches.csv`` (modisco patterns' Tomtom matches, baseline k-mers' and
+Writes to ``--output-dir``: ``matches.csv`` (modisco patterns' Tomtom matches, baseline k-mers' and
 class-enriched tokens' JASPAR matches), ``enrichment.csv`` (per task x vocabulary x JASPAR matrix),
 ``class_tokens.csv`` (class-enriched tokens), ``seqlet_enrichment.csv``, ``summary.json`` and ``logos/``.
 """
@@ -31,6 +31,8 @@ import time
 from pathlib import Path
 
 import numpy as np
+
+from hf_genomics.deprecated_option import add_deprecated_alias
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +49,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--vocab-sizes", nargs="+", type=int, default=[4096], help="BPE vocabulary sizes trained per task"
     )
-    parser.add_argument("--output", type=Path, default=Path("docs/results/motifs"), help="results folder")
+    parser.add_argument(
+        "--output-dir", "--output_dir", type=Path, default=Path("docs/results/motifs"), help="results folder"
+    )
+    # every other command's --output is a file; the folder option is --output-dir everywhere
+    add_deprecated_alias(parser, "--output", "--output-dir", dest="output_dir", type=Path)
     parser.add_argument(
         "--controls", type=int, default=5, help="length- and GC-matched random k-mers per token"
     )
@@ -347,7 +353,7 @@ def run(args: argparse.Namespace) -> int:
 
     from hf_genomics.analysis.jaspar import load_jaspar
 
-    output: Path = args.output
+    output: Path = args.output_dir
     logos = output / "logos"
     logos.mkdir(parents=True, exist_ok=True)
     jaspar = list(load_jaspar(args.jaspar_release))

@@ -11,7 +11,7 @@ from pathlib import Path
 
 
 def add_model_arguments(parser: argparse.ArgumentParser, kinds: tuple[str, ...] = ("auto",)) -> None:
-    parser.formatter_class = argparse.ArgumentDefaultsHelpFormatter
+    # the help formatter is the CLI's (every default shown once, None defaults left out)
     parser.add_argument("--model", required=True, help="folder of a saved model (with its tokenizer)")
     parser.add_argument(
         "--kind",
@@ -28,7 +28,11 @@ def add_model_arguments(parser: argparse.ArgumentParser, kinds: tuple[str, ...] 
     parser.add_argument(
         "--batch-size", type=positive_int, default=32, help="sequences (windows) per forward pass"
     )
-    parser.add_argument("--quiet", action="store_true", help="no progress bars")
+    parser.add_argument(
+        "--quiet",
+        action="store_true",
+        help="no progress or loading bars and no log lines below errors (ours and transformers')",
+    )
 
 
 def positive_int(text: str) -> int:
@@ -45,11 +49,9 @@ def positive_int(text: str) -> int:
 def load(args):
     from hf_genomics.analysis.loading import load_model_and_tokenizer
 
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    if args.quiet:
-        from transformers.utils import logging as transformers_logging
-
-        transformers_logging.disable_progress_bar()  # "Loading weights" too
+    quiet = getattr(args, "quiet", False)  # the CLI silences the libraries (hf_genomics.quiet)
+    level = logging.ERROR if quiet else logging.INFO
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
     return load_model_and_tokenizer(args.model, kind=args.kind)
 
 

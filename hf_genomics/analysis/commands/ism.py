@@ -16,6 +16,7 @@ from hf_genomics.analysis.commands.common import (
     write_record_index,
     write_replacing,
 )
+from hf_genomics.deprecated_option import add_deprecated_alias
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -30,8 +31,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--target", type=int, default=None, help="class index for classifiers (default: last)"
     )
     parser.add_argument(
-        "--output", default="logit", choices=["logit", "probability"], help="classifier value to difference"
+        "--quantity",
+        default="logit",
+        choices=["logit", "probability"],
+        help="the classifier value whose change each mutation scores",
     )
+    # --output names an output file in predict/embed/score-variants; here it was the quantity
+    add_deprecated_alias(parser, "--output", "--quantity", dest="quantity", choices=["logit", "probability"])
     parser.add_argument("--max-records", type=positive_int, default=None, help="only the first N records")
     parser.add_argument("--no-plots", action="store_true", help="arrays only")
 
@@ -50,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
             tokenizer,
             sequence,
             target=args.target,
-            output=args.output,
+            output=args.quantity,
             window_nt=args.window_nt,
             batch_size=args.batch_size,
             progress=not args.quiet,

@@ -108,6 +108,22 @@ MODEL_FAMILIES: dict[str, tuple[str, dict[str, str]]] = {
             ),
         },
     ),
+    "evo2": (
+        "hf_genomics.models.evo2.configuration_evo2.Evo2Config",
+        {
+            "AutoModel": "hf_genomics.models.evo2.modeling_evo2.Evo2Model",
+            "AutoModelForCausalLM": "hf_genomics.models.evo2.modeling_evo2.Evo2ForCausalLM",
+            "AutoModelForSequenceClassification": "hf_genomics.models.evo2.modeling_evo2.Evo2ForSequenceClassification",
+        },
+    ),
+    "evo1": (
+        "hf_genomics.models.evo1.configuration_evo1.Evo1Config",
+        {
+            "AutoModel": "hf_genomics.models.evo1.modeling_evo1.Evo1Model",
+            "AutoModelForCausalLM": "hf_genomics.models.evo1.modeling_evo1.Evo1ForCausalLM",
+            "AutoModelForSequenceClassification": "hf_genomics.models.evo1.modeling_evo1.Evo1ForSequenceClassification",
+        },
+    ),
 }
 
 OUR_TOKENIZERS = [
@@ -126,6 +142,8 @@ FAMILY_TOKENIZERS: dict[str, list[str]] = {
     ],
     "hyenadna": [*OUR_TOKENIZERS, "hf_genomics.models.hyenadna.tokenization_hyenadna.HyenaDnaTokenizer"],
     "caduceus": [*OUR_TOKENIZERS, "hf_genomics.models.caduceus.tokenization_caduceus.CaduceusTokenizer"],
+    "evo2": [*OUR_TOKENIZERS, "hf_genomics.models.evo2.tokenization_evo2.Evo2Tokenizer"],
+    "evo1": [*OUR_TOKENIZERS, "hf_genomics.models.evo2.tokenization_evo2.Evo2Tokenizer"],
 }
 
 
@@ -203,23 +221,23 @@ def _run_ready() -> None:
     """
     if _state["running"] or _state["executing"]:
         return
-    ready = [trigger for trigger in _PENDING if not _is_initializing(trigger)]
-    if not ready:
-        return
     _state["running"] = True
     try:
-        for trigger in ready:
-            register = _PENDING.pop(trigger)
-            try:
-                register()
-            except Exception as error:  # an import must not fail because of us: report and go on
-                _FAILED[trigger] = error
-                warnings.warn(
-                    f"hf_genomics could not register its {register.__name__[9:]} with transformers "
-                    f"({type(error).__name__}: {error}); call hf_genomics.register_auto_classes() to see why",
-                    RuntimeWarning,
-                    stacklevel=2,
-                )
+        # a registration imports more of transformers: an Auto module finished meanwhile (whose own
+        # call returned early, as this one was running) is picked up by the next round
+        while ready := [trigger for trigger in _PENDING if not _is_initializing(trigger)]:
+            for trigger in ready:
+                register = _PENDING.pop(trigger)
+                try:
+                    register()
+                except Exception as error:  # an import must not fail because of us: report and go on
+                    _FAILED[trigger] = error
+                    warnings.warn(
+                        f"hf_genomics could not register its {register.__name__[9:]} with transformers "
+                        f"({type(error).__name__}: {error}); call hf_genomics.register_auto_classes() to see why",
+                        RuntimeWarning,
+                        stacklevel=2,
+                    )
     finally:
         _state["running"] = False
     if not _PENDING:

@@ -54,6 +54,10 @@ COMMANDS: dict[tuple[str, ...], tuple[str, str]] = {
     ("predict",): ("hf_genomics.analysis.commands.predict", "class probabilities for FASTA records"),
     ("embed",): ("hf_genomics.analysis.commands.embed", "embeddings of FASTA records (Parquet)"),
     ("score-variants",): ("hf_genomics.analysis.commands.score_variants", "zero-shot VCF variant effects"),
+    ("benchmark", "vep"): (
+        "hf_genomics.analysis.commands.benchmark_vep",
+        "zero-shot variant-effect benchmark (BRCA1 SGE or any assay CSV): AUROC/AUPRC with intervals",
+    ),
     ("ism",): ("hf_genomics.analysis.commands.ism", "saturation mutagenesis: L x 4 maps, logos"),
     ("attribute",): ("hf_genomics.analysis.commands.attribute", "integrated gradients per nucleotide"),
     ("convert",): (

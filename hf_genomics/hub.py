@@ -59,7 +59,16 @@ METRIC_LABELS = {
     "f1": "macro F1",
     "precision": "macro precision",
     "recall": "macro recall",
+    "f1_micro": "micro F1",
+    "mse": "mean squared error",
+    "rmse": "root mean squared error",
+    "mae": "mean absolute error",
+    "r2": "R²",
+    "pearson": "Pearson correlation",
+    "spearman": "Spearman correlation",
 }
+# the metric a run selects its checkpoint by, per problem type (classification.train_one_seed's rule)
+SELECTION_METRIC = {"regression": "mse"}
 
 
 class HubUnavailableError(RuntimeError):
@@ -75,11 +84,31 @@ def _config_name(task_path: str) -> str:
     return task_path.replace("/", "_")
 
 
-def model_card_data(results: dict[str, Any], dataset_id: str = DEFAULT_DATASET_ID) -> ModelCardData:
+def is_gue_run(results: dict[str, Any]) -> bool:
+    """Whether a run trained on a GUE task (``--task_dir``) rather than the user's own files.
+
+    Folders written before ``data_source`` was recorded were all GUE runs."""
+    return results.get("data_source", "gue") == "gue"
+
+
+def card_dataset_id(results: dict[str, Any], dataset_id: str | None = None) -> str | None:
+    """The dataset a card names: the caller's, the run's ``--dataset_id``, GUE's for GUE tasks, else none."""
+    return dataset_id or results.get("dataset_id") or (DEFAULT_DATASET_ID if is_gue_run(results) else None)
+
+
+def selection_metric(results: dict[str, Any]) -> str:
+    """The validation metric the run's checkpoint was chosen by (``mcc``, or ``mse`` for regression)."""
+    return SELECTION_METRIC.get(results.get("problem_type", "single_label_classification"), "mcc")
+
+
+def model_card_data(results: dict[str, Any], dataset_id: str | None = None) -> ModelCardData:
     """YAML metadata of a run folder's card, with a ``model-index`` entry per test metric (mean)."""
     from huggingface_hub import EvalResult, ModelCardData
 
     task = results["task"]
+    gue = is_gue_run(results)
+    dataset_id = card_dataset_id(results, dataset_id)
+    dataset_name = f"GUE {task}" if gue else results.get("task_description") or task
     # the model a user should take: a gue-recipe folder names it (``selected_model``), else the seeds' mean
     tested = {name: {"mean": value} for name, value in (results.get("selected_test") or {}).items()}
     described = f"selected: {results.get('selected_model')}"
@@ -88,10 +117,10 @@ def model_card_data(results: dict[str, Any], dataset_id: str = DEFAULT_DATASET_I
     eval_results = [
         EvalResult(
             task_type="text-classification",
-            task_name=f"GUE {task}",
-            dataset_type=dataset_id,
-            dataset_name=f"GUE {task}",
-            dataset_config=_config_name(task),
+            task_name=dataset_name,
+            dataset_type=dataset_id or "local",
+            dataset_name=dataset_name,
+            dataset_config=_config_name(task) if gue else None,
             dataset_split="test",
             metric_type=name,
             metric_name=f"{METRIC_LABELS[name]} ({described})",
@@ -101,7 +130,7 @@ def model_card_data(results: dict[str, Any], dataset_id: str = DEFAULT_DATASET_I
         if name in METRIC_LABELS
     ]
     tags = [
-        *MODEL_TAGS,
+        *(MODEL_TAGS if gue else [tag for tag in MODEL_TAGS if tag != "gue"]),
         f"tokenizer-{results['tokenizer'].replace(':', '-')}",
         f"position-{results['position_embedding_type']}",
     ]
@@ -112,7 +141,7 @@ def model_card_data(results: dict[str, Any], dataset_id: str = DEFAULT_DATASET_I
         pipeline_tag="text-classification",
         license="apache-2.0",
         tags=tags,
-        datasets=[dataset_id],
+        datasets=[dataset_id] if dataset_id else None,
         metrics=[name for name in METRIC_LABELS if name in results["test"]],
         eval_results=eval_results,
         **extra,
@@ -120,21 +149,27 @@ def model_card_data(results: dict[str, Any], dataset_id: str = DEFAULT_DATASET_I
 
 
 def default_model_name(results: dict[str, Any]) -> str:
-    """``gue-<task>-<tokenizer>-<position>-L<layers>``: the folder name the study uses too."""
+    """``gue-<task>-<tokenizer>-<position>-L<layers>`` (the folder name the study uses too); runs on
+    the user's own files drop the ``gue-`` prefix and name the data file's stem."""
     tokenizer = results["tokenizer"].replace(":", "").replace("/", "-")
     layers = results["model_config"]["num_hidden_layers"]
+    if not is_gue_run(results):
+        stem = Path(results["task"]).stem.replace(".", "_") or "data"
+        return f"{stem}-{tokenizer}-{results['position_embedding_type']}-L{layers}"
     return f"gue-{_config_name(results['task'])}-{tokenizer}-{results['position_embedding_type']}-L{layers}"
 
 
 def render_model_card(
-    results: dict[str, Any], repo_id: str | None = None, dataset_id: str = DEFAULT_DATASET_ID
+    results: dict[str, Any], repo_id: str | None = None, dataset_id: str | None = None
 ) -> ModelCard:
-    """The card of a run folder from its ``results.json`` content."""
+    """The card of a run folder from its ``results.json`` content (GUE wording only for GUE tasks)."""
     from huggingface_hub import ModelCard
 
     config = results["model_config"]
     training = results.get("training", {})
     name = results.get("model_name") or default_model_name(results)
+    problem_type = results.get("problem_type", "single_label_classification")
+    metric = selection_metric(results)
     card = ModelCard.from_template(
         model_card_data(results, dataset_id),
         template_str=template_text("sequence_classification.md"),
@@ -143,6 +178,15 @@ def render_model_card(
         architecture_summary=(
             f"encoder ({config['num_hidden_layers']} layers, {results['position_embedding_type']} positions)"
         ),
+        is_gue=is_gue_run(results),
+        dataset_id=card_dataset_id(results, dataset_id),
+        problem_type=problem_type,
+        problem_summary={
+            "regression": "regression",
+            "multi_label_classification": f"multi-label classification, {results['num_labels']} labels",
+        }.get(problem_type, f"{results['num_labels']} classes"),
+        selection_metric=METRIC_LABELS[metric],
+        selection_metric_short=metric.upper(),
         task_description=results.get("task_description", results["task"]),
         task_path=results["task"],
         num_labels=results["num_labels"],

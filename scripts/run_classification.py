@@ -16,44 +16,11 @@ from the labels or set with ``--problem_type``)::
 All ``TrainingArguments`` flags work too (defaults are the study's: AdamW lr 1e-4, weight decay
 0.01, 10% warm-up then cosine, best checkpoint by validation MCC — MSE for regression). The device
 is Trainer's choice (GPU when there is one). Scale out with ``accelerate launch
-scripts/run_classification.py ...``. Library code: :mod:`hf_genomics.training.classification`.
+scripts/run_classification.py ...``; all options: ``--help``. The logic lives in
+:mod:`hf_genomics.training.classification`.
 """
 
-from __future__ import annotations
-
-import logging
-import sys
-
-from transformers import HfArgumentParser
-
-from hf_genomics.training.classification import (
-    ClassificationArguments,
-    StudyTrainingArguments,
-    run_classification,
-)
-from hf_genomics.training.entrypoint import setup_logging
-
-logger = logging.getLogger("run_classification")
-
-
-def main(argv: list[str] | None = None) -> int:
-    setup_logging()
-    parser = HfArgumentParser((ClassificationArguments, StudyTrainingArguments))
-    args, training_args = parser.parse_args_into_dataclasses(args=argv)
-    results = run_classification(args, training_args)
-    primary = "mcc" if "mcc" in results["test"] else "mse"
-    summary = results["test"][primary]
-    logger.info(
-        "%s %s: test %s %.4f ± %.4f over %d seed(s)",
-        results["task"],
-        results["tokenizer"],
-        primary,
-        summary["mean"],
-        summary["sd"],
-        len(results["seeds"]),
-    )
-    return 0
-
+from hf_genomics.training.classification import main
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -75,11 +75,13 @@ def test_causal_score_is_the_log_likelihood_ratio_of_the_two_windows(files):
     model = tiny_lstm(tokenizer)
     table = score_variants(model, tokenizer, fasta, gz, window_nt=21, progress=False)
     assert table["status"].eq("ok").all() and len(table) == 5
-    # the insertion: 4 nt ALT, so 17 flank bases, 8 left of the REF base and 9 right of it
+    # the insertion: 4 nt ALT centred (8 bases left of it); both windows are the same 21 nt span,
+    # the ALT window has 3 bases fewer on its right
     row = table[table["id"] == "ins"].iloc[0]
-    ref_window = CHR1[69 - 8 : 70 + 9]
+    ref_window = CHR1[69 - 8 : 69 - 8 + 21]
     alt_window = CHR1[69 - 8 : 69] + CHR1[69] + "GAT" + CHR1[70 : 70 + 9]
-    assert len(alt_window) == 21 and row["window_start"] == 70 - 8
+    assert len(alt_window) == len(ref_window) == 21 and row["window_start"] == 70 - 8
+    assert row["window_nt"] == row["alt_window_nt"] == 21
     expected = _causal_log_likelihood(model, tokenizer, alt_window) - _causal_log_likelihood(
         model, tokenizer, ref_window
     )
@@ -125,9 +127,10 @@ def test_both_strands_average_the_reverse_complement_windows(files):
     model = tiny_lstm(tokenizer)
     table = score_variants(model, tokenizer, fasta, vcf, window_nt=21, strands="both", progress=False)
     row = table[table["id"] == "del"].iloc[0]
-    flank = 21 - 4
-    ref_window = CHR2[39 - flank // 2 : 43 + flank - flank // 2]
-    alt_window = CHR2[39 - flank // 2 : 40] + CHR2[43 : 43 + flank - flank // 2]
+    left = (21 - 4) // 2  # the 4 nt REF allele centred; the ALT window takes 3 more bases on its right
+    ref_window = CHR2[39 - left : 39 - left + 21]
+    alt_window = CHR2[39 - left : 40] + CHR2[43 : 43 + 21 - left - 1]
+    assert len(alt_window) == 21
     reverse = _causal_log_likelihood(
         model, tokenizer, reverse_complement(alt_window)
     ) - _causal_log_likelihood(model, tokenizer, reverse_complement(ref_window))

@@ -228,8 +228,9 @@ def test_cli_converts_and_reports_clear_errors(tmp_path, monkeypatch, capsys):
 
     monkeypatch.setattr(huggingface_hub, "snapshot_download", offline)
     assert cli_main(["convert", "zhihan1996/DNABERT-2-117M", str(tmp_path / "x")]) == 2
-    err = capsys.readouterr().err
-    assert "zhihan1996/DNABERT-2-117M: could not download" in err and len(err.strip().splitlines()) == 1
+    notice, error = capsys.readouterr().err.strip().splitlines()  # a Hub id is said to be downloaded
+    assert "downloading it from the Hugging Face Hub" in notice
+    assert "zhihan1996/DNABERT-2-117M: could not download" in error
 
 
 def test_model_card_records_origin_licence_and_parity(converted):

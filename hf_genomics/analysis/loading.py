@@ -49,6 +49,11 @@ def load_model_and_tokenizer(path: str | Path, kind: str = "auto"):
     if (folder / "ngram_config.json").is_file():
         from hf_genomics.models.ngram import NGramLM
 
+        model_type = json.loads((folder / "ngram_config.json").read_text()).get("model_type")
+        if model_type == "ngram_kneser_ney":
+            from hf_genomics.models.ngram_kneser_ney import KneserNeyLM
+
+            return KneserNeyLM.from_pretrained(folder), None
         return NGramLM.from_pretrained(folder), None
     import transformers
     from transformers import AutoConfig, AutoTokenizer

@@ -213,6 +213,10 @@ def score_pairs(
         raise ValueError(f"masked_method must be 'auto', 'masked_marginal' or 'pll', got {masked_method!r}")
     kind = model_kind(model)
     n = len(refs)
+    if target is not None and kind == "classifier":
+        classes = int(getattr(model.config, "num_labels", 0) or 0)
+        if not 0 <= int(target) < classes:
+            raise ValueError(f"target {target} is not a class of this model (classes 0-{classes - 1})")
     if kind in ("causal", "ngram"):
         if kind == "causal":
             _check_capacity(model, tokenizer, [*refs, *alts], window_nt)

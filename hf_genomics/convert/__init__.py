@@ -31,6 +31,8 @@ CONVERTER_MODULES: list[str] = [
     "hf_genomics.convert.caduceus",
     "hf_genomics.convert.hyenadna",
     "hf_genomics.convert.dnabert2",
+    "hf_genomics.convert.evo2",
+    "hf_genomics.convert.evo1",
 ]
 
 __all__ = [

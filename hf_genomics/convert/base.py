@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import json
 import logging
+import sys
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ from typing import Any
 logger = logging.getLogger(__name__)
 
 WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin", "weights.ckpt")
+SHARD_INDEXES = ("model.safetensors.index.json", "pytorch_model.bin.index.json")
 
 
 class ConversionError(ValueError):
@@ -32,16 +34,22 @@ class ConvertedCheckpoint:
     license: str | None = None
     notes: list[str] = field(default_factory=list)  # what was converted / left out
     parity: str | None = None  # the measured agreement with the original implementation, for the card
+    max_shard_size: str | None = None  # write sharded safetensors (large models); None: transformers' default
+    dropped: list[str] = field(default_factory=list)  # original tensors not carried over, printed by the CLI
 
 
 @dataclass(frozen=True)
 class FamilyConverter:
     """One family: ``matches(config_dict)`` recognises the original ``config.json``;
-    ``convert(folder, config_dict, original_id)`` builds the native model and tokenizer."""
+    ``convert(folder, config_dict, original_id)`` builds the native model and tokenizer.
+    ``claims_source(path)``, when given, recognises a local path from its files alone (a checkpoint
+    layout without a transformers ``config.json``, such as vortex's ``.pt``); ``convert`` then gets the
+    path itself and an empty config."""
 
     family: str
     matches: Callable[[dict], bool]
     convert: Callable[[Path, dict, str | None], ConvertedCheckpoint]
+    claims_source: Callable[[Path], bool] | None = None
 
 
 def _converters() -> list[FamilyConverter]:
@@ -53,21 +61,39 @@ def _converters() -> list[FamilyConverter]:
 def resolve_source(src: str | Path) -> tuple[Path, str | None]:
     """A local folder, or a Hub id downloaded with ``huggingface_hub`` (only when online).
 
-    Returns the folder and the Hub id (None for a local folder). Anything path-like that does not
-    exist is refused at once, so a typo never turns into minutes of Hub retries.
+    Returns the folder and the Hub id (None for a local folder). Which of the two ``src`` is, is
+    decided by :func:`hf_genomics.hub_ids.is_hub_id` alone: an existing path is never a Hub id, and a
+    missing path is refused at once, so a typo never turns into a download.
     """
+    from hf_genomics.hub_ids import is_hub_id
+
     path = Path(src).expanduser()
     if path.is_dir():
         return path, None
     text = str(src)
-    looks_like_path = text.startswith((".", "/", "~")) or text.count("/") != 1 or path.suffix
-    if looks_like_path:
+    if path.exists():
+        raise ConversionError(f"{text}: is a file; pass the folder holding config.json and the weights")
+    if not is_hub_id(src):
         raise ConversionError(f"{text}: no such folder (and not a Hub id of the form 'owner/name')")
+    # said on stderr whatever the logging setup: a download is never silent
+    print(f"{text} is not a local folder: downloading it from the Hugging Face Hub", file=sys.stderr)
     try:
         from huggingface_hub import snapshot_download
 
         folder = snapshot_download(
-            text, allow_patterns=["*.json", "*.txt", "*.safetensors", "*.bin", "*.ckpt", "*.model", "*.md"]
+            text,
+            allow_patterns=[
+                "*.json",
+                "*.txt",
+                "*.safetensors",
+                "*.bin",
+                "*.ckpt",
+                "*.model",
+                "*.md",
+                "*.pt",
+                "*.pt.part*",
+                "*.yml",
+            ],
         )
     except Exception as error:  # offline, unknown repo, gated repo
         reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
@@ -83,73 +109,177 @@ def read_original_config(folder: Path) -> dict:
     if not config_path.is_file():
         raise ConversionError(f"{folder}: no config.json, so the model family cannot be recognised")
     try:
-        return json.loads(config_path.read_text())
-    except json.JSONDecodeError as error:
+        config = json.loads(config_path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise ConversionError(f"{config_path}: not valid JSON ({error})") from error
+    if not isinstance(config, dict):
+        raise ConversionError(
+            f"{config_path}: expected a JSON object of model settings, found a {type(config).__name__}"
+        )
+    return config
+
+
+def _first_line(error: BaseException) -> str:
+    text = (str(error).strip().splitlines() or [type(error).__name__])[0]
+    return text if len(text) <= 160 else text[:157] + "..."
+
+
+def _read_weight_file(path: Path) -> dict:
+    """The tensors of one file: safetensors, else the restricted unpickler (never plain pickle)."""
+    if path.name.endswith(".safetensors"):
+        from safetensors.torch import load_file
+
+        try:
+            return load_file(path)
+        except Exception as error:  # truncated, empty, not safetensors
+            raise ConversionError(
+                f"{path}: not a readable safetensors file ({_first_line(error)}); truncated download?"
+            ) from error
+    from hf_genomics.safe_pickle import UnsafePickleError, load_checkpoint_state_dict
+
+    try:
+        return load_checkpoint_state_dict(path)
+    except UnsafePickleError as error:
+        raise ConversionError(
+            f"{path}: refused to unpickle: {error} (nothing in the file was run); only tensors, "
+            "containers and inert metadata are read from a .bin/.ckpt"
+        ) from error
+    except ValueError as error:  # not a state dict (a bare tensor, a list...)
+        raise ConversionError(_first_line(error)) from error
+    except Exception as error:  # truncated zip, EOF, corrupt pickle
+        reason = _first_line(error) if str(error).strip() else type(error).__name__
+        raise ConversionError(
+            f"{path}: not a readable PyTorch checkpoint ({reason}); truncated download?"
+        ) from error
+
+
+def _shard_files(folder: Path, index_path: Path) -> list[Path]:
+    """The shard files an index names: plain file names inside ``folder`` (never elsewhere)."""
+    try:
+        weight_map = json.loads(index_path.read_text())["weight_map"]
+        names = sorted(set(weight_map.values()))
+    except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError, AttributeError) as error:
+        raise ConversionError(f"{index_path}: not a shard index with a weight_map ({error})") from error
+    shards = []
+    for name in names:
+        if not isinstance(name, str) or Path(name).name != name or name in ("", ".", ".."):
+            raise ConversionError(f"{index_path}: shard {name!r} is not a file name in {folder}")
+        if not (folder / name).is_file():
+            raise ConversionError(f"{index_path}: names shard {name}, which is missing from {folder}")
+        shards.append(folder / name)
+    return shards
 
 
 def load_original_state_dict(folder: Path) -> dict:
-    """Tensors only: safetensors, else ``torch.load(weights_only=True)`` (never arbitrary unpickling)."""
-    import torch
+    """All tensors of the checkpoint: one file, or the shards its index names.
 
+    Safetensors first; pickles (``.bin``/``.ckpt``) only through :mod:`hf_genomics.safe_pickle`
+    (a Lightning checkpoint's ``state_dict`` is kept, its hyper-parameters and optimizer state dropped).
+    """
     for name in WEIGHT_FILES:
-        path = folder / name
-        if not path.is_file():
-            continue
-        if name.endswith(".safetensors"):
-            from safetensors.torch import load_file
-
-            return load_file(path)
-        state = torch.load(path, map_location="cpu", weights_only=True)
-        if isinstance(state, dict) and "state_dict" in state and isinstance(state["state_dict"], dict):
-            state = state["state_dict"]  # Lightning checkpoints
-        return state
-    shards = sorted(folder.glob("model-*.safetensors"))
+        if (folder / name).is_file():
+            return _read_weight_file(folder / name)
+    for index in SHARD_INDEXES:
+        if (folder / index).is_file():
+            state: dict = {}
+            for shard in _shard_files(folder, folder / index):
+                state.update(_read_weight_file(shard))
+            return state
+    shards = sorted(folder.glob("model-*-of-*.safetensors")) or sorted(
+        folder.glob("pytorch_model-*-of-*.bin")
+    )
     if shards:
-        from safetensors.torch import load_file
-
-        state: dict = {}
+        state = {}
         for shard in shards:
-            state.update(load_file(shard))
+            state.update(_read_weight_file(shard))
         return state
-    raise ConversionError(f"{folder}: no weights found (looked for {', '.join(WEIGHT_FILES)})")
+    raise ConversionError(
+        f"{folder}: no weights found (looked for {', '.join(WEIGHT_FILES + SHARD_INDEXES)})"
+    )
 
 
 def detect_family(config: dict, folder: Path | str = "") -> FamilyConverter:
-    """The converter whose ``matches`` accepts this config, or a clear refusal naming what was found."""
-    for converter in _converters():
-        if converter.matches(config):
-            return converter
+    """The converter whose signature (auto_map targets, characteristic keys) this config carries.
+
+    Families are told apart by what only they write, never by ``model_type`` alone (DNABERT-2's
+    first ``config.json`` has none; HyenaDNA's original and ``-hf`` layouts share one). Exactly one
+    family must match: two would mean an ambiguous signature, which is refused rather than guessed.
+    """
+    matching = [converter for converter in _converters() if converter.matches(config)]
+    if len(matching) == 1:
+        return matching[0]
     found = {key: config.get(key) for key in ("model_type", "architectures", "auto_map") if key in config}
+    if matching:
+        names = " and ".join(c.family for c in matching)
+        raise ConversionError(f"{folder}: config.json fits both {names} ({found}); cannot tell which")
     known = ", ".join(c.family for c in _converters()) or "none registered"
-    raise ConversionError(f"{folder}: unknown architecture {found}; hf-genomics converts: {known}")
+    raise ConversionError(
+        f"{folder}: unknown architecture {found or 'no model_type, architectures or auto_map'}; hf-genomics converts: {known}"
+    )
 
 
 def convert_in_memory(src: str | Path, original_id: str | None = None) -> ConvertedCheckpoint:
     """``original_id`` names the Hub original of a local folder (for the card's ``base_model:``)."""
-    folder, hub_id = resolve_source(src)
-    config = read_original_config(folder)
-    converter = detect_family(config, folder)
-    logger.info("converting %s as %s", src, converter.family)
-    return converter.convert(folder, config, original_id or hub_id)
+    source, hub_id = resolve_any_source(src)
+    return _convert_source(source, original_id or hub_id)
+
+
+def resolve_any_source(src: str | Path) -> tuple[Path, str | None]:
+    """A local path a family claims from its files alone (e.g. a vortex ``.pt``), else
+    :func:`resolve_source` (a folder, or a Hub id downloaded)."""
+    path = Path(src).expanduser()
+    if path.exists() and _claiming_converter(path) is not None:
+        return path, None
+    return resolve_source(src)
+
+
+def _convert_source(source: Path, original_id: str | None) -> ConvertedCheckpoint:
+    claimed = _claiming_converter(source)
+    if claimed is not None:
+        logger.info("converting %s as %s", source, claimed.family)
+        return claimed.convert(source, {}, original_id)
+    config = read_original_config(source)
+    converter = detect_family(config, source)
+    logger.info("converting %s as %s", source, converter.family)
+    return converter.convert(source, config, original_id)
+
+
+def _claiming_converter(path: Path) -> FamilyConverter | None:
+    for converter in _converters():
+        if converter.claims_source is not None and converter.claims_source(path):
+            return converter
+    return None
+
+
+def save_converted(converted: ConvertedCheckpoint, folder: Path) -> None:
+    """Model (safetensors, sharded when the family asks), tokenizer and model card into ``folder``."""
+    from hf_genomics.convert.card import write_conversion_card
+
+    if converted.max_shard_size:
+        converted.model.save_pretrained(folder, max_shard_size=converted.max_shard_size)
+    else:
+        converted.model.save_pretrained(folder)
+    converted.tokenizer.save_pretrained(folder)
+    write_conversion_card(folder, converted)
 
 
 def convert_checkpoint(
-    src: str | Path, out: str | Path, original_id: str | None = None
+    src: str | Path, out: str | Path, original_id: str | None = None, overwrite: bool = False
 ) -> ConvertedCheckpoint:
     """Convert ``src`` (Hub id or original-layout folder) into a native folder ``out``.
 
     ``original_id``: the Hub id a local folder was downloaded from, recorded as the card's ``base_model``
-    (a Hub id given as ``src`` is recorded without it).
+    (a Hub id given as ``src`` is recorded without it). ``out`` must be new or empty, or hold a model
+    and ``overwrite`` be set; it is never ``src`` or inside it, and is written all at once
+    (:mod:`hf_genomics.convert.output`).
     """
-    converted = convert_in_memory(src, original_id)
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    converted.model.save_pretrained(out)
-    converted.tokenizer.save_pretrained(out)
-    from hf_genomics.convert.card import write_conversion_card
+    from hf_genomics.convert.output import check_output_path, staged_output
 
-    write_conversion_card(out, converted)
+    source, hub_id = resolve_any_source(src)  # a local path, or the Hub-cache snapshot: never written into
+    check_output_path(Path(out), source)  # refuse before minutes of loading
+    with staged_output(Path(out), source, overwrite) as staging:
+        converted = _convert_source(source, original_id or hub_id)
+        save_converted(converted, staging)
     return converted
 
 

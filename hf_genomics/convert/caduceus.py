@@ -42,9 +42,29 @@ SSM_KEYS = {
 _SSM_PARTS = r"(conv1d\.weight|conv1d\.bias|x_proj\.weight|dt_proj\.weight|dt_proj\.bias|A_log|D)"
 
 
+CADUCEUS_KEYS = ("rcps", "bidirectional_strategy", "bidirectional_weight_tie", "complement_map")
+CADUCEUS_CODE_MODULES = ("configuration_caduceus.", "modeling_caduceus.")
+
+
 def is_caduceus_config(config: dict) -> bool:
-    """An original Caduceus config (mamba-ssm field names), not one of our native ones."""
-    return config.get("model_type") == "caduceus" and "d_model" in config and "n_layer" in config
+    """An original Caduceus config: mamba-ssm field names (``d_model``, ``n_layer``) plus
+    ``model_type: caduceus``, an auto_map into the original's code or Caduceus' own keys. Our native
+    config uses transformers' Mamba names (``hidden_size``), so it never matches."""
+    if (
+        config.get("model_type", "caduceus") != "caduceus"
+        or "d_model" not in config
+        or "n_layer" not in config
+    ):
+        return False
+    auto_map = config.get("auto_map") or {}
+    refs = [
+        str(ref) for value in auto_map.values() for ref in (value if isinstance(value, list) else [value])
+    ]
+    return (
+        config.get("model_type") == "caduceus"
+        or any(ref.startswith(CADUCEUS_CODE_MODULES) for ref in refs)
+        or any(key in config for key in CADUCEUS_KEYS)
+    )
 
 
 def padded_vocab_size(config: dict) -> int:

@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from pathlib import Path
 
 from hf_genomics.convert.base import ConvertedCheckpoint
+
+
+def summarize_names(names: list[str], limit: int = 12) -> list[str]:
+    """Tensor names with layer indices folded (``encoder.layer.*.x (x12)``), for a short listing."""
+    folded = Counter(re.sub(r"\.\d+\.", ".*.", name) for name in names)
+    lines = [f"{name} (x{count})" if count > 1 else name for name, count in sorted(folded.items())]
+    return lines if len(lines) <= limit else lines[:limit] + [f"... and {len(lines) - limit} more"]
 
 
 def write_conversion_card(out: Path, converted: ConvertedCheckpoint) -> Path:
@@ -25,6 +34,13 @@ def write_conversion_card(out: Path, converted: ConvertedCheckpoint) -> Path:
         "",
         *(f"- {note}" for note in converted.notes),
     ]
+    if converted.dropped:
+        body += [
+            "",
+            f"Not carried over from the original checkpoint ({len(converted.dropped)} tensors): "
+            + "; ".join(f"`{line}`" for line in summarize_names(converted.dropped, limit=40))
+            + ".",
+        ]
     if converted.parity:
         body += ["", f"Parity with the original implementation: {converted.parity}."]
     if converted.license:

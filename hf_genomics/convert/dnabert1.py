@@ -30,7 +30,9 @@ def _is_bert(config: dict) -> bool:
 
 
 def matches(config: dict) -> bool:
-    if not _is_bert(config) or "auto_map" in config:  # DNABERT-2 is BERT-typed remote code
+    """Plain BERT (no remote code, none of DNABERT-2's or GENA-LM's keys) with a k-mer vocabulary."""
+    foreign = ("auto_map", "alibi_starting_size", "pre_layer_norm", "last_layer_norm", "sparse_config_cls")
+    if not _is_bert(config) or any(key in config for key in foreign):
         return False
     return int(config.get("vocab_size") or 0) in VOCAB_SIZE_TO_K
 
@@ -98,7 +100,13 @@ def convert(folder: Path, config: dict, original_id: str | None) -> ConvertedChe
     if dropped:
         notes.append(f"left out: {len(dropped)} pre-training-only tensors such as {dropped[0]}")
     return ConvertedCheckpoint(
-        model=model, tokenizer=tokenizer, family=FAMILY, original_id=original_id, license=LICENSE, notes=notes
+        model=model,
+        tokenizer=tokenizer,
+        family=FAMILY,
+        original_id=original_id,
+        license=LICENSE,
+        notes=notes,
+        dropped=dropped,
     )
 
 

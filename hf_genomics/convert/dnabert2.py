@@ -78,8 +78,10 @@ TIED_DECODER = "cls.predictions.decoder.weight"
 
 
 def matches(config: dict) -> bool:
-    """MosaicBERT remote code: ``model_type: bert`` plus ``alibi_starting_size`` or ``bert_layers`` auto_map."""
-    if config.get("model_type") != "bert":
+    """MosaicBERT's signature: ``alibi_starting_size`` or an ``auto_map`` into ``bert_layers``.
+
+    ``model_type`` is not required: DNABERT-2-117M's first ``config.json`` has none."""
+    if config.get("model_type", "bert") != "bert":
         return False
     auto_map = config.get("auto_map") or {}
     refs = [ref for value in auto_map.values() for ref in (value if isinstance(value, list) else [value])]
@@ -97,11 +99,24 @@ def rename_key(key: str) -> str | None:
     return None
 
 
-def native_state_dict(original: dict) -> tuple[dict, str]:
-    """Renamed tensors and the head they make up: ``sequence-classification``, ``masked-lm`` or ``base``."""
+MLM_HEAD = (
+    "lm_head.dense.weight",
+    "lm_head.dense.bias",
+    "lm_head.norm.weight",
+    "lm_head.norm.bias",
+    "lm_head.decoder.bias",
+)
+
+
+def native_state_dict(original: dict, architectures: list | None = None) -> tuple[dict, str, list[str]]:
+    """Renamed tensors, the head they make up (``sequence-classification``, ``masked-lm`` or
+    ``base``) and the original keys not carried over.
+
+    A masked-LM checkpoint (head tensors present, or ``architectures`` naming ``BertForMaskedLM``)
+    missing any head tensor is refused rather than saved as a bare encoder."""
     import torch
 
-    state, unknown = {}, []
+    state, unknown, renamed_from = {}, [], {}
     decoder = None
     for key, tensor in original.items():
         if key.removeprefix("bert.") == TIED_DECODER:
@@ -112,6 +127,7 @@ def native_state_dict(original: dict) -> tuple[dict, str]:
             unknown.append(key)
         else:
             state[new] = tensor
+            renamed_from[new] = key
     if unknown:
         raise ConversionError(
             f"unexpected DNABERT-2 weights (not MosaicBERT?): {', '.join(sorted(unknown)[:8])}"
@@ -124,12 +140,23 @@ def native_state_dict(original: dict) -> tuple[dict, str]:
             "cls.predictions.decoder.weight differs from the word embeddings (expected tied)"
         )
     if "classifier.weight" in state:
-        return state, "sequence-classification"
-    state = {k: v for k, v in state.items() if not k.startswith("pooler.")}  # only the classifier uses it
-    if "lm_head.dense.weight" in state:
+        return state, "sequence-classification", []
+    # only the classifier uses the pooler
+    dropped = [renamed_from[k] for k in state if k.startswith("pooler.")]
+    state = {k: v for k, v in state.items() if not k.startswith("pooler.")}
+    present = [name for name in MLM_HEAD if name in state]
+    claims_mlm = any(str(name).endswith("ForMaskedLM") for name in architectures or [])
+    if present or claims_mlm:
+        original_names = {ours: theirs for theirs, ours in HEAD_RENAMES.items()}
+        missing = [original_names[name] for name in MLM_HEAD if name not in state]
+        if missing:
+            raise ConversionError(
+                f"a masked-LM checkpoint ({'config says ' + architectures[0] if claims_mlm else 'head tensors present'}) "
+                f"without {', '.join(missing)}: refusing to save it as a bare encoder"
+            )
         state["lm_head.decoder.weight"] = embeddings
-        return state, "masked-lm"
-    return {k: v for k, v in state.items() if k.startswith("model.")}, "base"
+        return state, "masked-lm", dropped
+    return {k: v for k, v in state.items() if k.startswith("model.")}, "base", dropped
 
 
 def native_config(original: dict, state: dict, head: str, tokenizer) -> object:
@@ -165,7 +192,11 @@ def load_tokenizer(folder: Path):
     path = folder / "tokenizer.json"
     if not path.is_file():
         raise ConversionError(f"{folder}: no tokenizer.json (DNABERT-2 checkpoints ship their BPE tokenizer)")
-    backend = Tokenizer.from_file(str(path))
+    try:
+        backend = Tokenizer.from_file(str(path))
+    except Exception as error:  # tokenizers raises a bare Exception on malformed JSON
+        reason = (str(error).strip().splitlines() or [type(error).__name__])[0][:160]
+        raise ConversionError(f"{path}: not a readable tokenizers file ({reason})") from error
     backend.no_padding()
     backend.no_truncation()
     missing = [t for t in ("[UNK]", "[CLS]", "[SEP]", "[PAD]", "[MASK]") if backend.token_to_id(t) is None]
@@ -183,7 +214,7 @@ def convert(folder: Path, config: dict, original_id: str | None) -> ConvertedChe
     )
 
     tokenizer = load_tokenizer(folder)
-    state, head = native_state_dict(load_original_state_dict(folder))
+    state, head, dropped = native_state_dict(load_original_state_dict(folder), config.get("architectures"))
     native = native_config(config, state, head, tokenizer)
     model_class = {
         "sequence-classification": Dnabert2ForSequenceClassification,
@@ -227,6 +258,7 @@ def convert(folder: Path, config: dict, original_id: str | None) -> ConvertedChe
         license=LICENSE,
         notes=notes,
         parity=PARITY,
+        dropped=dropped,
     )
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import re
 from pathlib import Path
+from typing import Any
 
 from hf_genomics.convert.base import (
     ConversionError,
@@ -70,7 +71,7 @@ _DROPPED = re.compile(r"(position_ids|token_type_ids)$|^cls\.seq_relationship\."
 
 def is_gena_lm_config(config: dict) -> bool:
     """A BERT config carrying GENA-LM's keys, or routed to GENA-LM's ``modeling_bert.py``."""
-    if config.get("model_type") != "bert":
+    if config.get("model_type", "bert") != "bert":
         return False
     gena_keys = ("pre_layer_norm", "last_layer_norm", "sparse_config_cls", "sparse_attention")
     auto_map = config.get("auto_map") or {}
@@ -112,8 +113,14 @@ def native_config(config: dict):
     return GenaLmConfig(**values, pre_layer_norm=pre_layer_norm, last_layer_norm=last_layer_norm)
 
 
+def dropped_keys(state: dict) -> list[str]:
+    """Original keys :func:`rename_state_dict` leaves out: buffers and the next-sentence head."""
+    return sorted(key for key in state if _DROPPED.search(key))
+
+
 def rename_state_dict(state: dict) -> dict:
-    """Original BERT-layout names -> native names; unknown keys raise (nothing dropped silently)."""
+    """Original BERT-layout names -> native names; unknown keys raise (:func:`dropped_keys` names
+    the few left out on purpose)."""
     has_prefix = any(key.startswith("bert.") for key in state)
     renamed, unknown = {}, []
     for key, tensor in state.items():
@@ -155,10 +162,17 @@ def head_class(config: dict, state: dict):
 
 def load_native_model(folder: Path, config: dict):
     """The native model (head chosen from the checkpoint) with the original weights loaded."""
+    return load_native_model_and_dropped(folder, config)[0]
+
+
+def load_native_model_and_dropped(folder: Path, config: dict) -> tuple[Any, list[str]]:
+    """:func:`load_native_model` and the original tensors not carried over."""
     import torch
 
     native = native_config(config)
-    state = rename_state_dict(load_original_state_dict(folder))
+    original = load_original_state_dict(folder)
+    dropped = dropped_keys(original)
+    state = rename_state_dict(original)
     model_class = head_class(config, state)
     decoder = state.get("lm_head.decoder.weight")
     embeddings = state.get("model.embeddings.word_embeddings.weight")
@@ -168,6 +182,7 @@ def load_native_model(folder: Path, config: dict):
         state = {key[len("model.") :]: value for key, value in state.items()}
     model = model_class(native)
     if getattr(model, "model", model).pooler is None:  # BertForPreTraining's pooler: unused by this head
+        dropped += sorted(key for key in original if key.startswith("bert.pooler."))
         state = {key: value for key, value in state.items() if not key.startswith("model.pooler.")}
     missing, unexpected = model.load_state_dict(state, strict=False)
     allowed_missing = {"lm_head.decoder.weight"} if native.tie_word_embeddings else set()
@@ -179,7 +194,7 @@ def load_native_model(folder: Path, config: dict):
         )
     if native.tie_word_embeddings:
         model.tie_weights()
-    return model.eval()
+    return model.eval(), dropped
 
 
 def load_tokenizer(folder: Path):
@@ -190,22 +205,33 @@ def load_tokenizer(folder: Path):
     path = folder / "tokenizer.json"
     if not path.is_file():
         raise ConversionError(f"{folder}: no tokenizer.json (GENA-LM's BPE tokenizer) next to the weights")
-    return DnaBpeTokenizer(tokenizer_file=str(path), model_max_length=512)
+    try:
+        return DnaBpeTokenizer(tokenizer_file=str(path), model_max_length=512)
+    except Exception as error:  # tokenizers raises a bare Exception on malformed JSON
+        reason = (str(error).strip().splitlines() or [type(error).__name__])[0][:160]
+        raise ConversionError(f"{path}: not a readable tokenizers file ({reason})") from error
 
 
 def convert(folder: Path, config: dict, original_id: str | None) -> ConvertedCheckpoint:
-    model = load_native_model(folder, config)
+    model, dropped = load_native_model_and_dropped(folder, config)
     tokenizer = load_tokenizer(folder)
     tokenizer.model_max_length = model.config.max_position_embeddings
     notes = [
         f"architecture: {type(model).__name__}, {model.config.num_hidden_layers} layers, hidden "
         f"{model.config.hidden_size}, pre-LN={model.config.pre_layer_norm}, "
         f"final LN={model.config.last_layer_norm}",
-        "weights: every tensor of the original checkpoint mapped by name (NSP head and buffers dropped)",
+        "weights: every tensor of the original checkpoint mapped by name"
+        + (f" except {len(dropped)} left out (NSP head, unused pooler, buffers)" if dropped else ""),
         "tokenizer: the original BPE tokenizer.json; ids identical for A/C/G/T/N input",
     ]
     return ConvertedCheckpoint(
-        model=model, tokenizer=tokenizer, family=FAMILY, original_id=original_id, license=LICENSE, notes=notes
+        model=model,
+        tokenizer=tokenizer,
+        family=FAMILY,
+        original_id=original_id,
+        license=LICENSE,
+        notes=notes,
+        dropped=dropped,
     )
 
 

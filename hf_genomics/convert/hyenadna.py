@@ -33,18 +33,39 @@ logger = logging.getLogger(__name__)
 LICENSE = "bsd-3-clause"  # the LongSafari model cards'
 
 
-def is_hf_layout(config: dict) -> bool:
-    """A LongSafari ``-hf`` config (our own native config also says "hyenadna" but has modulation_shift)."""
-    return config.get("model_type") == "hyenadna" and "d_model" in config and "modulation_shift" not in config
+HF_CODE_MODULES = ("configuration_hyena.", "modeling_hyena.")
 
 
 def is_original_layout(config: dict) -> bool:
+    """The original release: a nested ``layer`` dict named ``hyena`` (whatever ``model_type`` says:
+    some LongSafari non-hf configs also carry ``"model_type": "hyenadna"``)."""
     layer = config.get("layer")
     return (
-        isinstance(layer, dict)
+        config.get("model_type", "hyenadna") == "hyenadna"
+        and isinstance(layer, dict)
         and layer.get("_name_") == "hyena"
         and "d_model" in config
         and "n_layer" in config
+    )
+
+
+def is_hf_layout(config: dict) -> bool:
+    """A LongSafari ``-hf`` config: flat ``d_model`` plus ``model_type: hyenadna`` or an auto_map/
+    architectures naming the -hf code. Our native config (``modulation_shift``) and the original
+    layout (nested ``layer``) are not."""
+    if config.get("model_type", "hyenadna") != "hyenadna" or "d_model" not in config:
+        return False
+    if is_original_layout(config) or "modulation_shift" in config:
+        return False
+    auto_map = config.get("auto_map") or {}
+    refs = [
+        str(ref) for value in auto_map.values() for ref in (value if isinstance(value, list) else [value])
+    ]
+    architectures = [str(name) for name in config.get("architectures") or []]
+    return (
+        config.get("model_type") == "hyenadna"
+        or any(ref.startswith(HF_CODE_MODULES) for ref in refs)
+        or any(name.startswith("HyenaDNA") for name in architectures)
     )
 
 
@@ -129,9 +150,19 @@ def _rename_backbone_key(key: str, num_inner_mlps: int) -> str | None:
     return "model." + key
 
 
+BACKBONE_PREFIXES = {True: "hyena.backbone.", False: "model.backbone."}  # -hf layout / original
+
+
+def backbone_prefix_of(state: dict, hf_layout: bool) -> str:
+    """The prefix the weights themselves use (the config's layout decides only when both or neither occur)."""
+    found = [hf for hf, prefix in BACKBONE_PREFIXES.items() if any(key.startswith(prefix) for key in state)]
+    return BACKBONE_PREFIXES[found[0] if len(found) == 1 else hf_layout]
+
+
 def convert_state_dict(state: dict, hf_layout: bool, num_inner_mlps: int) -> tuple[dict, list[str]]:
-    """Original tensors -> native names. Returns the mapping and the keys left out (non-model state)."""
-    backbone_prefix = "hyena.backbone." if hf_layout else "model.backbone."
+    """Original tensors -> native names. Returns the mapping and the keys left out (non-model state;
+    the duplicate copies of the shared sine frequencies are checked equal and kept once)."""
+    backbone_prefix = backbone_prefix_of(state, hf_layout)
     heads = {
         "lm_head.weight": "lm_head.weight",
         "model.lm_head.weight": "lm_head.weight",
@@ -163,6 +194,15 @@ def convert_state_dict(state: dict, hf_layout: bool, num_inner_mlps: int) -> tup
     return native, ignored
 
 
+def _duplicate_freq_keys(state: dict) -> list[str]:
+    """The copies of a filter's shared sine frequency beyond the first (equal, checked on conversion)."""
+    return [
+        key
+        for key in state
+        if re.search(r"implicit_filter\.\d+\.freq$", key) and ".implicit_filter.1.freq" not in key
+    ]
+
+
 def convert(folder: Path, config: dict, original_id: str | None) -> ConvertedCheckpoint:
     from hf_genomics.models.hyenadna.configuration_hyenadna import HyenaDnaConfig
     from hf_genomics.models.hyenadna.modeling_hyenadna import (
@@ -176,8 +216,12 @@ def convert(folder: Path, config: dict, original_id: str | None) -> ConvertedChe
     state = load_original_state_dict(folder)
     native, ignored = convert_state_dict(state, hf_layout, settings.get("num_inner_mlps", 2))
     if "model.embeddings.weight" not in native:
+        expected = " or ".join(
+            f"{prefix}embeddings.word_embeddings.weight" for prefix in BACKBONE_PREFIXES.values()
+        )
         raise ConversionError(
-            f"{folder}: no HyenaDNA token embeddings in the weights (keys like {list(state)[:3]})"
+            f"{folder}: no HyenaDNA token embeddings in the weights: expected {expected}, "
+            f"found {len(state)} tensors such as {sorted(state)[:3]}"
         )
     short = native.get("model.layers.0.mixer.short_filter.weight")
     if short is not None:
@@ -186,7 +230,8 @@ def convert(folder: Path, config: dict, original_id: str | None) -> ConvertedChe
     has_classifier = "score.weight" in native
     if has_classifier:
         settings["num_labels"] = int(native["score.weight"].shape[0])
-        native.pop("lm_head.weight", None)
+        if native.pop("lm_head.weight", None) is not None:  # a classifier's unused LM head
+            ignored += [key for key in ("lm_head.weight", "model.lm_head.weight") if key in state]
     elif not hf_layout:
         head = native.get("lm_head.weight")
         settings["tie_word_embeddings"] = head is None or torch.equal(head, embeddings)
@@ -241,6 +286,7 @@ def convert(folder: Path, config: dict, original_id: str | None) -> ConvertedChe
         original_id=original_id,
         license=LICENSE,
         notes=notes,
+        dropped=sorted(ignored + _duplicate_freq_keys(state)),
     )
 
 

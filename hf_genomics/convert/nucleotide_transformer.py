@@ -38,9 +38,32 @@ def _nt_k(vocab_size: int, specials: int) -> int | None:
     return None
 
 
+# keys only ESM configs write (EsmConfig's own fields), and NT v2's remote code modules
+ESM_KEYS = ("is_folding_model", "esmfold_config", "emb_layer_norm_before", "token_dropout", "vocab_list")
+NT_CODE_MODULES = ("esm_config.", "modeling_esm.")
+
+
+def is_esm_config(config: dict) -> bool:
+    """ESM's signature: ``model_type: esm``, or (the key absent) ESM's own fields, an auto_map into NT's
+    ``esm_config``/``modeling_esm`` or an ``Esm*`` architecture."""
+    model_type = config.get("model_type")
+    if model_type is not None:
+        return model_type == "esm"
+    auto_map = config.get("auto_map") or {}
+    refs = [
+        str(ref) for value in auto_map.values() for ref in (value if isinstance(value, list) else [value])
+    ]
+    architectures = [str(name) for name in config.get("architectures") or []]
+    return (
+        any(key in config for key in ESM_KEYS)
+        or any(ref.startswith(NT_CODE_MODULES) for ref in refs)
+        or any(name.startswith("Esm") for name in architectures)
+    )
+
+
 def nt_version(config: dict) -> int | None:
     """2 for NT v2 (ESM + rotary + gated FFN), 1 for NT v1 (plain ESM with NT's 6-mer vocabulary)."""
-    if config.get("model_type") != "esm" or config.get("is_folding_model"):
+    if not is_esm_config(config) or config.get("is_folding_model"):
         return None
     vocab_size = int(config.get("vocab_size") or 0)
     if "add_bias_fnn" in config and config.get("position_embedding_type") == "rotary":
@@ -262,6 +285,7 @@ def convert(folder: Path, config: dict, original_id: str | None) -> ConvertedChe
         original_id=original_id,
         license=LICENSE,
         notes=notes,
+        dropped=dropped,
     )
 
 

@@ -27,7 +27,6 @@ from transformers import PreTrainedTokenizerBase
 
 SPEC_ARITY = {"char": (0, 0), "kmer": (1, 2), "bpe": (1, 1), "dnallm": (0, 0)}
 _SPEC_LIKE = re.compile(rf"^({'|'.join(SPEC_ARITY)})([:\d_\-]|$)", re.IGNORECASE)
-_HUB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*(/[A-Za-z0-9][A-Za-z0-9_.\-]*)?$")
 
 
 def looks_like_spec(spec: str) -> bool:
@@ -57,21 +56,16 @@ def parse_spec(spec: str) -> tuple[str, list[int]]:
 
 
 def check_local_or_hub(spec: str) -> None:
-    """Raise at once for a path-like argument that does not exist (instead of asking the Hub)."""
+    """Raise at once for an argument that is neither an existing folder nor a Hub id
+    (:func:`hf_genomics.hub_ids.is_hub_id`), instead of asking the Hub about a typo."""
+    from hf_genomics.hub_ids import is_hub_id
+
     path = Path(spec).expanduser()
     if path.exists():
         if not path.is_dir():
             raise NotADirectoryError(f"tokenizer {spec!r} is a file; pass the folder that holds it")
         return
-    path_like = (
-        spec.startswith((".", "/", "~"))
-        or "\\" in spec
-        or spec.count("/") > 1
-        or not _HUB_ID.match(spec)
-        or Path(spec).parent.exists()
-        and Path(spec).parent != Path(".")
-    )
-    if path_like:
+    if not is_hub_id(spec):
         raise FileNotFoundError(f"tokenizer folder {spec!r} does not exist")
 
 

@@ -125,7 +125,10 @@ class ClassificationArguments:
         default=None,
         metadata={"help": "maximum input length in nucleotides (default: longest sequence of all splits)"},
     )
-    seeds: list[int] = field(default_factory=lambda: [1, 2, 3], metadata={"help": "one model per seed"})
+    seeds: list[int] | None = field(
+        default=None,
+        metadata={"help": "one model per seed (default: 1 2 3 for a GUE task, 1 for your own files)"},
+    )
     use_lora: bool = field(default=False, metadata={"help": "train LoRA adapters (merged before saving)"})
     lora_r: int = field(default=8)
     rc_augment: bool = field(
@@ -139,8 +142,9 @@ class ClassificationArguments:
     save_model: bool = field(
         default=True, metadata={"help": "save model + tokenizer + card of the best seed"}
     )
-    dataset_id: str = field(
-        default="hf-genomics/GUE", metadata={"help": "dataset id named in the model card"}
+    dataset_id: str | None = field(
+        default=None,
+        metadata={"help": "Hub dataset id named in the model card (default: hf-genomics/GUE for GUE tasks)"},
     )
 
     @property
@@ -151,6 +155,40 @@ class ClassificationArguments:
     def __post_init__(self) -> None:
         if (self.task_dir is None) == (self.train_file is None):
             raise ValueError("give exactly one of --task_dir (a GUE task) and --train_file (your own data)")
+        if self.seeds is None:  # a benchmark reports seed spread; a user's own run needs one model
+            self.seeds = [1, 2, 3] if self.task_dir is not None else [1]
+        if not self.seeds:
+            raise ValueError("--seeds needs at least one seed")
+
+
+# the fresh encoder's shape: meaningless once --model_name_or_path supplies the model
+ARCHITECTURE_FLAGS = (
+    "preset",
+    "position_embedding_type",
+    "num_hidden_layers",
+    "hidden_size",
+    "num_attention_heads",
+    "intermediate_size",
+)
+
+
+def ignored_flags(args: ClassificationArguments) -> list[str]:
+    """The architecture flags set away from their defaults that ``--model_name_or_path`` makes moot."""
+    if not args.model_name_or_path:
+        return []
+    defaults = {f.name: f.default for f in dataclasses.fields(ClassificationArguments)}
+    return [f"--{name}" for name in ARCHITECTURE_FLAGS if getattr(args, name) != defaults[name]]
+
+
+def warn_ignored_flags(args: ClassificationArguments) -> None:
+    """Say which flags a pretrained model overrides, instead of dropping them silently."""
+    flags = ignored_flags(args)
+    if flags:
+        logger.warning(
+            "%s ignored: the model comes from --model_name_or_path %s (its own architecture and positions)",
+            ", ".join(flags),
+            args.model_name_or_path,
+        )
 
 
 def _default(name: str, value: Any):
@@ -193,30 +231,43 @@ def resolve_tokenizer(args: ClassificationArguments, train_sequences: list[str])
     return build_tokenizer(tokenizer_spec(args), train_sequences=train_sequences)
 
 
-def token_lengths(data, tokenizer) -> dict[str, list[int]]:
-    """Untruncated token count of every example, per split (measured past the tokenizer's length
-    guard: the budget decides what is truncated, and reports it)."""
+def encode_splits(data, tokenizer) -> dict[str, Any]:
+    """Every split's token ids, untruncated (measured past the tokenizer's length guard), keeping the
+    sequence columns: each split is tokenized once, the budget is read off these ids, and
+    :func:`truncate_splits` re-tokenizes only the rows over it."""
     from hf_genomics.data.sequences import past_length_guard
 
-    lengths = {}
+    def encode(batch: dict[str, list]) -> dict[str, Any]:
+        return dict(tokenizer(batch["sequence"], batch.get("sequence_2")))
+
     with past_length_guard(tokenizer):
-        for split, dataset in data.items():
-            pair = list(dataset["sequence_2"]) if "sequence_2" in dataset.column_names else None
-            ids = tokenizer(list(dataset["sequence"]), pair)["input_ids"] if len(dataset) else []
-            lengths[split] = [len(row) for row in ids]
-    return lengths
+        return {
+            split: dataset.map(encode, batched=True, desc=f"tokenize {split}")
+            for split, dataset in data.items()
+        }
+
+
+def token_lengths(data, tokenizer, encoded: dict[str, Any] | None = None) -> dict[str, list[int]]:
+    """Untruncated token count of every example, per split (from ``encoded`` when given)."""
+    encoded = encoded if encoded is not None else encode_splits(data, tokenizer)
+    return {split: [len(row) for row in dataset["input_ids"]] for split, dataset in encoded.items()}
 
 
 def token_budget(
-    data, tokenizer, max_length_nt: int | None, model_limit: int | None
+    data,
+    tokenizer,
+    max_length_nt: int | None,
+    model_limit: int | None,
+    encoded: dict[str, Any] | None = None,
 ) -> tuple[int, int, dict[str, dict[str, int]]]:
     """``(max_length_nt, max_tokens, truncation per split)``.
 
     Without ``max_length_nt`` the budget is the longest example of every split in tokens (exact,
     whatever ``N`` does to k-mers); with it, the nucleotide budget of that length. Either is capped
     at ``model_limit``. Examples over the budget are counted (``sequences``, ``tokens_cut``).
+    ``encoded`` (:func:`encode_splits`) saves tokenizing the splits again.
     """
-    lengths = token_lengths(data, tokenizer)
+    lengths = token_lengths(data, tokenizer, encoded)
     longest_nt = max(len(seq) for dataset in data.values() for seq in dataset["sequence"])
     is_pair = any("sequence_2" in dataset.column_names for dataset in data.values())
     if max_length_nt is None:
@@ -245,25 +296,61 @@ def token_budget(
     return max_length_nt, max_tokens, truncation
 
 
-def tokenize_splits(data, tokenizer, max_tokens: int, with_reverse: bool):
-    """Token ids per split; with ``with_reverse`` the training split also gets ``rc_*`` fields."""
+def truncate_splits(encoded: dict[str, Any], tokenizer, max_tokens: int) -> dict[str, Any]:
+    """:func:`encode_splits`' ids cut to ``max_tokens``, sequence columns dropped: only the rows over
+    the budget are tokenized again, with the tokenizer's own truncation (special tokens kept, pairs
+    cut longest-first), so the result equals ``tokenizer(..., truncation=True, max_length=max_tokens)``."""
+
+    def cut(batch: dict[str, list]) -> dict[str, Any]:
+        over = [i for i, ids in enumerate(batch["input_ids"]) if len(ids) > max_tokens]
+        if over:
+            pair = batch.get("sequence_2")
+            again = tokenizer(
+                [batch["sequence"][i] for i in over],
+                [pair[i] for i in over] if pair is not None else None,
+                truncation=True,
+                max_length=max_tokens,
+            )
+            for name, values in again.items():
+                column = list(batch[name])
+                for row, value in zip(over, values):
+                    column[row] = value
+                batch[name] = column
+        return {name: values for name, values in batch.items() if name not in SEQUENCE_COLUMNS}
+
+    result = {}
+    for split, dataset in encoded.items():
+        columns = [c for c in SEQUENCE_COLUMNS if c in dataset.column_names]
+        result[split] = dataset.map(cut, batched=True, remove_columns=columns, desc=f"truncate {split}")
+    return result
+
+
+def tokenize_splits(
+    data, tokenizer, max_tokens: int, with_reverse: bool, encoded: dict[str, Any] | None = None
+):
+    """Token ids per split; with ``with_reverse`` the training split also gets ``rc_*`` fields.
+
+    ``encoded`` (:func:`encode_splits` of ``data``) is cut to the budget instead of tokenizing again."""
 
     def encode(batch: dict[str, list]) -> dict[str, Any]:
         pair = batch.get("sequence_2")
         return dict(tokenizer(batch["sequence"], pair, truncation=True, max_length=max_tokens))
 
-    encoded = {}
+    truncated = truncate_splits(encoded, tokenizer, max_tokens) if encoded is not None else {}
+    result = {}
     for split, dataset in data.items():
         columns = [c for c in SEQUENCE_COLUMNS if c in dataset.column_names]
-        tokens = dataset.map(encode, batched=True, remove_columns=columns, desc=f"tokenize {split}")
+        tokens = truncated.get(split)
+        if tokens is None:
+            tokens = dataset.map(encode, batched=True, remove_columns=columns, desc=f"tokenize {split}")
         if with_reverse and split == "train":
             reverse = add_reverse_complement(dataset).map(
                 encode, batched=True, remove_columns=[*columns, "label"], desc="tokenize reverse strand"
             )
             for name in reverse.column_names:
                 tokens = tokens.add_column(RC_PREFIX + name, reverse[name])
-        encoded[split] = tokens
-    return encoded
+        result[split] = tokens
+    return result
 
 
 def build_model(
@@ -439,10 +526,9 @@ def base_model_id(args: ClassificationArguments) -> str | None:
     """The card's ``base_model``: a Hub id, never a local path (the Hub would reject it)."""
     if args.base_model:
         return args.base_model
-    path = args.model_name_or_path
-    if path and not Path(path).exists() and path.count("/") == 1 and not path.startswith((".", "/")):
-        return path
-    return None
+    from hf_genomics.hub_ids import hub_id_or_none
+
+    return hub_id_or_none(args.model_name_or_path or None)
 
 
 def _best_step(trainer: Trainer) -> int | None:
@@ -655,6 +741,7 @@ def _run_classification(
 ) -> dict[str, Any]:
     output_dir = Path(training_args.output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
+    warn_ignored_flags(args)
     if args.train_file:
         folder, info = Path(args.train_file), None
         data, labels = load_user_data(args, training_args.seed)
@@ -683,8 +770,12 @@ def _run_classification(
         from transformers import AutoConfig
 
         model_limit = model_token_limit(AutoConfig.from_pretrained(args.model_name_or_path), tokenizer)
-    max_length_nt, max_tokens, truncation = token_budget(data, tokenizer, args.max_length_nt, model_limit)
-    tokens = tokenize_splits(data, tokenizer, max_tokens, with_reverse=args.rc_augment)
+    encoded = encode_splits(data, tokenizer)  # each split tokenized once: budget and training ids
+    max_length_nt, max_tokens, truncation = token_budget(
+        data, tokenizer, args.max_length_nt, model_limit, encoded=encoded
+    )
+    tokens = tokenize_splits(data, tokenizer, max_tokens, with_reverse=args.rc_augment, encoded=encoded)
+    del encoded
     test_reverse = None
     if args.rc_average:
         test_reverse = tokenize_splits(
@@ -767,7 +858,7 @@ def _run_classification(
         "tokenizer": args.tokenizer_label or tokenizer_spec(args),
         "vocab_size": len(tokenizer),
         "position_embedding_type": summary["position_embedding_type"],
-        "preset": args.preset,
+        "preset": None if args.model_name_or_path else args.preset,
         "model_config": summary["model_config"],
         "num_parameters": summary["num_parameters"],
         "max_length_nt": max_length_nt,
@@ -796,6 +887,7 @@ def _run_classification(
         **({"test_mcc": test["mcc"]["mean"], "test_mcc_sd": test["mcc"]["sd"]} if "mcc" in test else {}),
         "saved_seed": best_record["seed"] if args.save_model else None,
         "example_sequence": data["test"]["sequence"][0][:60],
+        "data_source": "user" if args.train_file else "gue",
         "dataset_id": args.dataset_id,
         "command": " ".join([Path(sys.argv[0]).name, *sys.argv[1:]]),
     }
@@ -811,14 +903,42 @@ def _run_classification(
     if args.save_model:
         from hf_genomics.hub import write_model_card
 
-        write_model_card(output_dir, dataset_id=args.dataset_id)
+        write_model_card(output_dir)  # the dataset named comes from results.json
         for seed in args.seeds:  # the best model now lives in output_dir; seed results stay
             shutil.rmtree(seed_folder(output_dir, seed) / SEED_MODEL, ignore_errors=True)
     return results
 
 
+def run_and_report(args: ClassificationArguments, training_args: TrainingArguments) -> dict[str, Any]:
+    """:func:`run_classification`, then one log line with the test score (MCC, or MSE for regression)."""
+    results = run_classification(args, training_args)
+    primary = "mcc" if "mcc" in results["test"] else "mse"
+    summary = results["test"][primary]
+    logger.info(
+        "%s %s: test %s %.4f ± %.4f over %d seed(s)",
+        results["task"],
+        results["tokenizer"],
+        primary,
+        summary["mean"],
+        summary["sd"],
+        len(results["seeds"]),
+    )
+    return results
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    """``scripts/run_classification.py``: parse arguments (or one .json file) with the shared entry
+    point, run, and tear the process group down when launched distributed."""
+    from hf_genomics.training.entrypoint import parse_and_run
+
+    return parse_and_run((ClassificationArguments, StudyTrainingArguments), run_and_report, argv)
+
+
 __all__ = [
     "ClassificationArguments",
+    "main",
+    "encode_splits",
+    "ignored_flags",
     "StudyTrainingArguments",
     "load_user_data",
     "run_classification",

@@ -8,6 +8,8 @@ from typing import Literal
 from huggingface_hub.dataclasses import strict
 from transformers.configuration_utils import PreTrainedConfig
 
+from .original_layout import complement_list, is_original_config, native_fields
+
 # Caduceus' character vocabulary: [CLS]=0 [SEP]=1 [BOS]=2 [MASK]=3 [PAD]=4 [RESERVED]=5 [UNK]=6
 # A=7 C=8 G=9 T=10 N=11, padded to 16 entries; the complement swaps A<->T and C<->G.
 DEFAULT_COMPLEMENT_MAP = [0, 1, 2, 3, 4, 5, 6, 10, 9, 8, 7, 11, 12, 13, 14, 15]
@@ -25,7 +27,11 @@ class CaduceusConfig(PreTrainedConfig):
     fused_add_norm: mirrors the original's flag. With ``rcps`` the original's fused (Triton) path
         hands the two strand halves to the next block in swapped order, unlike its unfused path;
         the released checkpoints were trained fused, so this flag selects that wiring.
-    complement_map: token id -> id of its complement (length ``vocab_size``).
+    complement_map: token id -> id of its complement (length ``vocab_size``; the original's dict
+        keyed by string ids is accepted, ids it leaves out map to themselves).
+
+    The original ``config.json`` (mamba-ssm names: ``d_model``, ``n_layer``, ``ssm_cfg`` ...) is read
+    as published (``original_layout.py``), so original folders load natively.
     bidirectional_strategy: how the forward and reversed Mamba outputs combine ("add" or "ew_multiply").
     The Mamba fields follow mamba-ssm's ``Mamba`` (``state_size`` = d_state, ``conv_kernel`` = d_conv,
     ``time_step_rank`` = dt_rank, "auto" meaning ``ceil(hidden_size / 16)``).
@@ -55,7 +61,7 @@ class CaduceusConfig(PreTrainedConfig):
     bidirectional_strategy: Literal["add", "ew_multiply"] = "add"
     bidirectional_weight_tie: bool = True
     rcps: bool = False
-    complement_map: list[int] | None = None
+    complement_map: list[int] | dict | None = None
     initializer_range: float = 0.02
     rescale_prenorm_residual: bool = True
     pooling_strategy: Literal["mean", "max", "first", "last"] = "mean"
@@ -67,6 +73,13 @@ class CaduceusConfig(PreTrainedConfig):
     tie_word_embeddings: bool = True
 
     def __post_init__(self, **kwargs):
+        if is_original_config(kwargs):  # an original kuleshov-group config.json, read as published
+            for name, value in native_fields(kwargs, self.vocab_size).items():
+                setattr(self, name, value)
+        if isinstance(self.complement_map, dict) or (
+            self.complement_map is not None and len(self.complement_map) < self.vocab_size
+        ):
+            self.complement_map = complement_list(self.complement_map, self.vocab_size)
         if self.complement_map is None:
             self.complement_map = list(range(self.vocab_size))
             self.complement_map[: len(DEFAULT_COMPLEMENT_MAP)] = DEFAULT_COMPLEMENT_MAP[: self.vocab_size]

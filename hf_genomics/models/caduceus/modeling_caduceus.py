@@ -32,6 +32,7 @@ from hf_genomics.models.caduceus.selective_scan import selective_scan
 from hf_genomics.remote_code import RemoteCodeMixin
 
 from .configuration_caduceus import CaduceusConfig
+from .original_layout import IGNORED_ORIGINAL_KEYS, original_key_mapping
 
 AUTO_MAP = {
     "AutoConfig": "configuration_caduceus.CaduceusConfig",
@@ -240,6 +241,34 @@ class CaduceusPreTrainedModel(RemoteCodeMixin, PreTrainedModel):
     base_model_prefix = "model"
     supports_gradient_checkpointing = True
     _no_split_modules = ["CaduceusBlock"]
+    _keys_to_ignore_on_load_unexpected = IGNORED_ORIGINAL_KEYS
+
+    @classmethod
+    def from_pretrained(cls, pretrained_model_name_or_path, *model_args, **kwargs):
+        """transformers' ``from_pretrained``, also reading the original kuleshov-group weight names.
+
+        The original's names are renamed at load time (``original_layout.original_key_mapping``:
+        they never collide with ours, so native folders load unchanged); the renaming is then
+        forgotten, so ``save_pretrained`` writes native names next to the native config.
+        """
+        if "key_mapping" in kwargs:
+            return super().from_pretrained(pretrained_model_name_or_path, *model_args, **kwargs)
+        config = kwargs.get("config")
+        tied = (
+            getattr(config, "bidirectional_weight_tie", True) if isinstance(config, CaduceusConfig) else True
+        )
+        mapping = original_key_mapping(tied_projections=tied)
+        loaded = super().from_pretrained(
+            pretrained_model_name_or_path, *model_args, key_mapping=mapping, **kwargs
+        )
+        model = loaded[0] if isinstance(loaded, tuple) else loaded
+        conversions = getattr(model, "_weight_conversions", None) or []
+        model._weight_conversions = [
+            conversion
+            for conversion in conversions
+            if not set(conversion._original_source_patterns) & set(mapping)
+        ]
+        return loaded
 
     @torch.no_grad()
     def _init_weights(self, module: nn.Module) -> None:

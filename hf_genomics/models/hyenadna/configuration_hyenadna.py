@@ -2,13 +2,16 @@
 
 Field names are those of the LongSafari ``*-seqlen-hf`` checkpoints' ``config.json`` (``d_model``,
 ``n_layer``, ``max_seq_len`` ...), so their values are read without renaming; the usual transformers
-names (``hidden_size``, ``num_hidden_layers`` ...) are aliases.
+names (``hidden_size``, ``num_hidden_layers`` ...) are aliases. An original ``-hf`` config.json is
+read as published (``original_layout.py``).
 """
 
 from __future__ import annotations
 
 from huggingface_hub.dataclasses import strict
 from transformers.configuration_utils import PreTrainedConfig
+
+from .original_layout import native_fields
 
 # The published checkpoints (LongSafari/hyenadna-*-seqlen[-hf]); max_seq_len includes 2 specials.
 PRESETS: dict[str, dict] = {
@@ -77,6 +80,9 @@ class HyenaDnaConfig(PreTrainedConfig):
     tie_word_embeddings: bool = False
 
     def __post_init__(self, **kwargs):
+        shared = {"hyena_order": self.hyena_order, "short_filter_order": self.short_filter_order}
+        for name, value in native_fields(kwargs, shared).items():  # a LongSafari -hf config.json as published
+            setattr(self, name, value)
         if self.d_inner is None:
             self.d_inner = 4 * self.d_model
         super().__post_init__(**kwargs)

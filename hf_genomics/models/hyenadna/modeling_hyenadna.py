@@ -40,6 +40,7 @@ from transformers.utils.generic import can_return_tuple
 from hf_genomics.remote_code import RemoteCodeMixin
 
 from .configuration_hyenadna import HyenaDnaConfig
+from .original_layout import IGNORED_ORIGINAL_KEYS, original_key_mapping
 
 # What ``save_pretrained`` writes into config.json so the folder also loads as remote code.
 AUTO_MAP = {
@@ -226,16 +227,32 @@ class HyenaDnaPreTrainedModel(RemoteCodeMixin, PreTrainedModel):
     supports_gradient_checkpointing = True
     _no_split_modules = ["HyenaDnaBlock"]
 
-    def __init__(self, config: HyenaDnaConfig, *args, **kwargs):
-        # An original LongSafari -hf folder has the same model_type but other weight names: loading it
-        # here would silently start from random weights, so send the user to the converter instead.
-        auto_map = getattr(config, "auto_map", None) or {}
-        if any(str(target).startswith("modeling_hyena.") for target in auto_map.values()):
-            raise ValueError(
-                "this is an original HyenaDNA -hf checkpoint (auto_map points to modeling_hyena.py): convert it "
-                "first with hf_genomics.convert.convert_checkpoint(src, out), then load the converted folder"
-            )
-        super().__init__(config, *args, **kwargs)
+    _keys_to_ignore_on_load_unexpected = IGNORED_ORIGINAL_KEYS
+
+    @classmethod
+    def from_pretrained(cls, pretrained_model_name_or_path, *model_args, **kwargs):
+        """transformers' ``from_pretrained``, also reading the LongSafari ``-hf`` weight names.
+
+        They are renamed at load time (``original_layout.original_key_mapping``; they never collide
+        with ours, so native folders load unchanged) and the renaming is then forgotten, so
+        ``save_pretrained`` writes native names next to the native config.
+        """
+        if "key_mapping" in kwargs:
+            return super().from_pretrained(pretrained_model_name_or_path, *model_args, **kwargs)
+        config = kwargs.get("config")
+        inner = config.num_inner_mlps if isinstance(config, HyenaDnaConfig) else 2
+        mapping = original_key_mapping(inner)
+        loaded = super().from_pretrained(
+            pretrained_model_name_or_path, *model_args, key_mapping=mapping, **kwargs
+        )
+        model = loaded[0] if isinstance(loaded, tuple) else loaded
+        conversions = getattr(model, "_weight_conversions", None) or []
+        model._weight_conversions = [
+            conversion
+            for conversion in conversions
+            if not set(conversion._original_source_patterns) & set(mapping)
+        ]
+        return loaded
 
     @torch.no_grad()
     def _init_weights(self, module: nn.Module) -> None:

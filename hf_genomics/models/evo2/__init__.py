@@ -1,0 +1,1 @@
+"""Evo 2 (StripedHyena 2): configuration, model, byte tokenizer."""

@@ -1,0 +1,235 @@
+"""Original Caduceus and HyenaDNA -hf folders load natively after ``import hf_genomics`` (issue #19).
+
+The folders under tests/fixtures/ports/{caduceus,hyenadna/hf*} ARE original layouts: ``config.json``
+as the originals' own ``save_pretrained`` writes it (mamba-ssm names, a string-keyed complement map,
+the original ``auto_map``) and weights under the original names, with the outputs of the original
+code on the same inputs (make_caduceus_fixtures.py / make_hyenadna_fixtures.py). Here they go
+through the Auto classes with no conversion and must give those outputs. ``.bin`` variants store the
+tied tensors twice, as ``torch.save`` of the original model does.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import torch
+from safetensors import safe_open
+from safetensors.torch import load_file
+from transformers import (
+    AutoConfig,
+    AutoModel,
+    AutoModelForCausalLM,
+    AutoModelForMaskedLM,
+    AutoModelForSequenceClassification,
+)
+
+import hf_genomics  # noqa: F401  (registers the Auto classes)
+from hf_genomics.models.caduceus.configuration_caduceus import CaduceusConfig
+
+PORTS = Path(__file__).parent / "fixtures" / "ports"
+CADUCEUS = PORTS / "caduceus"
+HYENADNA = PORTS / "hyenadna"
+CADUCEUS_HEADS = {
+    "ph_mlm": AutoModelForMaskedLM,
+    "ps_mlm": AutoModelForMaskedLM,
+    "ps_mlm_unfused": AutoModelForMaskedLM,
+    "ps_seqcls": AutoModelForSequenceClassification,
+    "ph_seqcls_conjoin": AutoModelForSequenceClassification,
+}
+# kuleshov-group/caduceus-ps_seqlen-131k_d_model-256_n_layer-16 config.json, as published on the Hub
+PUBLISHED_PS_131K = {
+    "architectures": ["CaduceusForMaskedLM"],
+    "auto_map": {
+        "AutoConfig": "configuration_caduceus.CaduceusConfig",
+        "AutoModel": "modeling_caduceus.Caduceus",
+        "AutoModelForMaskedLM": "modeling_caduceus.CaduceusForMaskedLM",
+        "AutoModelForSequenceClassification": "modeling_caduceus.CaduceusForSequenceClassification",
+    },
+    "bidirectional": True,
+    "bidirectional_strategy": "add",
+    "bidirectional_weight_tie": True,
+    "complement_map": {
+        str(i): j for i, j in enumerate([0, 1, 2, 3, 4, 5, 6, 10, 9, 8, 7, 11, 12, 13, 14, 15])
+    },
+    "d_model": 256,
+    "fused_add_norm": True,
+    "initializer_cfg": {
+        "initializer_range": 0.02,
+        "n_residuals_per_layer": 1,
+        "rescale_prenorm_residual": True,
+    },
+    "model_type": "caduceus",
+    "n_layer": 16,
+    "norm_epsilon": 1e-05,
+    "pad_vocab_size_multiple": 8,
+    "rcps": True,
+    "residual_in_fp32": False,
+    "rms_norm": True,
+    "ssm_cfg": {
+        "bias": False,
+        "conv_bias": True,
+        "d_conv": 4,
+        "d_state": 16,
+        "dt_init": "random",
+        "dt_init_floor": 0.0001,
+        "dt_max": 0.1,
+        "dt_min": 0.001,
+        "dt_rank": "auto",
+        "dt_scale": 1.0,
+        "expand": 2,
+        "use_fast_path": True,
+    },
+    "torch_dtype": "float32",
+    "transformers_version": "4.38.1",
+    "vocab_size": 16,
+}
+
+
+def caduceus_logits(model, name: str, outputs: dict) -> torch.Tensor:
+    ids = outputs["input_ids"]
+    if name == "ph_seqcls_conjoin":  # the original was called with its stacked (forward, rc) ids
+        ids = torch.stack([ids, outputs["rc_input_ids"]], dim=-1)
+    with torch.no_grad():
+        return model(input_ids=ids).logits
+
+
+@pytest.mark.parametrize("name", sorted(CADUCEUS_HEADS))
+def test_original_caduceus_folder_loads_natively_with_the_originals_outputs(name):
+    outputs = load_file(CADUCEUS / name / "outputs.safetensors")
+    model = CADUCEUS_HEADS[name].from_pretrained(CADUCEUS / name)
+    assert type(model).__module__.startswith("hf_genomics.")
+    torch.testing.assert_close(caduceus_logits(model, name, outputs), outputs["logits"], atol=1e-5, rtol=1e-4)
+    base = AutoModel.from_pretrained(CADUCEUS / name)
+    with torch.no_grad():
+        hidden = base(input_ids=outputs["input_ids"]).last_hidden_state
+    torch.testing.assert_close(hidden, outputs["last_hidden_state"], atol=1e-5, rtol=1e-4)
+
+
+def test_published_caduceus_config_is_read_as_is():
+    config = CaduceusConfig.from_dict(json.loads(json.dumps(PUBLISHED_PS_131K)))
+    assert (config.hidden_size, config.num_hidden_layers, config.vocab_size) == (256, 16, 16)
+    assert config.rcps and config.fused_add_norm and not config.residual_in_fp32
+    assert config.complement_map == [0, 1, 2, 3, 4, 5, 6, 10, 9, 8, 7, 11, 12, 13, 14, 15]
+    assert (config.state_size, config.conv_kernel, config.expand, config.dt_rank) == (16, 4, 2, 16)
+    assert not config.conjoin_eval  # the original evaluates -ph models without RC averaging unless asked
+    assert getattr(config, "auto_map", None) is None  # the original's remote code cannot read our fields
+    assert "d_model" not in config.to_dict() and "ssm_cfg" not in config.to_dict()
+
+
+def test_caduceus_vocabulary_is_padded_and_complement_extended_as_the_original():
+    config = CaduceusConfig.from_dict(
+        {**PUBLISHED_PS_131K, "vocab_size": 12, "complement_map": {"7": 10, "10": 7}}
+    )
+    assert config.vocab_size == 16
+    assert config.complement_map == [0, 1, 2, 3, 4, 5, 6, 10, 8, 9, 7, 11, 12, 13, 14, 15]
+
+
+def test_mamba2_caduceus_is_refused_in_one_line_naming_convert():
+    with pytest.raises(ValueError, match="hf-genomics convert") as error:
+        CaduceusConfig.from_dict(
+            {**PUBLISHED_PS_131K, "ssm_cfg": {**PUBLISHED_PS_131K["ssm_cfg"], "layer": "Mamba2"}}
+        )
+    assert "\n" not in str(error.value)
+
+
+def _bin_copy_with_tied_duplicates(source: Path, target: Path) -> None:
+    """What ``torch.save(model.state_dict())`` of the original writes: shared tensors under every name."""
+    shutil.copy(source / "config.json", target / "config.json")
+    with safe_open(source / "model.safetensors", "pt") as handle:
+        aliases = {key: value for key, value in handle.metadata().items() if key != "format"}
+        state = {key: handle.get_tensor(key) for key in handle.keys()}  # noqa: SIM118 (not a dict)
+    for alias, stored in aliases.items():
+        state[alias] = state[stored]
+    torch.save(state, target / "pytorch_model.bin")
+
+
+@pytest.mark.parametrize("name", ["ph_mlm", "ps_mlm"])
+def test_original_caduceus_bin_with_tied_copies_loads(tmp_path, name):
+    _bin_copy_with_tied_duplicates(CADUCEUS / name, tmp_path)
+    outputs = load_file(CADUCEUS / name / "outputs.safetensors")
+    model = AutoModelForMaskedLM.from_pretrained(tmp_path)
+    torch.testing.assert_close(caduceus_logits(model, name, outputs), outputs["logits"], atol=1e-5, rtol=1e-4)
+
+
+@pytest.mark.parametrize("name", ["ps_mlm", "ph_seqcls_conjoin"])
+def test_natively_loaded_original_saves_a_native_folder(tmp_path, name):
+    model = CADUCEUS_HEADS[name].from_pretrained(CADUCEUS / name)
+    model.save_pretrained(tmp_path)
+    saved = json.loads((tmp_path / "config.json").read_text())
+    assert "hidden_size" in saved and "d_model" not in saved
+    assert saved["auto_map"]["AutoModel"] == "modeling_caduceus.CaduceusModel"  # ours, exported beside it
+    with safe_open(tmp_path / "model.safetensors", "pt") as handle:
+        assert all(key.startswith(("model.", "lm_head.decoder", "score")) for key in handle.keys())  # noqa: SIM118
+    outputs = load_file(CADUCEUS / name / "outputs.safetensors")
+    reloaded = CADUCEUS_HEADS[name].from_pretrained(tmp_path)
+    torch.testing.assert_close(
+        caduceus_logits(reloaded, name, outputs), caduceus_logits(model, name, outputs)
+    )
+
+
+def test_trust_remote_code_on_an_original_folder_still_loads(tmp_path):
+    """The original's code files next to its config: with ``trust_remote_code=True`` the load neither
+    breaks nor changes the outputs (transformers 5 prefers a registered local class, ours)."""
+    folder = tmp_path / "caduceus"
+    shutil.copytree(CADUCEUS / "ph_mlm", folder)
+    (folder / "configuration_caduceus.py").write_text(
+        "from transformers import PretrainedConfig\n\n\nclass CaduceusConfig(PretrainedConfig):\n"
+        '    model_type = "caduceus"\n'
+    )
+    (folder / "modeling_caduceus.py").write_text("raise ImportError('needs mamba_ssm and CUDA')\n")
+    outputs = load_file(CADUCEUS / "ph_mlm" / "outputs.safetensors")
+    model = AutoModelForMaskedLM.from_pretrained(folder, trust_remote_code=True)
+    torch.testing.assert_close(
+        caduceus_logits(model, "ph_mlm", outputs), outputs["logits"], atol=1e-5, rtol=1e-4
+    )
+
+
+# ----------------------------------------------------------------------------------------------
+# HyenaDNA -hf
+# ----------------------------------------------------------------------------------------------
+
+
+def test_original_hyenadna_hf_folders_load_natively_with_the_originals_outputs():
+    outputs = load_file(HYENADNA / "outputs.safetensors")
+    lm = AutoModelForCausalLM.from_pretrained(HYENADNA / "hf")
+    classifier = AutoModelForSequenceClassification.from_pretrained(HYENADNA / "hf-cls")
+    base = AutoModel.from_pretrained(HYENADNA / "hf")
+    with torch.no_grad():
+        torch.testing.assert_close(
+            lm(input_ids=outputs["ids"]).logits, outputs["hf.logits"], atol=1e-5, rtol=1e-4
+        )
+        padded = lm(input_ids=outputs["padded_ids"]).logits  # no mask: the original's own left-padding path
+        torch.testing.assert_close(padded, outputs["hf.padded_logits"], atol=1e-5, rtol=1e-4)
+        cls = classifier(input_ids=outputs["ids"]).logits
+        torch.testing.assert_close(cls, outputs["hf.cls_logits"], atol=1e-5, rtol=1e-4)
+        hidden = base(input_ids=outputs["ids"]).last_hidden_state
+        torch.testing.assert_close(hidden, outputs["hf.last_hidden"], atol=1e-5, rtol=1e-4)
+    assert getattr(lm.config, "auto_map", None) in (None, {}) or "modeling_hyena" not in str(
+        lm.config.auto_map
+    )
+
+
+def test_original_hyenadna_hf_bin_with_every_sine_copy_loads(tmp_path):
+    shutil.copy(HYENADNA / "hf" / "config.json", tmp_path / "config.json")
+    state = load_file(HYENADNA / "hf" / "model.safetensors")
+    for key in [key for key in state if key.endswith("implicit_filter.1.freq")]:
+        for index in (3, 5):  # one Sin module, stored once per position in the Sequential
+            state[key.replace(".1.freq", f".{index}.freq")] = state[key]
+    torch.save(state, tmp_path / "pytorch_model.bin")
+    outputs = load_file(HYENADNA / "outputs.safetensors")
+    lm = AutoModelForCausalLM.from_pretrained(tmp_path)
+    with torch.no_grad():
+        torch.testing.assert_close(
+            lm(input_ids=outputs["ids"]).logits, outputs["hf.logits"], atol=1e-5, rtol=1e-4
+        )
+
+
+def test_non_hf_hyenadna_release_with_model_type_is_refused_in_one_line(tmp_path):
+    config = json.loads((HYENADNA / "original" / "config.json").read_text())
+    (tmp_path / "config.json").write_text(json.dumps({**config, "model_type": "hyenadna"}))
+    with pytest.raises(ValueError, match="hf-genomics convert") as error:
+        AutoConfig.from_pretrained(tmp_path)
+    assert "\n" not in str(error.value)

@@ -162,6 +162,12 @@ def test_baseline_bounds_k(ks, needle, tmp_path, capsys):
     assert not output.exists()
 
 
+def test_baseline_output_that_is_a_folder_fails_before_fitting(tmp_path, capsys):
+    task = write_task(tmp_path / "task")
+    code, err = run_cli(["baseline", str(task), "--output", str(tmp_path)], capsys)
+    assert_one_line_error(code, err, "baseline", "is a folder")
+
+
 def _malformed_task(kind: str, folder: Path) -> Path:
     task = write_task(folder / "task")
     if kind == "missing folder":
@@ -551,16 +557,23 @@ def test_motifs_checks_labels(case, motif_task, tmp_path, capsys):
     assert outputs_in(out) == []
 
 
-def test_motifs_busy_folder_is_refused_and_a_kill_leaves_it_unfinished(motif_task, tmp_path, capsys):
+def test_motifs_busy_folder_is_refused_before_any_write(motif_task, tmp_path, capsys):
+    root, options = motif_task
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "summary.json").write_text('{"an": "earlier run"}')
+    with OutputDirLock(out):  # a live run
+        code, err = run_cli(["study", "motifs", *options, "--output", str(out)], capsys)
+    assert_one_line_error(code, err, "study motifs", "in use by another run")
+    assert outputs_in(out) == ["summary.json"] and not (out / OWNER_NAME).exists()
+
+
+@pytest.mark.slow
+def test_motifs_killed_while_publishing_is_unfinished_then_replaced(motif_task, tmp_path, capsys):
     root, options = motif_task
     out = tmp_path / "out"
     argv = ["study", "motifs", *options, "--modisco-task", "", "--output", str(out)]
     assert run_cli(argv, capsys)[0] == 0
-    before = tree_digest(out)
-    with OutputDirLock(out):
-        code, err = run_cli(argv, capsys)
-    assert_one_line_error(code, err, "study motifs", "in use by another run")
-    assert tree_digest(out) == before
     child = subprocess.run(
         [sys.executable, "-c", textwrap.dedent(MOTIFS_CHILD), *argv],
         cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)}, capture_output=True, text=True, timeout=300,
@@ -646,6 +659,42 @@ def test_pretraining_corpus_is_keyed_on_its_tasks(pretraining_data, tmp_path):
         pretraining.build_corpus(config, ["prom/prom_core_tata", "tf/0"], gue, pretraining_data)
 
 
+def test_pretraining_cell_with_results_but_no_cell_json_is_trained_again(tmp_path, monkeypatch):
+    """The state a kill between the two writes leaves, checked directly (the real kill: ``-m slow``)."""
+    from hf_genomics.studies import coding_schemes, pretraining
+    from hf_genomics.studies.coding_schemes import Cell
+
+    pretrained = tmp_path / "work" / "models" / "kmer3__rope"
+    pretrained.mkdir(parents=True)
+    mlm = {"model_args": {"tokenizer_name": "kmer:3"}, "train": {"global_step": 2}, "max_length_nt": 64}
+    (pretrained / "mlm_results.json").write_text(json.dumps(mlm))
+    config = pretraining_config(tmp_path, tmp_path / "shared")
+    cell = Cell("prom/prom_core_tata", "kmer:3", "rope", 1, 1)
+    folder = config.output_dir / "cells" / "scratch" / cell.name
+    folder.mkdir(parents=True)
+    (folder / "results.json").write_text('{"from": "the killed run"}')
+    trained = []
+
+    def fake_run_cell(cell, preset, out_dir, gue_root, cell_dir=None, **kwargs):
+        trained.append(cell_dir)
+        (cell_dir / "results.json").parent.mkdir(parents=True, exist_ok=True)
+        (cell_dir / "results.json").write_text('{"from": "this run"}')
+        return {"from": "this run"}
+
+    monkeypatch.setattr(coding_schemes, "run_cell", fake_run_cell)
+    preset = coding_schemes.PRESETS["tiny-fuzz"]
+    assert pretraining.fine_tune(cell, "scratch", pretrained, preset, config, tmp_path) == {
+        "from": "this run"
+    }
+    assert trained == [folder] and (folder / "cell.json").is_file()
+    # and now it is finished: the next run reuses it
+    assert pretraining.fine_tune(cell, "scratch", pretrained, preset, config, tmp_path) == {
+        "from": "this run"
+    }
+    assert len(trained) == 1
+
+
+@pytest.mark.slow
 def test_pretraining_cell_killed_before_cell_json_is_unfinished(pretraining_data, tmp_path):
     from hf_genomics.studies import pretraining
 

@@ -195,16 +195,19 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
-    import json
     from pathlib import Path
 
-    result = kmer_baseline_on_gue(args.task, args.root, ks=parse_ks(args.ks), seed=args.seed)
+    from hf_genomics.evaluation.report import write_json_atomic
+
+    ks = parse_ks(args.ks)  # bad options fail before any work
+    if args.output and Path(args.output).is_dir():
+        raise IsADirectoryError(f"--output {args.output} is a folder: give a JSON file name")
+    result = kmer_baseline_on_gue(args.task, args.root, ks=ks, seed=args.seed)
     summary = result.to_dict()
     print(
         f"{args.task}: k-mer baseline test MCC {100 * result.test['mcc']:.2f} "
         f"(validation {100 * result.validation['mcc']:.2f}, C={result.chosen_c:g}, {result.seconds:.1f} s)"
     )
     if args.output:
-        Path(args.output).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.output).write_text(json.dumps(summary, indent=2) + "\n")
+        write_json_atomic(args.output, summary)  # a reader never sees half a file
     return 0

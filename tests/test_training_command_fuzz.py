@@ -500,7 +500,7 @@ def test_motifs_default_output_is_a_new_folder_not_the_committed_results():
     from hf_genomics.cli import build_parser
 
     args = build_parser(("study", "motifs"), lazy=True).parse_args(["study", "motifs"])
-    assert args.output == Path("runs/motifs")
+    assert args.output_dir == Path("runs/motifs")
 
 
 def test_motifs_rerun_replaces_everything_of_the_previous_run(motif_task, tmp_path, capsys, caplog):
@@ -512,7 +512,7 @@ def test_motifs_rerun_replaces_everything_of_the_previous_run(motif_task, tmp_pa
     (out / "ablation" / "summary.json").write_text("{}")  # another run's results, kept
     with caplog.at_level(logging.INFO):
         code, err = run_cli(
-            ["study", "motifs", *options, "--modisco-task", "prom/planted", "--output", str(out)], capsys
+            ["study", "motifs", *options, "--modisco-task", "prom/planted", "--output-dir", str(out)], capsys
         )
     assert code == 0, err
     assert (out / "seqlet_enrichment.csv").is_file()
@@ -521,7 +521,7 @@ def test_motifs_rerun_replaces_everything_of_the_previous_run(motif_task, tmp_pa
     for step in ("fitting the k-mer baseline", "exact ISM", "training BPE", "scoring"):
         assert step in said, step  # progress during the long silent steps
 
-    code, err = run_cli(["study", "motifs", *options, "--modisco-task", "", "--output", str(out)], capsys)
+    code, err = run_cli(["study", "motifs", *options, "--modisco-task", "", "--output-dir", str(out)], capsys)
     assert code == 0, err
     assert not (out / "seqlet_enrichment.csv").exists() and not list((out / "logos").glob("ism_example_*"))
     summary = json.loads((out / "summary.json").read_text())
@@ -541,7 +541,7 @@ def test_motifs_rerun_replaces_everything_of_the_previous_run(motif_task, tmp_pa
 def test_motifs_refuses_settings_without_defined_statistics(options, needle, motif_task, tmp_path, capsys):
     root, base = motif_task
     out = tmp_path / "out"
-    code, err = run_cli(["study", "motifs", *base, *options, "--output", str(out)], capsys)
+    code, err = run_cli(["study", "motifs", *base, *options, "--output-dir", str(out)], capsys)
     assert_one_line_error(code, err, "study motifs", needle)
     assert outputs_in(out) == []
 
@@ -552,7 +552,7 @@ def test_motifs_checks_labels(case, motif_task, tmp_path, capsys):
     root, options = motif_task
     write_task(root / "prom" / "planted", labels, sizes=(64, 24, 24))
     out = tmp_path / "out"
-    code, err = run_cli(["study", "motifs", *options, "--output", str(out)], capsys)
+    code, err = run_cli(["study", "motifs", *options, "--output-dir", str(out)], capsys)
     assert_one_line_error(code, err, "study motifs", needle)
     assert outputs_in(out) == []
 
@@ -563,7 +563,7 @@ def test_motifs_busy_folder_is_refused_before_any_write(motif_task, tmp_path, ca
     out.mkdir()
     (out / "summary.json").write_text('{"an": "earlier run"}')
     with OutputDirLock(out):  # a live run
-        code, err = run_cli(["study", "motifs", *options, "--output", str(out)], capsys)
+        code, err = run_cli(["study", "motifs", *options, "--output-dir", str(out)], capsys)
     assert_one_line_error(code, err, "study motifs", "in use by another run")
     assert outputs_in(out) == ["summary.json"] and not (out / OWNER_NAME).exists()
 
@@ -572,7 +572,7 @@ def test_motifs_busy_folder_is_refused_before_any_write(motif_task, tmp_path, ca
 def test_motifs_killed_while_publishing_is_unfinished_then_replaced(motif_task, tmp_path, capsys):
     root, options = motif_task
     out = tmp_path / "out"
-    argv = ["study", "motifs", *options, "--modisco-task", "", "--output", str(out)]
+    argv = ["study", "motifs", *options, "--modisco-task", "", "--output-dir", str(out)]
     assert run_cli(argv, capsys)[0] == 0
     child = subprocess.run(
         [sys.executable, "-c", textwrap.dedent(MOTIFS_CHILD), *argv],

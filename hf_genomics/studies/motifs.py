@@ -16,7 +16,7 @@ Two questions on the shared GUE tasks (arXiv 2507.15087 proposes the second and 
    class-conditional enrichment of tokens in positive training sequences (one-sided Fisher, BH),
    with whether those tokens are motif matches.
 
-Writes to ``--output`` (default ``runs/motifs``; the committed results in ``docs/results/motifs``
+Writes to ``--output-dir`` (default ``runs/motifs``; the committed results in ``docs/results/motifs``
 are only rewritten when asked for by name): ``matches.csv`` (modisco patterns' Tomtom matches,
 baseline k-mers' and class-enriched tokens' JASPAR matches), ``enrichment.csv`` (per task x
 vocabulary x JASPAR matrix), ``class_tokens.csv`` (class-enriched tokens),
@@ -37,6 +37,8 @@ import time
 from pathlib import Path
 
 import numpy as np
+
+from hf_genomics.deprecated_option import add_deprecated_alias
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +64,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--vocab-sizes", nargs="+", type=int, default=[4096], help="BPE vocabulary sizes trained per task"
     )
-    parser.add_argument("--output", type=Path, default=Path("runs/motifs"), help="results folder")
+    parser.add_argument(
+        "--output-dir", "--output_dir", type=Path, default=Path("runs/motifs"), help="results folder"
+    )
+    # every other command's --output is a file; the folder option is --output-dir everywhere
+    add_deprecated_alias(parser, "--output", "--output-dir", dest="output_dir", type=Path)
     parser.add_argument(
         "--controls", type=int, default=5, help="length- and GC-matched random k-mers per token"
     )
@@ -399,7 +405,7 @@ def run(args: argparse.Namespace) -> int:
     setup_logging()
     check_arguments(args)
     with StagedOutput(
-        args.output,
+        args.output_dir,
         command="study motifs",
         completion="summary.json",
         owned=lambda folder: [folder / name for name in OUTPUTS],
@@ -407,7 +413,7 @@ def run(args: argparse.Namespace) -> int:
     ) as staged:
         write_study(args, staged.staging)
         staged.publish()
-    logger.info("results in %s", args.output)
+    logger.info("results in %s", args.output_dir)
     return 0
 
 

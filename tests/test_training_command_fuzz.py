@@ -38,6 +38,29 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 # ---------------------------------------------------------------------------- helpers
+@pytest.fixture(autouse=True)
+def _library_state_restored():
+    """The commands run in-process here set up logging and turn off library progress bars (as a CLI
+    entry point does); put them back so tests that run after these in the same worker see defaults."""
+    import logging
+
+    import datasets
+    from transformers.utils import logging as transformers_logging
+
+    root = logging.getLogger()
+    saved = (root.level, list(root.handlers), transformers_logging.get_verbosity())
+    bars = (transformers_logging.is_progress_bar_enabled(), datasets.is_progress_bar_enabled())
+    noisy = {name: logging.getLogger(name).level for name in ("httpx", "urllib3", "filelock")}
+    yield
+    root.setLevel(saved[0])
+    root.handlers[:] = saved[1]
+    transformers_logging.set_verbosity(saved[2])
+    (transformers_logging.enable_progress_bar if bars[0] else transformers_logging.disable_progress_bar)()
+    (datasets.enable_progress_bars if bars[1] else datasets.disable_progress_bars)()
+    for name, level in noisy.items():
+        logging.getLogger(name).setLevel(level)
+
+
 def write_task(folder: Path, labels: dict[str, list[int]] | None = None, sizes=(48, 24, 24), seed=0) -> Path:
     """A planted-motif GUE folder; ``labels`` replaces a split's labels (cycled over its rows)."""
     write_planted_motif_task(folder, sizes=sizes, seed=seed)

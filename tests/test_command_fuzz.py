@@ -23,6 +23,7 @@ the converted Nucleotide Transformer models and longer ``N``-rich sequences.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import os
@@ -95,6 +96,7 @@ class FastaCase:
     records: list[tuple[str, str]]  # (id, normalised sequence), in file order
     valid: bool
     fault_at: int = 10**9  # index of the first record a fault affects (file-level: 0)
+    suffix: str = ".fa"
 
 
 def reference_normalise(text: str) -> str:
@@ -159,7 +161,10 @@ def fasta_cases(draw, max_len: int = 40, max_records: int = 4, faults: bool = Tr
     text = newline.join(lines) + draw(st.sampled_from([newline, ""]))
     data = text.encode("utf-8")
     damage = draw(
-        st.sampled_from([None, "bom"] + (["text_before", "junk", "latin1", "empty_file"] if faults else []))
+        st.sampled_from(
+            [None, "bom", "gzip"]
+            + (["text_before", "junk", "latin1", "empty_file", "csv", "fake_gz"] if faults else [])
+        )
     )
     if damage == "bom":
         data = "\ufeff".encode() + data
@@ -171,6 +176,15 @@ def fasta_cases(draw, max_len: int = 40, max_records: int = 4, faults: bool = Tr
         data, valid, fault_at = b">caf\xe9" + newline.encode() + b"ACGT" + newline.encode() + data, False, 0
     elif damage == "empty_file":
         data, valid, fault_at = b"", False, 0
+    elif damage == "csv":  # a table given as --fasta
+        rows = "".join(f"{record_id},{sequence}\n" for record_id, sequence in records)
+        data, valid, fault_at = ("id,sequence\n" + rows).encode(), False, 0
+    if damage in ("gzip", "fake_gz"):
+        if damage == "gzip":
+            data = gzip.compress(data, mtime=0)
+        else:
+            valid, fault_at = False, 0  # plain text named .gz
+        return FastaCase(data, records, valid, fault_at, ".fa.gz")
     return FastaCase(data, records, valid, fault_at)
 
 
@@ -239,7 +253,9 @@ def command_flags(draw, command: str, num_layers: int, hostile: bool = True) -> 
         if draw(st.integers(0, 3)):
             flags.add("--no-plots", True)
     if command == "ism" and draw(st.booleans()):
-        flags.add("--output", draw(st.sampled_from(["logit", "probability"])))
+        flags.add(
+            draw(st.sampled_from(["--quantity", "--output"])), draw(st.sampled_from(["logit", "probability"]))
+        )
     if command == "attribute":
         flags.add("--n-steps", draw(st.integers(1, 3)))
         if hostile and draw(st.integers(0, 3)) == 0:
@@ -326,7 +342,7 @@ def check_outputs(command: str, output: Path, expected: list[tuple[str, str]], f
 def run_case(
     command: str, model: Path, case: FastaCase, flags: Flags, out_kind: str, workspace: Path, capsys
 ):
-    fasta = workspace / "input.fa"
+    fasta = workspace / f"input{case.suffix}"
     fasta.write_bytes(case.data)
     victim = workspace / "victim.txt"
     victim.write_text("must stay")

@@ -526,3 +526,47 @@ def test_output_in_place_of_a_folder_is_one_line(classifier_folder, fasta, tmp_p
     assert_one_line_error(*run_cli(argv, capsys), "is a file, not a folder")
     argv = ["predict", "--model", classifier_folder, "--fasta", fasta, "--output", tmp_path, "--quiet"]
     assert_one_line_error(*run_cli(argv, capsys), "is a folder")
+
+
+def test_an_output_never_replaces_an_input(classifier_folder, fasta, tmp_path, capsys):
+    before = fasta.read_bytes()
+    argv = ["predict", "--model", classifier_folder, "--fasta", fasta, "--output", fasta, "--quiet"]
+    assert_one_line_error(*run_cli(argv, capsys), "is the input --fasta")
+    assert fasta.read_bytes() == before
+    weights = classifier_folder / "model.safetensors"
+    argv = ["embed", "--model", classifier_folder, "--fasta", fasta, "--output", weights, "--quiet"]
+    assert_one_line_error(*run_cli(argv, capsys), "inside the model folder")
+    argv = [
+        "ism",
+        "--model",
+        classifier_folder,
+        "--fasta",
+        fasta,
+        "--output-dir",
+        classifier_folder,
+        "--quiet",
+    ]
+    assert_one_line_error(*run_cli(argv, capsys), "inside the model folder")
+
+
+def test_a_head_the_folder_does_not_have_is_one_short_line(classifier_folder, fasta, tmp_path, capsys):
+    argv = ["embed", "--model", classifier_folder, "--fasta", fasta, "--output", tmp_path / "e.parquet"]
+    status, err = run_cli([*argv, "--kind", "causal", "--quiet"], capsys)
+    assert_one_line_error(
+        status, err, "a dna_encoder model has no AutoModelForCausalLM class (--kind causal)"
+    )
+    assert len(err.strip().splitlines()[-1]) < 400
+
+
+def test_a_hub_id_as_model_is_sent_to_convert_never_downloaded(fasta, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    argv = [
+        "predict",
+        "--model",
+        "InstaDeepAI/nucleotide-transformer-v2-50m",
+        "--fasta",
+        fasta,
+        "--output",
+        "o.tsv",
+    ]
+    assert_one_line_error(*run_cli(argv, capsys), "looks like a Hub id", "hf-genomics convert InstaDeepAI/")

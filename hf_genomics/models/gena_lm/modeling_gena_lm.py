@@ -27,9 +27,7 @@ from transformers.modeling_utils import ALL_ATTENTION_FUNCTIONS, PreTrainedModel
 from transformers.utils.generic import can_return_tuple
 from transformers.utils.output_capturing import capture_outputs
 
-from hf_genomics.models.encoder.modeling_dna_encoder import (
-    eager_attention_forward,
-)
+from hf_genomics.models.layers.attention import eager_attention_forward
 from hf_genomics.remote_code import RemoteCodeMixin
 
 from .configuration_gena_lm import GenaLmConfig

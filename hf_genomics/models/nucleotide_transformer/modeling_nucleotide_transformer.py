@@ -33,11 +33,8 @@ from transformers.modeling_utils import ALL_ATTENTION_FUNCTIONS, PreTrainedModel
 from transformers.utils.generic import can_return_tuple
 from transformers.utils.output_capturing import capture_outputs
 
-from hf_genomics.models.encoder.modeling_dna_encoder import (
-    DnaEncoderRotaryEmbedding,
-    apply_rotary_pos_emb,
-    eager_attention_forward,
-)
+from hf_genomics.models.layers.attention import eager_attention_forward
+from hf_genomics.models.layers.rotary import RotaryEmbedding, apply_rotary_pos_emb
 from hf_genomics.remote_code import RemoteCodeMixin
 
 from .configuration_nucleotide_transformer import NucleotideTransformerConfig
@@ -58,7 +55,7 @@ AUTO_MAP = {
 MASK_RATIO_TRAIN = 0.15 * 0.8
 
 
-class NucleotideTransformerRotaryEmbedding(DnaEncoderRotaryEmbedding):
+class NucleotideTransformerRotaryEmbedding(RotaryEmbedding):
     """Rotary cos/sin over the head dimension, theta 10,000 (the shared encoder implementation)."""
 
 

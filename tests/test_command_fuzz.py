@@ -295,6 +295,16 @@ def run_cli(argv: list[str], capsys) -> tuple[int, str, str]:
     return status, captured.out, captured.err
 
 
+def record_outcome(command: str, status, err: str) -> None:
+    """A hypothesis event per outcome; with ``HF_GENOMICS_FUZZ_LOG=<file>`` also one TSV line there."""
+    last = err.strip().splitlines()[-1] if status and err.strip() else ""
+    event(f"{command}: exit {status}")
+    log = os.environ.get("HF_GENOMICS_FUZZ_LOG")
+    if log:
+        with open(log, "a", encoding="utf-8") as stream:
+            stream.write(f"{command}\t{status}\t{last.split(': error: ')[-1][:120]}\n")
+
+
 def assert_clean_error(status, err: str) -> None:
     assert status == 2, f"exit {status}: {err[-2000:]}"
     assert "Traceback" not in err, err
@@ -367,7 +377,7 @@ def run_case(
     argv = [command, "--model", model, "--fasta", fasta, option, output, "--quiet", *flags.argv]
     before = snapshot(workspace, output)
     status, _, err = run_cli(argv, capsys)
-    event(f"{command}: exit {status}")
+    record_outcome(command, status, err)
     after = snapshot(workspace, output)
     assert after == before, f"files outside the output changed: {set(after.items()) ^ set(before.items())}"
     assert victim.read_text() == "must stay"
@@ -578,7 +588,7 @@ def push_campaign(data, tmp_path, capsys, monkeypatch):
         folder = build_push_folder(case, workspace)
         before = snapshot(workspace, workspace / "nothing")
         status, out, err = run_cli(["push", folder, "--repo-id", "me/run", "--dry-run"], capsys)
-        event(f"push: exit {status}")
+        record_outcome("push", status, err)
         assert snapshot(workspace, workspace / "nothing") == before, "a dry run wrote something"
         if status != 0:
             assert_clean_error(status, err)

@@ -1,15 +1,9 @@
-"""Dilated residual CNN for DNA sequence classification (the Basset / BPNet line)."""
+"""Dilated residual CNN for DNA sequence classification (the Basset / BPNet line).
+
+Public names are imported lazily; they are listed in :mod:`hf_genomics.models.families`."""
 
 from __future__ import annotations
 
-from hf_genomics._lazy import lazy_exports
+from hf_genomics.models.families import family_exports
 
-_LAZY_NAMES: dict[str, str] = {
-    "DnaCnnConfig": "hf_genomics.models.cnn.configuration_dna_cnn",
-    "DnaCnnPreTrainedModel": "hf_genomics.models.cnn.modeling_dna_cnn",
-    "DnaCnnModel": "hf_genomics.models.cnn.modeling_dna_cnn",
-    "DnaCnnForSequenceClassification": "hf_genomics.models.cnn.modeling_dna_cnn",
-}
-
-__all__ = list(_LAZY_NAMES)
-__getattr__, __dir__ = lazy_exports(__name__, _LAZY_NAMES)
+__all__, __getattr__, __dir__ = family_exports(__name__)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import io
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -190,6 +191,26 @@ def test_a_folder_s_own_code_never_runs_even_if_stdin_says_yes(
     status, err = run_cli(["predict", "--model", folder, "--fasta", fasta, "--output", output], capsys)
     assert_one_line_error(status, err, "never runs a folder's code", "convert")
     assert not marker.exists() and not output.exists()
+
+
+def test_echo_y_piped_into_the_console_command_runs_no_folder_code(tmp_path, fasta):
+    """The issue's exact case, end to end: ``echo y | hf-genomics predict --model <folder> ...``."""
+    import subprocess
+
+    folder, marker = evil_folder(tmp_path)
+    env = {**os.environ, "PYTHONPATH": str(PACKAGE.parent)}
+    env.pop("HF_GENOMICS_TRACEBACK", None)
+    argv = ["predict", "--model", folder, "--fasta", fasta, "--output", tmp_path / "o.tsv"]
+    done = subprocess.run(
+        [sys.executable, "-m", "hf_genomics.cli", *map(str, argv)],
+        input="y\ny\n",
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert_one_line_error(done.returncode, done.stderr, "never runs a folder's code")
+    assert not marker.exists()
 
 
 def test_an_original_remote_code_checkpoint_is_sent_to_convert(capsys, fasta, tmp_path):

@@ -25,6 +25,8 @@ from hf_genomics.convert.base import (
     ConversionError,
     ConvertedCheckpoint,
     FamilyConverter,
+    architecture_names,
+    auto_map_targets,
     load_original_state_dict,
 )
 
@@ -57,11 +59,8 @@ def is_hf_layout(config: dict) -> bool:
         return False
     if is_original_layout(config) or "modulation_shift" in config:
         return False
-    auto_map = config.get("auto_map") or {}
-    refs = [
-        str(ref) for value in auto_map.values() for ref in (value if isinstance(value, list) else [value])
-    ]
-    architectures = [str(name) for name in config.get("architectures") or []]
+    refs = auto_map_targets(config)
+    architectures = architecture_names(config)
     return (
         config.get("model_type") == "hyenadna"
         or any(ref.startswith(HF_CODE_MODULES) for ref in refs)

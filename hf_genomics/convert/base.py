@@ -135,8 +135,15 @@ def read_original_config(folder: Path) -> dict:
 
 
 def _first_line(error: BaseException) -> str:
+    """One short line for a message (torch's weights-only refusal, which advises unsafe loading,
+    is replaced by what it means)."""
     text = (str(error).strip().splitlines() or [type(error).__name__])[0]
+    if "Weights only load failed" in text:
+        return "it holds Python objects other than tensors, which are not read (nothing in it was run)"
     return text if len(text) <= 160 else text[:157] + "..."
+
+
+first_line = _first_line  # for the family modules' own messages
 
 
 def _read_weight_file(path: Path) -> dict:
@@ -256,12 +263,11 @@ def resolve_any_source(src: str | Path) -> tuple[Path, str | None]:
 
 
 def _convert_source(source: Path, original_id: str | None) -> ConvertedCheckpoint:
-    claimed = _claiming_converter(source)
-    if claimed is not None:
-        logger.info("converting %s as %s", source, claimed.family)
-        return claimed.convert(source, {}, original_id)
-    config = read_original_config(source)
-    converter = detect_family(config, source)
+    converter = _claiming_converter(source)
+    config: dict = {}
+    if converter is None:
+        config = read_original_config(source)
+        converter = detect_family(config, source)
     logger.info("converting %s as %s", source, converter.family)
     try:
         return converter.convert(source, config, original_id)

@@ -10,7 +10,8 @@ Two original layouts are recognised from ``config.json``:
   ``model.backbone.*`` — ``.mixer.layer`` / ``.mlp.layer`` when trained with ``checkpoint_mixer`` —
   plus ``model.lm_head.weight`` and, for fine-tuned classifiers, ``decoder.0.output_transform.*``).
 
-Weights are read as tensors only (safetensors or ``torch.load(weights_only=True)``).
+Weights are read as tensors only (safetensors, or the restricted unpickler :mod:`hf_genomics.safe_pickle`,
+which reads a full Lightning checkpoint and keeps its ``state_dict``).
 """
 
 from __future__ import annotations

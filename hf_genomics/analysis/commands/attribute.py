@@ -5,12 +5,20 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from hf_genomics.analysis.commands.common import add_model_arguments, load, read_records, safe_name
+from hf_genomics.analysis.commands.common import add_model_arguments, load, safe_name
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_model_arguments(parser)
-    parser.add_argument("--fasta", required=True, help="input FASTA (.gz accepted)")
+    from hf_genomics.analysis.commands.inputs import add_input_arguments
+
+    add_input_arguments(parser)
+    parser.add_argument(
+        "--strands",
+        default="forward",
+        choices=["forward", "both"],
+        help="both: average with the reverse complement's map, turned back onto the forward strand",
+    )
     parser.add_argument(
         "--output-dir",
         required=True,
@@ -26,18 +34,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from hf_genomics.analysis.attributions import integrated_gradients
-    from hf_genomics.analysis.plots import save_map_figure
+    from functools import partial as bind
 
+    from tqdm.auto import tqdm
+
+    from hf_genomics.analysis.attributions import integrated_gradients
+    from hf_genomics.analysis.commands.inputs import read_inputs, run_record, write_run_record
+    from hf_genomics.analysis.plots import save_map_figure
+    from hf_genomics.analysis.strands import strand_averaged
+
+    ids, sequences, _ = read_inputs(args, args.max_records)
     model, tokenizer = load(args)
-    ids, sequences = read_records(args.fasta, args.max_records)
     folder = Path(args.output_dir)
     folder.mkdir(parents=True, exist_ok=True)
+    sequences = tqdm(sequences, desc="attributions", unit="record", disable=args.quiet or len(ids) < 2)
     for record_id, sequence in zip(ids, sequences):
-        result = integrated_gradients(
-            model,
-            tokenizer,
+        result = strand_averaged(
+            bind(integrated_gradients, model, tokenizer),
             sequence,
+            strands=args.strands,
             target=args.target,
             baseline=args.baseline,
             n_steps=args.n_steps,
@@ -48,5 +63,17 @@ def run(args: argparse.Namespace) -> int:
         result.save(stem.parent / (stem.name + ".npz"))
         if not args.no_plots:
             save_map_figure(result.scores, sequence, stem.parent / (stem.name + ".png"), title=record_id)
+    write_run_record(
+        Path(folder) / "run.json",
+        run_record(
+            args,
+            model,
+            tokenizer,
+            target=args.target,
+            baseline=args.baseline,
+            n_steps=args.n_steps,
+            strands=args.strands,
+        ),
+    )
     print(f"{len(ids)} attribution maps -> {folder}")
     return 0

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import json
 
-from hf_genomics.analysis.commands.common import add_model_arguments, load, prepare_output, read_records
+from hf_genomics.analysis.commands.common import add_model_arguments, load, prepare_output
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_model_arguments(parser)
     parser.set_defaults(batch_size=8)
-    parser.add_argument("--fasta", required=True, help="input FASTA (.gz accepted)")
+    from hf_genomics.analysis.commands.inputs import add_input_arguments
+
+    add_input_arguments(parser)
     parser.add_argument(
         "--output",
         required=True,
@@ -30,10 +33,11 @@ def run(args: argparse.Namespace) -> int:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    from hf_genomics.analysis.commands.inputs import read_inputs, run_record
     from hf_genomics.analysis.embed import embed
 
+    ids, sequences, regions = read_inputs(args)
     model, tokenizer = load(args)
-    ids, sequences = read_records(args.fasta)
     vectors = embed(
         model,
         tokenizer,
@@ -49,7 +53,18 @@ def run(args: argparse.Namespace) -> int:
         column = pa.array([v.tolist() for v in vectors], type=pa.list_(pa.list_(pa.float32())))
     else:
         column = pa.array(list(vectors), type=pa.list_(pa.float32()))
-    table = pa.table({"id": ids, "length_nt": [len(s) for s in sequences], "embedding": column})
+    columns = {"id": ids, "length_nt": [len(s) for s in sequences], "embedding": column}
+    if regions is not None:
+        columns |= {
+            "chrom": [r.chrom for r in regions],
+            "start": [r.start for r in regions],
+            "end": [r.end for r in regions],
+            "strand": [r.strand for r in regions],
+        }
+    record = run_record(
+        args, model, tokenizer, pooling=args.pooling, layer=args.layer, stride_nt=args.stride_nt
+    )
+    table = pa.table(columns).replace_schema_metadata({"hf_genomics": json.dumps(record, default=str)})
     pq.write_table(table, prepare_output(args.output))
     print(f"{len(ids)} embeddings ({args.pooling}) -> {args.output}")
     return 0

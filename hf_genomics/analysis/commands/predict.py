@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 
-from hf_genomics.analysis.commands.common import add_model_arguments, load, prepare_output, read_records
+from hf_genomics.analysis.commands.common import add_model_arguments, load, prepare_output
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_model_arguments(parser)
-    parser.add_argument("--fasta", required=True, help="input FASTA (.gz accepted)")
+    from hf_genomics.analysis.commands.inputs import add_input_arguments
+
+    add_input_arguments(parser)
     parser.add_argument(
         "--output", required=True, help="TSV: id, length_nt, n_windows, prob_<label>..., predicted"
     )
@@ -20,11 +22,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     import pandas as pd
 
+    from hf_genomics.analysis.commands.inputs import read_inputs, run_record, write_run_record
     from hf_genomics.analysis.loading import label_names
     from hf_genomics.analysis.predict import predict
 
+    ids, sequences, regions = read_inputs(args)
     model, tokenizer = load(args)
-    ids, sequences = read_records(args.fasta)
     result = predict(
         model,
         tokenizer,
@@ -40,6 +43,11 @@ def run(args: argparse.Namespace) -> int:
     for column, label in enumerate(labels):
         table[f"prob_{label}"] = result.probabilities[:, column]
     table["predicted"] = [labels[i] for i in result.probabilities.argmax(axis=1)]
+    if regions is not None:
+        for column in ("chrom", "start", "end", "strand"):
+            table[column] = [getattr(r, column) for r in regions]
+    record = run_record(args, model, tokenizer, stride_nt=args.stride_nt, rc_average=args.rc_average)
+    write_run_record(f"{prepare_output(args.output)}.json", record)
     table.to_csv(prepare_output(args.output), sep="\t", index=False)
     print(f"{len(table)} predictions -> {args.output}")
     return 0

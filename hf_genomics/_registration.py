@@ -116,6 +116,14 @@ MODEL_FAMILIES: dict[str, tuple[str, dict[str, str]]] = {
             "AutoModelForSequenceClassification": "hf_genomics.models.evo2.modeling_evo2.Evo2ForSequenceClassification",
         },
     ),
+    "evo1": (
+        "hf_genomics.models.evo1.configuration_evo1.Evo1Config",
+        {
+            "AutoModel": "hf_genomics.models.evo1.modeling_evo1.Evo1Model",
+            "AutoModelForCausalLM": "hf_genomics.models.evo1.modeling_evo1.Evo1ForCausalLM",
+            "AutoModelForSequenceClassification": "hf_genomics.models.evo1.modeling_evo1.Evo1ForSequenceClassification",
+        },
+    ),
 }
 
 OUR_TOKENIZERS = [
@@ -135,6 +143,7 @@ FAMILY_TOKENIZERS: dict[str, list[str]] = {
     "hyenadna": [*OUR_TOKENIZERS, "hf_genomics.models.hyenadna.tokenization_hyenadna.HyenaDnaTokenizer"],
     "caduceus": [*OUR_TOKENIZERS, "hf_genomics.models.caduceus.tokenization_caduceus.CaduceusTokenizer"],
     "evo2": [*OUR_TOKENIZERS, "hf_genomics.models.evo2.tokenization_evo2.Evo2Tokenizer"],
+    "evo1": [*OUR_TOKENIZERS, "hf_genomics.models.evo2.tokenization_evo2.Evo2Tokenizer"],
 }
 
 

@@ -32,6 +32,7 @@ CONVERTER_MODULES: list[str] = [
     "hf_genomics.convert.hyenadna",
     "hf_genomics.convert.dnabert2",
     "hf_genomics.convert.evo2",
+    "hf_genomics.convert.evo1",
 ]
 
 __all__ = [

@@ -144,7 +144,10 @@ _RENAMES = [
         r"model.layers.\1.mixer.short_filter.weight",
     ),
     (re.compile(r"^blocks\.(\d+)\.filter\.short_filter_bias$"), r"model.layers.\1.mixer.short_filter.bias"),
-    (re.compile(r"^blocks\.(\d+)\.filter\.(h|D|log_poles|residues)$"), r"model.layers.\1.mixer.filter.\2"),
+    (
+        re.compile(r"^blocks\.(\d+)\.filter\.(h|D|log_poles|poles|residues)$"),
+        r"model.layers.\1.mixer.filter.\2",
+    ),
     (re.compile(r"^blocks\.(\d+)\.out_filter_dense\.(weight|bias)$"), r"model.layers.\1.mixer.out_proj.\2"),
     (
         re.compile(r"^blocks\.(\d+)\.inner_mha_cls\.out_proj\.(weight|bias)$"),

@@ -378,9 +378,13 @@ def build_model(
         from transformers import AutoModelForSequenceClassification
 
         import hf_genomics  # noqa: F401  (registers our model types with the Auto classes)
+        from hf_genomics.model_folders import NO_REMOTE_CODE, check_local_source
 
         model = AutoModelForSequenceClassification.from_pretrained(
-            args.model_name_or_path, num_labels=num_labels, **label_config
+            check_local_source(args.model_name_or_path),
+            num_labels=num_labels,
+            **label_config,
+            **NO_REMOTE_CODE,
         )
     else:
         overrides = {
@@ -708,7 +712,7 @@ def load_seed_model(output_dir: Path, seed: int):
                 f"the model of seed {seed} (the best) is missing from {folder}; rerun without "
                 "--resume_from_checkpoint"
             )
-    return AutoModelForSequenceClassification.from_pretrained(folder)
+    return AutoModelForSequenceClassification.from_pretrained(folder, trust_remote_code=False)
 
 
 def training_args_barrier(training_args: TrainingArguments) -> None:
@@ -769,7 +773,9 @@ def _run_classification(
     if args.model_name_or_path:
         from transformers import AutoConfig
 
-        model_limit = model_token_limit(AutoConfig.from_pretrained(args.model_name_or_path), tokenizer)
+        model_limit = model_token_limit(
+            AutoConfig.from_pretrained(args.model_name_or_path, trust_remote_code=False), tokenizer
+        )
     encoded = encode_splits(data, tokenizer)  # each split tokenized once: budget and training ids
     max_length_nt, max_tokens, truncation = token_budget(
         data, tokenizer, args.max_length_nt, model_limit, encoded=encoded

@@ -123,7 +123,11 @@ def build_causal_lm(args: ClmModelArguments, tokenizer: PreTrainedTokenizerBase,
     import hf_genomics  # noqa: F401  (Auto registration of dna_lstm)
 
     if args.model_name_or_path:
-        return AutoModelForCausalLM.from_pretrained(args.model_name_or_path)
+        from hf_genomics.model_folders import NO_REMOTE_CODE, check_local_source
+
+        return AutoModelForCausalLM.from_pretrained(
+            check_local_source(args.model_name_or_path), **NO_REMOTE_CODE
+        )
     special = {
         "vocab_size": len(tokenizer),
         "pad_token_id": tokenizer.pad_token_id,
@@ -318,7 +322,9 @@ def _run(
     if trainer.is_world_process_zero():
         final_model = trainer.model
         if selection is not None and selection.selected is not None:
-            final_model = AutoModelForCausalLM.from_pretrained(selection.folder).to(trainer.model.device)
+            final_model = AutoModelForCausalLM.from_pretrained(selection.folder, trust_remote_code=False).to(
+                trainer.model.device
+            )
         scored = {"validation": validation[SEQUENCE_COLUMN]}
         if test is not None:
             scored["test"] = test[SEQUENCE_COLUMN]

@@ -89,13 +89,15 @@ def build_model(args: ModelArguments, tokenizer: PreTrainedTokenizerBase, max_to
     """A fresh encoder sized to the tokenizer, or a saved masked LM (any transformers family)."""
     if args.model_name_or_path:
         import hf_genomics  # noqa: F401  (registers our model types with the Auto classes)
+        from hf_genomics.model_folders import NO_REMOTE_CODE, check_local_source
 
+        source = check_local_source(args.model_name_or_path)
         try:
             return AutoModelForMaskedLM.from_pretrained(
-                args.model_name_or_path, attn_implementation=args.attn_implementation
+                source, attn_implementation=args.attn_implementation, **NO_REMOTE_CODE
             )
         except (ValueError, ImportError):  # a family without this attention implementation
-            return AutoModelForMaskedLM.from_pretrained(args.model_name_or_path)
+            return AutoModelForMaskedLM.from_pretrained(source, **NO_REMOTE_CODE)
     config = DnaEncoderConfig.from_preset(
         args.preset,
         **{

@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
+from functools import partial
 
-from hf_genomics.analysis.commands.common import add_model_arguments, load, safe_name
+from hf_genomics.analysis.commands.common import (
+    add_model_arguments,
+    load,
+    positive_int,
+    prepare_output_dir,
+    record_file_stems,
+    renaming_note,
+    write_record_index,
+    write_replacing,
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -28,8 +37,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--target", type=int, default=None, help="class index for classifiers (default: last)"
     )
     parser.add_argument("--baseline", default="mean", help="mean, zeros, pad, mask or a token string")
-    parser.add_argument("--n-steps", type=int, default=50, help="integration steps")
-    parser.add_argument("--max-records", type=int, default=None, help="only the first N records")
+    parser.add_argument("--n-steps", type=positive_int, default=50, help="integration steps")
+    parser.add_argument("--max-records", type=positive_int, default=None, help="only the first N records")
     parser.add_argument("--no-plots", action="store_true", help="arrays only")
 
 
@@ -45,10 +54,16 @@ def run(args: argparse.Namespace) -> int:
 
     ids, sequences, _ = read_inputs(args, args.max_records)
     model, tokenizer = load(args)
-    folder = Path(args.output_dir)
-    folder.mkdir(parents=True, exist_ok=True)
-    sequences = tqdm(sequences, desc="attributions", unit="record", disable=args.quiet or len(ids) < 2)
-    for record_id, sequence in zip(ids, sequences):
+    folder = prepare_output_dir(args.output_dir)
+    stems, renamed = record_file_stems(ids)
+    records = tqdm(
+        zip(ids, sequences, stems),
+        total=len(ids),
+        desc="attributions",
+        unit="record",
+        disable=args.quiet or len(ids) < 2,
+    )
+    for record_id, sequence, stem in records:
         result = strand_averaged(
             bind(integrated_gradients, model, tokenizer),
             sequence,
@@ -59,12 +74,14 @@ def run(args: argparse.Namespace) -> int:
             internal_batch_size=args.batch_size,
             window_nt=args.window_nt,
         )
-        stem = folder / f"{safe_name(record_id)}.ig"
-        result.save(stem.parent / (stem.name + ".npz"))
+        write_replacing(folder / f"{stem}.ig.npz", result.save)
         if not args.no_plots:
-            save_map_figure(result.scores, sequence, stem.parent / (stem.name + ".png"), title=record_id)
+            write_replacing(
+                folder / f"{stem}.ig.png",
+                partial(save_map_figure, result.scores, sequence, title=record_id),
+            )
     write_run_record(
-        Path(folder) / "run.json",
+        folder / "run.json",
         run_record(
             args,
             model,
@@ -75,5 +92,6 @@ def run(args: argparse.Namespace) -> int:
             strands=args.strands,
         ),
     )
-    print(f"{len(ids)} attribution maps -> {folder}")
+    index = write_record_index(folder, ids, stems, ".ig")
+    print(f"{len(ids)} attribution maps -> {folder}{renaming_note(renamed, index)}")
     return 0

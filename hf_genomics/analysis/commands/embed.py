@@ -5,7 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 
-from hf_genomics.analysis.commands.common import add_model_arguments, load, prepare_output
+from hf_genomics.analysis.commands.common import (
+    add_model_arguments,
+    load,
+    positive_int,
+    prepare_output,
+    write_replacing,
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -26,7 +32,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="how to pool tokens",
     )
     parser.add_argument("--layer", type=int, default=None, help="hidden layer index (default: final output)")
-    parser.add_argument("--stride-nt", type=int, default=None, help="window step (default: half a window)")
+    parser.add_argument(
+        "--stride-nt", type=positive_int, default=None, help="window step (default: half a window)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -65,6 +73,6 @@ def run(args: argparse.Namespace) -> int:
         args, model, tokenizer, pooling=args.pooling, layer=args.layer, stride_nt=args.stride_nt
     )
     table = pa.table(columns).replace_schema_metadata({"hf_genomics": json.dumps(record, default=str)})
-    pq.write_table(table, prepare_output(args.output))
+    write_replacing(prepare_output(args.output), lambda path: pq.write_table(table, path))
     print(f"{len(ids)} embeddings ({args.pooling}) -> {args.output}")
     return 0

@@ -57,9 +57,11 @@ def run_record(args: argparse.Namespace, model, tokenizer, **settings) -> dict:
 
 
 def write_run_record(path: str | Path, record: dict) -> Path:
-    path = Path(path)
-    path.write_text(json.dumps(record, indent=2, default=str) + "\n")
-    return path
+    """Write the record as JSON, atomically (never through a symbolic link)."""
+    from hf_genomics.analysis.commands.common import write_replacing
+
+    text = json.dumps(record, indent=2, default=str) + "\n"
+    return write_replacing(Path(path), lambda tmp: tmp.write_text(text))
 
 
 __all__ = ["add_input_arguments", "read_inputs", "run_record", "write_run_record"]

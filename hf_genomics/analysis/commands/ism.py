@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
+from functools import partial
 
-from hf_genomics.analysis.commands.common import add_model_arguments, load, safe_name
+from hf_genomics.analysis.commands.common import (
+    add_model_arguments,
+    load,
+    positive_int,
+    prepare_output_dir,
+    record_file_stems,
+    renaming_note,
+    write_record_index,
+    write_replacing,
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -30,7 +39,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--output", default="logit", choices=["logit", "probability"], help="classifier value to difference"
     )
-    parser.add_argument("--max-records", type=int, default=None, help="only the first N records")
+    parser.add_argument("--max-records", type=positive_int, default=None, help="only the first N records")
     parser.add_argument("--no-plots", action="store_true", help="arrays only")
 
 
@@ -46,10 +55,16 @@ def run(args: argparse.Namespace) -> int:
 
     ids, sequences, _ = read_inputs(args, args.max_records)
     model, tokenizer = load(args)
-    folder = Path(args.output_dir)
-    folder.mkdir(parents=True, exist_ok=True)
-    sequences = tqdm(sequences, desc="ISM", unit="record", disable=args.quiet or len(ids) < 2)
-    for record_id, sequence in zip(ids, sequences):
+    folder = prepare_output_dir(args.output_dir)
+    stems, renamed = record_file_stems(ids)
+    records = tqdm(
+        zip(ids, sequences, stems),
+        total=len(ids),
+        desc="ISM",
+        unit="record",
+        disable=args.quiet or len(ids) < 2,
+    )
+    for record_id, sequence, stem in records:
         result = strand_averaged(
             bind(saturation_mutagenesis, model, tokenizer),
             sequence,
@@ -60,19 +75,16 @@ def run(args: argparse.Namespace) -> int:
             batch_size=args.batch_size,
             progress=not args.quiet and len(ids) == 1,
         )
-        stem = folder / f"{safe_name(record_id)}.ism"
-        result.save(stem.parent / (stem.name + ".npz"))
+        write_replacing(folder / f"{stem}.ism.npz", result.save)
         if not args.no_plots:
-            save_map_figure(
-                result.scores,
-                sequence,
-                stem.parent / (stem.name + ".png"),
-                mode="importance",
-                title=record_id,
+            write_replacing(
+                folder / f"{stem}.ism.png",
+                partial(save_map_figure, result.scores, sequence, mode="importance", title=record_id),
             )
     write_run_record(
-        Path(folder) / "run.json",
+        folder / "run.json",
         run_record(args, model, tokenizer, target=args.target, output=args.output, strands=args.strands),
     )
-    print(f"{len(ids)} ISM maps -> {folder}")
+    index = write_record_index(folder, ids, stems, ".ism")
+    print(f"{len(ids)} ISM maps -> {folder}{renaming_note(renamed, index)}")
     return 0

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import argparse
 
-from hf_genomics.analysis.commands.common import add_model_arguments, load, prepare_output
+from hf_genomics.analysis.commands.common import (
+    add_model_arguments,
+    load,
+    positive_int,
+    prepare_output,
+    write_replacing,
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -15,7 +21,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--output", required=True, help="TSV: id, length_nt, n_windows, prob_<label>..., predicted"
     )
-    parser.add_argument("--stride-nt", type=int, default=None, help="window step (default: half a window)")
+    parser.add_argument(
+        "--stride-nt", type=positive_int, default=None, help="window step (default: half a window)"
+    )
     parser.add_argument("--rc-average", action="store_true", help="average the probabilities of both strands")
 
 
@@ -47,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
         for column in ("chrom", "start", "end", "strand"):
             table[column] = [getattr(r, column) for r in regions]
     record = run_record(args, model, tokenizer, stride_nt=args.stride_nt, rc_average=args.rc_average)
-    write_run_record(f"{prepare_output(args.output)}.json", record)
-    table.to_csv(prepare_output(args.output), sep="\t", index=False)
+    write_replacing(prepare_output(args.output), lambda path: table.to_csv(path, sep="\t", index=False))
+    write_run_record(f"{args.output}.json", record)
     print(f"{len(table)} predictions -> {args.output}")
     return 0

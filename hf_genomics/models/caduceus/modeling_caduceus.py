@@ -5,9 +5,12 @@ equivariant through parameter sharing across strands (RCPS, the ``-ps`` models).
 The original needs mamba-ssm's CUDA/Triton kernels; here the short convolution is ``F.conv1d``
 and the selective scan is a chunked pure-PyTorch scan (``selective_scan.py``).
 
-Padding: like the original, Mamba has no attention mask; ``attention_mask`` is accepted (so
-Trainer and pipelines can pass it) but padding tokens flow through the recurrence exactly as in
-the original, which pads on the left.
+Padding: the original has no mask and lets its left padding flow through the recurrence (the same
+sequence alone and in a padded batch differ). Here an ``attention_mask`` with zeros keeps padding
+out: padded inputs are zeroed before the short convolutions and the scan's step size is 0 there (the
+state passes through unchanged), in both directions and both strands, and pooling skips padding;
+so a sequence gives the same outputs alone and in a padded batch, on either padding side. Without a
+mask (or an all-ones one) the computation is the original's.
 """
 
 from __future__ import annotations
@@ -52,6 +55,13 @@ def reverse_complement_ids(input_ids: torch.Tensor, complement_map: torch.Tensor
     return complement_map[input_ids.flip(-1)]
 
 
+def keep_mask(attention_mask: torch.Tensor | None) -> torch.Tensor | None:
+    """The padding mask, or None when nothing is padded (the original's exact computation)."""
+    if attention_mask is None or bool(attention_mask.all()):
+        return None
+    return attention_mask
+
+
 class CaduceusRMSNorm(nn.Module):
     """``x / sqrt(mean(x^2) + eps) * weight`` in fp32 (mamba-ssm's ``rms_norm_ref``)."""
 
@@ -89,10 +99,15 @@ class CaduceusSSM(nn.Module):
         )
         self.D = nn.Parameter(torch.ones(d_inner))
 
-    def scan_inputs(self, xz: torch.Tensor) -> tuple[torch.Tensor, ...]:
-        """(batch, 2 * d_inner, length) projections -> the scan's u, delta, B, C, z (Mamba's slow path)."""
+    def scan_inputs(self, xz: torch.Tensor, keep: torch.Tensor | None = None) -> tuple[torch.Tensor, ...]:
+        """(batch, 2 * d_inner, length) projections -> the scan's u, delta, B, C, z (Mamba's slow path).
+
+        ``keep`` (batch, length): padding is zeroed before the causal convolution, as its own zero padding.
+        """
         length = xz.shape[-1]
         x, z = xz.chunk(2, dim=1)
+        if keep is not None:
+            x = x * keep.to(x.dtype).unsqueeze(1)
         x = F.silu(self.conv1d(x)[..., :length])
         dt, B, C = torch.split(
             self.x_proj(x.transpose(1, 2)), [self.dt_rank, self.n_state, self.n_state], dim=-1
@@ -123,19 +138,21 @@ class CaduceusMixer(nn.Module):
         )
         self.rev_out_proj = nn.Linear(d_inner, config.hidden_size, bias=config.use_bias) if untied else None
 
-    def forward(self, hidden_states: torch.Tensor) -> torch.Tensor:
+    def forward(self, hidden_states: torch.Tensor, keep: torch.Tensor | None = None) -> torch.Tensor:
+        """``keep`` (batch, length): 1 for tokens, 0 for padding (kept out of both scans), or None."""
         xz = self.in_proj(hidden_states).transpose(1, 2)  # (batch, 2 * d_inner, length)
-        directions = [(self.fwd, xz)]
+        directions = [(self.fwd, xz, keep)]
         if self.rev is not None:  # a per-position projection commutes with reversing the sequence
             rev_xz = (
                 xz.flip(-1)
                 if self.rev_in_proj is None
                 else self.rev_in_proj(hidden_states.flip(1)).transpose(1, 2)
             )
-            directions.append((self.rev, rev_xz))
-        inputs = [ssm.scan_inputs(projected) for ssm, projected in directions]
+            directions.append((self.rev, rev_xz, None if keep is None else keep.flip(-1)))
+        inputs = [ssm.scan_inputs(projected, kept) for ssm, projected, kept in directions]
         u, delta, B, C, z = (torch.stack(parts, dim=1) for parts in zip(*inputs))
-        ssms = [ssm for ssm, _ in directions]
+        ssms = [ssm for ssm, _, _ in directions]
+        keeps = None if keep is None else torch.stack([kept for _, _, kept in directions], dim=1)
         y = selective_scan(
             u,
             delta,
@@ -145,6 +162,7 @@ class CaduceusMixer(nn.Module):
             torch.stack([ssm.D for ssm in ssms]),
             z,
             delta_bias=torch.stack([ssm.dt_proj.bias for ssm in ssms]),
+            keep=keeps,
         )
         out = self.out_proj(y[:, 0].transpose(1, 2))
         if self.rev is None:
@@ -176,7 +194,10 @@ class CaduceusBlock(GradientCheckpointingLayer):
         self.mixer = CaduceusMixer(config)
 
     def forward(
-        self, hidden_states: torch.Tensor, residual: torch.Tensor | None = None
+        self,
+        hidden_states: torch.Tensor,
+        residual: torch.Tensor | None = None,
+        keep: torch.Tensor | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor]:
         if self.rcps:
             hidden_states, residual = rcps_add_norm(hidden_states, residual, self.norm, self.swap_halves)
@@ -188,9 +209,10 @@ class CaduceusBlock(GradientCheckpointingLayer):
         if self.rcps:  # both strands through the shared mixer as one batch
             half = hidden_states.shape[-1] // 2
             strands = torch.cat([hidden_states[..., :half], flip_strand(hidden_states[..., half:])], dim=0)
-            fwd, rc = self.mixer(strands).chunk(2, dim=0)
+            strand_keep = None if keep is None else torch.cat([keep, keep.flip(-1)], dim=0)
+            fwd, rc = self.mixer(strands, strand_keep).chunk(2, dim=0)
             return torch.cat([fwd, flip_strand(rc)], dim=-1), residual
-        return self.mixer(hidden_states), residual
+        return self.mixer(hidden_states, keep), residual
 
 
 def rcps_add_norm(
@@ -339,12 +361,13 @@ class CaduceusModel(CaduceusPreTrainedModel):
             output_hidden_states if output_hidden_states is not None else self.config.output_hidden_states
         )
         hidden_states = self.embeddings(input_ids) if inputs_embeds is None else inputs_embeds
+        keep = keep_mask(attention_mask)
         all_hidden_states = []
         residual = None
         for layer in self.layers:
             if output_hidden_states:
                 all_hidden_states.append(hidden_states)
-            hidden_states, residual = layer(hidden_states, residual)
+            hidden_states, residual = layer(hidden_states, residual, keep)
         if self.config.rcps:
             hidden_states, _ = rcps_add_norm(hidden_states, residual, self.final_norm)
         else:
@@ -415,7 +438,10 @@ class CaduceusForMaskedLM(CaduceusPreTrainedModel):
         **kwargs,
     ) -> MaskedLMOutput:
         outputs = self.model(
-            input_ids=input_ids, inputs_embeds=inputs_embeds, output_hidden_states=output_hidden_states
+            input_ids=input_ids,
+            attention_mask=attention_mask,
+            inputs_embeds=inputs_embeds,
+            output_hidden_states=output_hidden_states,
         )
         logits = self.lm_head(outputs.last_hidden_state).float()
         loss = None
@@ -424,13 +450,28 @@ class CaduceusForMaskedLM(CaduceusPreTrainedModel):
         return MaskedLMOutput(loss=loss, logits=logits, hidden_states=outputs.hidden_states)
 
 
-def pool_positions(hidden_states: torch.Tensor, how: str) -> torch.Tensor:
-    """Pool over the length dimension (1): mean, max, first or last position (the original's options)."""
+def pool_positions(hidden_states: torch.Tensor, how: str, keep: torch.Tensor | None = None) -> torch.Tensor:
+    """Pool over the length dimension (1): mean, max, first or last position (the original's options),
+    over the tokens ``keep`` (batch, length) marks (all when None): padding never enters a pool."""
+    if keep is None:
+        if how == "mean":
+            return hidden_states.mean(dim=1)
+        if how == "max":
+            return hidden_states.max(dim=1).values
+        return hidden_states[:, 0] if how == "first" else hidden_states[:, -1]
+    weights = keep.to(hidden_states.dtype).unsqueeze(-1)
     if how == "mean":
-        return hidden_states.mean(dim=1)
+        return (hidden_states * weights).sum(1) / weights.sum(1).clamp(min=1.0)
     if how == "max":
-        return hidden_states.max(dim=1).values
-    return hidden_states[:, 0] if how == "first" else hidden_states[:, -1]
+        return hidden_states.masked_fill(weights == 0, torch.finfo(hidden_states.dtype).min).max(dim=1).values
+    positions = torch.arange(hidden_states.shape[1], device=hidden_states.device)
+    real = keep.bool()
+    index = (
+        torch.where(real, positions, hidden_states.shape[1]).min(-1).values
+        if how == "first"
+        else torch.where(real, positions, -1).max(-1).values
+    )
+    return hidden_states[torch.arange(hidden_states.shape[0], device=hidden_states.device), index]
 
 
 class CaduceusForSequenceClassification(CaduceusPreTrainedModel):
@@ -479,18 +520,27 @@ class CaduceusForSequenceClassification(CaduceusPreTrainedModel):
         elif conjoin:
             raise ValueError("conjoin_eval needs input_ids (the reverse complement is computed from them)")
         outputs = self.model(
-            input_ids=input_ids, inputs_embeds=inputs_embeds, output_hidden_states=output_hidden_states
+            input_ids=input_ids,
+            attention_mask=attention_mask,
+            inputs_embeds=inputs_embeds,
+            output_hidden_states=output_hidden_states,
         )
         hidden = outputs.last_hidden_state
+        keep = keep_mask(attention_mask)
+        rc_keep = None if keep is None else keep.flip(-1)  # the reverse complement's positions run backwards
         if self.config.rcps:
             half = self.config.hidden_size
             fwd, rc = hidden[..., :half], torch.flip(hidden[..., half:], dims=[1, 2])
-            logits = (self.score(pool_positions(fwd, how)) + self.score(pool_positions(rc, how))) / 2
+            logits = (
+                self.score(pool_positions(fwd, how, keep)) + self.score(pool_positions(rc, how, rc_keep))
+            ) / 2
         elif conjoin:
-            rc = self.model(input_ids=rc_ids).last_hidden_state
-            logits = (self.score(pool_positions(hidden, how)) + self.score(pool_positions(rc, how))) / 2
+            rc = self.model(input_ids=rc_ids, attention_mask=rc_keep).last_hidden_state
+            logits = (
+                self.score(pool_positions(hidden, how, keep)) + self.score(pool_positions(rc, how, rc_keep))
+            ) / 2
         else:
-            logits = self.score(pool_positions(hidden, how))
+            logits = self.score(pool_positions(hidden, how, keep))
         loss = None
         if (
             labels is not None

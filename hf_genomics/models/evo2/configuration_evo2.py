@@ -14,6 +14,8 @@ transformers' attention functions and the convolutions through PyTorch on any de
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from huggingface_hub.dataclasses import strict
 from transformers.configuration_utils import PreTrainedConfig
 
@@ -145,6 +147,7 @@ class Evo2Config(PreTrainedConfig):
     """
 
     model_type = "evo2"
+    allowed_block_types: ClassVar[tuple[str, ...]] = BLOCK_TYPES
     attribute_map = {
         "num_hidden_layers": "num_layers",
         "intermediate_size": "inner_mlp_size",
@@ -208,17 +211,18 @@ class Evo2Config(PreTrainedConfig):
             raise ValueError(
                 f"block_types has {len(self.block_types)} entries for num_layers={self.num_layers}"
             )
-        unknown = sorted(set(self.block_types) - set(BLOCK_TYPES))
+        unknown = sorted(set(self.block_types) - set(self.allowed_block_types))
         if unknown:
-            raise ValueError(f"block_types: unknown {unknown}; choose from {BLOCK_TYPES}")
+            raise ValueError(f"block_types: unknown {unknown}; choose from {self.allowed_block_types}")
         if self.hidden_size % self.num_attention_heads:
             raise ValueError(
                 f"hidden_size {self.hidden_size} is not a multiple of {self.num_attention_heads} heads"
             )
         if self.num_attention_heads % self.proj_groups:
             raise ValueError(f"num_attention_heads must be a multiple of proj_groups ({self.proj_groups})")
-        for name in ("hcm_filter_groups", "hcs_filter_groups"):
-            if self.hidden_size % getattr(self, name):
+        for kind in ("hcm", "hcs"):
+            name = f"{kind}_filter_groups"
+            if kind in self.block_types and self.hidden_size % getattr(self, name):
                 raise ValueError(f"hidden_size {self.hidden_size} is not a multiple of {name}")
         if self.hcl_filter_groups != self.hidden_size or self.num_filters != self.hidden_size:
             raise ValueError("vortex's long filters have one modal system per channel: hcl_filter_groups and "
@@ -227,6 +231,11 @@ class Evo2Config(PreTrainedConfig):
             raise ValueError(f"mlp_activation must be 'gelu' or 'silu', got {self.mlp_activation!r}")
         if self.classifier_pooling not in ("last", "mean"):
             raise ValueError(f"classifier_pooling must be 'last' or 'mean', got {self.classifier_pooling!r}")
+
+    @property
+    def hyena_in_proj_bias(self) -> bool:
+        """vortex's Hyena input projections take their bias switch from ``qkv_proj_bias``."""
+        return self.qkv_proj_bias
 
     @property
     def head_dim(self) -> int:

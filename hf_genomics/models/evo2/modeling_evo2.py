@@ -161,17 +161,25 @@ class Evo2MLP(nn.Module):
 
 
 class Evo2HyenaFilter(nn.Module):
-    """The inner filter of one Hyena mixer: explicit taps ``h`` (hcs/hcm: ``groups`` filters, each shared
-    by ``hidden / groups`` contiguous channels; hcm adds a gated skip ``D``) or the modal long filter
-    (hcl: ``log_poles``, ``residues`` per channel and ``D``). Kept in float32 in bf16 models, as vortex does."""
+    """The inner filter of one Hyena mixer. Explicit taps ``h`` (hcs/hcm: ``groups`` filters, each shared
+    by ``hidden / groups`` contiguous channels; hcm adds a gated skip ``D``), or a modal long filter
+    ``h[d, t] = Re sum_s r[d, s] p[d, s]^t`` plus skip ``D``: real decays stored as ``log_poles``/``residues``
+    (Evo 2's hcl) or complex ``poles``/``residues`` stored as (re, im) pairs (Evo 1's hyena layers).
+    Kept in float32 in bf16 models, as the originals do."""
 
     def __init__(self, config: Evo2Config, kind: str):
         super().__init__()
         self.kind = kind
         hidden = config.hidden_size
+        self.modal = kind in ("hcl", "hyena")
         if kind == "hcl":
             self.log_poles = nn.Parameter(torch.empty(hidden, config.state_size, 1))
             self.residues = nn.Parameter(torch.empty(hidden, config.state_size))
+            self.D = nn.Parameter(torch.empty(hidden))
+            return
+        if kind == "hyena":
+            self.poles = nn.Parameter(torch.empty(hidden, config.state_size, 1, 2))
+            self.residues = nn.Parameter(torch.empty(hidden, config.state_size, 1, 2))
             self.D = nn.Parameter(torch.empty(hidden))
             return
         groups = config.hcm_filter_groups if kind == "hcm" else config.hcs_filter_groups
@@ -187,15 +195,26 @@ class Evo2HyenaFilter(nn.Module):
         h = self.h.float().repeat_interleave(channels // self.h.shape[0], dim=0)
         return h.flip(-1) if self.convolution else h
 
+    def modes(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(log p, r)``, each (D, S): real float32 (hcl) or complex64 (hyena)."""
+        if self.kind == "hcl":
+            return self.log_poles.float()[..., 0], self.residues.float()
+        poles = torch.view_as_complex(self.poles.float()[:, :, 0].contiguous())
+        residues = torch.view_as_complex(self.residues.float()[:, :, 0].contiguous())
+        return poles.log(), residues
+
     def long_filter(self, length: int) -> torch.Tensor:
-        """``h[d, t] = sum_s residues[d, s] exp(log_poles[d, s] t)`` for t < length, float32 (D, L)."""
-        t = torch.arange(length, device=self.log_poles.device, dtype=torch.float32)
-        decay = torch.exp(self.log_poles.float() * t)  # (D, S, L)
-        return (self.residues.float()[..., None] * decay).sum(1)
+        """``h[d, t] = Re sum_s r[d, s] exp(log p[d, s] t)`` for t < length, float32 (D, L)."""
+        log_poles, residues = self.modes()
+        t = torch.arange(length, device=log_poles.device, dtype=torch.float32)
+        h = torch.zeros(log_poles.shape[0], length, device=log_poles.device, dtype=torch.float32)
+        for mode in range(log_poles.shape[1]):  # one (D, L) term at a time: never (D, S, L) in memory
+            h += torch.real(residues[:, mode, None] * torch.exp(log_poles[:, mode, None] * t))
+        return h
 
     def forward(self, x1v: torch.Tensor, state: dict[str, torch.Tensor] | None) -> torch.Tensor:
         """``h * x1v (+ D x1v)`` over (B, D, L) float32, reading and updating ``state`` when given."""
-        if self.kind != "hcl":
+        if not self.modal:
             y, inner = causal_fir(
                 x1v, self.taps(x1v.shape[1]), None if state is None else state.get("inner_fir")
             )
@@ -203,18 +222,19 @@ class Evo2HyenaFilter(nn.Module):
                 state["inner_fir"] = inner
             return y + self.D.float()[:, None] * x1v if self.D is not None else y
         length = x1v.shape[-1]
-        log_poles = self.log_poles.float()[..., 0]  # (D, S)
+        skip = self.D.float()[:, None] * x1v
+        log_poles, residues = self.modes()
         previous = None if state is None else state.get("iir")
         if length == 1 and previous is not None:  # the recurrence: s <- p s + x
             current = torch.exp(log_poles) * previous + x1v[..., 0, None]
             state["iir"] = current
-            y = (self.residues.float() * current).sum(-1)[..., None]
-            return y + self.D.float()[:, None] * x1v
-        y = fft_causal_conv(x1v, self.long_filter(length)) + self.D.float()[:, None] * x1v
+            return torch.real((residues * current).sum(-1))[..., None] + skip
+        y = fft_causal_conv(x1v, self.long_filter(length)) + skip
         if previous is not None:  # the past's contribution: sum_s r_s p_s^(t+1) s_s
             steps = torch.arange(1, length + 1, device=x1v.device, dtype=torch.float32)
-            powers = torch.exp(log_poles[..., None] * steps)  # (D, S, L)
-            y = y + torch.einsum("ds,bds,dsl->bdl", self.residues.float(), previous, powers)
+            for mode in range(log_poles.shape[1]):
+                weight = (residues[:, mode] * previous[:, :, mode])[..., None]  # (B, D, 1)
+                y = y + torch.real(weight * torch.exp(log_poles[:, mode, None] * steps))
         if state is not None:
             state["iir"] = self._final_state(x1v, log_poles, previous)
         return y
@@ -225,7 +245,8 @@ class Evo2HyenaFilter(nn.Module):
     ) -> torch.Tensor:
         """``s[b, d, s] = p^L previous + sum_t x1v[b, d, t] p^(L-1-t)``, in chunks of positions."""
         length = x1v.shape[-1]
-        state = torch.zeros(*x1v.shape[:2], log_poles.shape[-1], device=x1v.device, dtype=torch.float32)
+        x1v = x1v.to(log_poles.dtype)
+        state = torch.zeros(*x1v.shape[:2], log_poles.shape[-1], device=x1v.device, dtype=log_poles.dtype)
         if previous is not None:
             state = previous * torch.exp(log_poles * length)
         for start in range(0, length, _STATE_CHUNK):
@@ -247,7 +268,7 @@ class Evo2HyenaMixer(nn.Module):
         super().__init__()
         self.config = config
         hidden = config.hidden_size
-        self.in_proj = nn.Linear(hidden, 3 * hidden, bias=config.qkv_proj_bias)
+        self.in_proj = nn.Linear(hidden, 3 * hidden, bias=config.hyena_in_proj_bias)
         self.short_filter = nn.Conv1d(
             3 * hidden,
             3 * hidden,
@@ -289,7 +310,7 @@ class Evo2HyenaMixer(nn.Module):
         x2, x1, v = self._split(z)
         x1v = x1 * v
         y = self.filter(x1v, state)
-        if keep is not None and self.filter.kind != "hcl":
+        if keep is not None and not self.filter.modal:
             y = y * keep[:, None]
         y = (x2 * y).transpose(1, 2).to(x.dtype)
         return self.out_proj(y)
@@ -431,6 +452,11 @@ class Evo2PreTrainedModel(RemoteCodeMixin, PreTrainedModel):
         elif isinstance(module, Evo2HyenaFilter):
             if module.kind == "hcl":
                 init.uniform_(module.log_poles, -1.0, -1e-3)
+                init.normal_(module.residues, mean=0.0, std=std)
+            elif module.kind == "hyena":  # poles inside the unit disc near the positive real axis
+                radius = torch.empty_like(module.poles[..., 0]).uniform_(0.5, 0.99)
+                angle = torch.empty_like(radius).uniform_(-0.1, 0.1)
+                init.copy_(module.poles, torch.stack([radius * angle.cos(), radius * angle.sin()], -1))
                 init.normal_(module.residues, mean=0.0, std=std)
             else:
                 init.normal_(module.h, mean=0.0, std=std)

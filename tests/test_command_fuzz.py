@@ -259,8 +259,9 @@ def snapshot(root: Path, skip: Path) -> dict[str, tuple]:
     """Every path under ``root`` outside ``skip``: (kind, content hash / link target)."""
     state = {}
     for path in sorted(root.rglob("*")):
-        if path == skip or skip in path.parents or (path in skip.parents and path.is_dir()):
-            continue  # the output, and the folders made on the way to it
+        run_record = skip.with_name(skip.name + ".json")  # predict's <output>.json beside its TSV
+        if path in (skip, run_record) or skip in path.parents or (path in skip.parents and path.is_dir()):
+            continue  # the output (and its run record), and the folders made on the way to it
         if path.is_symlink():
             state[str(path)] = ("link", os.readlink(path))
         elif path.is_file():

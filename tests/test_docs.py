@@ -130,3 +130,11 @@ def test_readme_fits_on_a_screen_and_links_into_the_docs():
     links = re.findall(r"\]\((docs/[^)#]+)", text)
     missing = [link for link in links if not (ROOT / link).exists()]
     assert links and not missing, missing
+
+
+def test_readme_lists_every_command():
+    from hf_genomics.cli import COMMANDS
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    missing = [" ".join(path) for path in COMMANDS if f"`hf-genomics {' '.join(path)}" not in text]
+    assert not missing, f"README.md's command table lacks {missing}"

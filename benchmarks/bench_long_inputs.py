@@ -6,8 +6,11 @@ Models (random weights: memory and time do not depend on them):
   256, d_inner 512, state 16, RCPS: both strands) with ``--caduceus-layers`` BiMamba layers (16 in
   the release; fewer keep the run short: memory per layer is what is bounded, time is linear in
   layers);
-* ``hyenadna_450k``: the ``hyenadna-medium-450k-seqlen`` shape (hidden 256, 8 layers, MLP 1024,
-  filters 450,002 long).
+* ``hyenadna_450k``: the ``hyenadna-medium-450k-seqlen`` shape (hidden 256, MLP 1024, filters
+  450,002 long) with ``--hyenadna-layers`` blocks (8 in the release).
+
+Fewer layers than released keep the run short on a shared 2-core machine: every layer holds the
+same bounded working memory (one at a time), and time is linear in layers.
 
 Each measurement runs in a child process (one forward, ``torch.no_grad``, one thread) and reports
 its peak resident memory (``resource.getrusage(...).ru_maxrss``), the resident memory before the
@@ -55,7 +58,7 @@ else:
     from hf_genomics.models.hyenadna.configuration_hyenadna import HyenaDnaConfig
     from hf_genomics.models.hyenadna.modeling_hyenadna import HyenaDnaModel
 
-    config = HyenaDnaConfig.from_preset("medium-450k", long_input_chunk_size=16384 if chunked else None)
+    config = HyenaDnaConfig.from_preset("medium-450k", n_layer=layers, long_input_chunk_size=16384 if chunked else None)
     model = HyenaDnaModel(config).eval()
     ids = torch.randint(7, 11, (1, length))
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -109,11 +112,12 @@ def run_child(family: str, length: int, chunked: bool, layers: int, folder: Path
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--caduceus-layers", type=int, default=1)
+    parser.add_argument("--hyenadna-layers", type=int, default=2)
     parser.add_argument(
-        "--caduceus-lengths", default="16384,131072", help="chunked at each; unchunked at the first"
+        "--caduceus-lengths", default="8192,131072", help="chunked at each; unchunked at the first"
     )
     parser.add_argument(
-        "--hyenadna-lengths", default="65536,450000", help="chunked at each; unchunked at the first"
+        "--hyenadna-lengths", default="32768,450000", help="chunked at each; unchunked at the first"
     )
     parser.add_argument(
         "--unchunked-at-full-length", action="store_true", help="also unchunked at the longest"
@@ -126,7 +130,7 @@ def main(argv: list[str] | None = None) -> dict:
 
     plan = []
     for family, lengths, layers in (
-        ("hyenadna_450k", args.hyenadna_lengths, 8),
+        ("hyenadna_450k", args.hyenadna_lengths, args.hyenadna_layers),
         ("caduceus_131k", args.caduceus_lengths, args.caduceus_layers),
     ):
         values = [int(value) for value in lengths.split(",")]

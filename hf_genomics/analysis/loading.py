@@ -64,7 +64,18 @@ def load_model_and_tokenizer(path: str | Path, kind: str = "auto"):
                 (auto for suffix, auto in _AUTO_CLASS_BY_SUFFIX.items() if architecture.endswith(suffix)),
                 "AutoModel",
             )
-        model = getattr(transformers, auto_name).from_pretrained(folder, config=config, **NO_REMOTE_CODE)
+        auto_class = getattr(transformers, auto_name)
+        if type(config) not in auto_class._model_mapping:
+            heads = [
+                name
+                for name, auto in forced.items()
+                if type(config) in getattr(transformers, auto)._model_mapping
+            ]
+            raise ValueError(
+                f"{folder}: a {config.model_type} model has no {auto_name} class (--kind {kind}); "
+                f"its kinds: {', '.join(heads) or 'none'}"
+            )
+        model = auto_class.from_pretrained(folder, config=config, **NO_REMOTE_CODE)
         model.eval()
         tokenizer = AutoTokenizer.from_pretrained(folder, **NO_REMOTE_CODE)
     return model, tokenizer

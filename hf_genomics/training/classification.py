@@ -20,7 +20,6 @@ MSE for regression), evaluates the test split once at that checkpoint, and write
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import logging
 import os
@@ -54,6 +53,7 @@ from hf_genomics.evaluation.metrics import (
 )
 from hf_genomics.evaluation.report import mean_sd, write_json_atomic
 from hf_genomics.evaluation.strand import rc_averaged_probabilities
+from hf_genomics.fingerprint import settings_fingerprint as fingerprint_of
 from hf_genomics.training.arguments import MAX_TRAIN_MINUTES_HELP, tokenizer_name_field
 from hf_genomics.training.callbacks import TrainingMinutesCallback
 from hf_genomics.training.checkpoints import RESUME_LAST, last_complete_checkpoint, saves_optimizer
@@ -641,8 +641,7 @@ def settings_fingerprint(args: ClassificationArguments, training_args: TrainingA
         if k not in NON_DEFINING_ARGUMENTS and not (k in HASHED_WHEN_SET and v is None)
     }
     training = {k: v for k, v in training_args.to_dict().items() if k not in NON_DEFINING_TRAINING_FIELDS}
-    text = json.dumps({"arguments": chosen, "training": training}, sort_keys=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
+    return fingerprint_of({"arguments": chosen, "training": training})
 
 
 def model_summary(model) -> dict[str, Any]:

@@ -233,10 +233,54 @@ def run_recipe(
     and the baseline.
 
     ``started`` (``time.monotonic()``) is when the budget began; default: now.
+
+    The whole command holds ``output_dir``'s lock and writes into its staging area; the outputs are
+    published together at the end (:class:`~hf_genomics.staged_output.StagedOutput`), so a second
+    run is refused before writing anything and a killed or failed run never leaves a mixed folder.
+    A non-empty ``output_dir`` is taken only when an earlier gue-recipe run wrote it.
     """
+    from hf_genomics.staged_output import StagedOutput
+
+    for name, value, low in (("budget_minutes", budget_minutes, 0), ("max_epochs", max_epochs, 0)):
+        if value is not None and not (math.isfinite(value) and value > low):
+            raise ValueError(f"{name.replace('_', '-')} must be a positive number, got {value!r}")
+    if not isinstance(threads, int) or threads < 1:
+        raise ValueError(f"threads must be at least 1, got {threads!r}")
+    with StagedOutput(
+        output_dir, command="gue-recipe", completion="results.json", legacy=_is_recipe_folder
+    ) as staged:
+        results = _run_recipe(
+            task_dir, staged.staging, budget_minutes, threads=threads, seed=seed, rc=rc,
+            max_epochs=max_epochs, started=started,
+        )  # fmt: skip
+        results["files"] = staged.publish()
+    return results
+
+
+def _is_recipe_folder(folder: Path) -> bool:
+    """A folder written by gue-recipe before it kept an owner marker (results.json names the recipe)."""
+    try:
+        return "recipe" in json.loads((folder / "results.json").read_text())
+    except (OSError, ValueError, TypeError):
+        return False
+
+
+def _run_recipe(
+    task_dir: str | Path,
+    output_dir: Path,
+    budget_minutes: float,
+    *,
+    threads: int,
+    seed: int,
+    rc: bool | None,
+    max_epochs: float | None,
+    started: float | None,
+) -> dict[str, Any]:
+    """:func:`run_recipe`'s work, written into ``output_dir`` (the staging area)."""
     import torch
 
     from hf_genomics.data.gue import find_task_dir, load_gue
+    from hf_genomics.data.label_set import check_label_set
     from hf_genomics.evaluation.kmer_baseline import fit_kmer_baseline
     from hf_genomics.evaluation.report import write_json_atomic
     from hf_genomics.hub import write_model_card
@@ -253,8 +297,6 @@ def run_recipe(
     started = time.monotonic() if started is None else started
     deadline = started + 60 * budget_minutes
     torch.set_num_threads(threads)
-    output_dir = Path(output_dir)
-    output_dir.mkdir(parents=True, exist_ok=True)
     folder = find_task_dir(task_dir)
     rc = RECIPE["rc_augment"] if rc is None else rc
     max_epochs = RECIPE["max_epochs"] if max_epochs is None else max_epochs
@@ -263,7 +305,14 @@ def run_recipe(
     if "sequence_2" in data["train"].column_names:
         raise ValueError(f"{folder}: pair tasks (sequence1,sequence2) are not supported by gue-recipe")
     splits = {name: (data[name]["sequence"], data[name]["label"]) for name in ("train", "validation", "test")}
-    baseline = fit_kmer_baseline(splits["train"], splits["validation"], splits["test"], seed=seed)
+    check_label_set(  # before any training: labels {1, 2} or a class only in test fail here, not at the end
+        {name: labels for name, (_, labels) in splits.items()},
+        str(folder),
+        data["train"].features["label"].num_classes,
+    )
+    baseline = fit_kmer_baseline(
+        splits["train"], splits["validation"], splits["test"], seed=seed, source=str(folder)
+    )
     save_kmer_baseline(baseline, output_dir)
     logger.info(
         "k-mer baseline: validation MCC %.4f, test MCC %.4f (%.1f s)",
@@ -346,11 +395,12 @@ def run_recipe(
     better = "kmer_baseline" if baseline.validation["mcc"] > transformer_dev else "transformer"
     blend = blend_with_baseline(model_dirs, baseline, splits, rc)
     selected = {0.0: "kmer_baseline", 1.0: "transformer"}.get(blend["weight_transformer"], "blend")
-    selected_test = {
-        "kmer_baseline": baseline.test["mcc"],
-        "transformer": blend["transformer_test"]["mcc"],
-        "blend": blend["test"]["mcc"],
+    selected_metrics = {
+        "kmer_baseline": baseline.test,
+        "transformer": blend["transformer_test"],
+        "blend": blend["test"],
     }[selected]
+    selected_test = selected_metrics["mcc"]
     results.update(
         {
             "recipe": {**RECIPE, "rc_augment": rc, "rc_average": rc, "max_epochs": max_epochs},
@@ -373,6 +423,7 @@ def run_recipe(
             "blend": blend,
             "selected_model": selected,
             "selected_test_mcc": selected_test,
+            "selected_test": selected_metrics,  # every test metric of the selected model (the card's)
         }
     )
     logger.info(
@@ -388,25 +439,30 @@ def run_recipe(
             baseline.validation["mcc"],
             transformer_dev,
         )
-    write_json_atomic(output_dir / "results.json", results)
-    card = write_model_card(output_dir)
-    with card.open("a") as handle:
-        handle.write(
-            "\n## gue-recipe: budget and baseline\n\n"
-            f"Trained by `hf-genomics gue-recipe` in a {budget_minutes:g}-minute budget on {threads_used} CPU "
-            f"thread(s) ({results['budget']['total_seconds']:.0f} s in all, {results['per_seed'][0]['train_steps']} "
-            f"steps). Test MCC {results['test_mcc']:.4f} (validation {transformer_dev:.4f}); averaged over "
-            f"{len(model_dirs)} seed(s) (this folder's and `extra_seeds/`): test MCC "
-            f"{blend['transformer_test']['mcc']:.4f}; bag-of-3–6-mers "
-            f"logistic regression (`kmer_baseline.safetensors`): test MCC {baseline.test['mcc']:.4f} "
-            f"(validation {baseline.validation['mcc']:.4f}). Probability blend, transformer weight "
-            f"{blend['weight_transformer']:g} chosen on validation: test MCC {blend['test']['mcc']:.4f} "
-            f"(validation {blend['dev_mcc']:.4f}). Selected on validation: **{selected}** "
-            f"(test MCC {selected_test:.4f}).\n"
-        )
     results["budget"]["total_seconds"] = round(time.monotonic() - started, 1)
     write_json_atomic(output_dir / "results.json", results)
+    write_model_card(output_dir)  # with card_section(): rendered from results.json, so push keeps it
     return results
+
+
+def card_section(results: dict[str, Any]) -> str:
+    """The card's gue-recipe section, from ``results.json`` alone (so ``push`` re-renders it)."""
+    budget, blend = results["budget"], results["blend"]
+    baseline = results["kmer_baseline"]
+    return (
+        "\n## gue-recipe: budget and baseline\n\n"
+        f"Trained by `hf-genomics gue-recipe` in a {budget['budget_minutes']:g}-minute budget on "
+        f"{budget['threads_used']} CPU thread(s) ({budget['total_seconds']:.0f} s in all, "
+        f"{results['per_seed'][0]['train_steps']} steps). Test MCC {results['test_mcc']:.4f} (validation "
+        f"{results['dev_mcc']:.4f}); averaged over {len(results['transformer_seeds'])} seed(s) (this folder's "
+        f"and `extra_seeds/`): test MCC {blend['transformer_test']['mcc']:.4f}; bag-of-"
+        f"{min(baseline['ks'])}–{max(baseline['ks'])}-mers logistic regression (`kmer_baseline.safetensors`): "
+        f"test MCC {results['kmer_baseline_test_mcc']:.4f} (validation {results['kmer_baseline_dev_mcc']:.4f}). "
+        f"Probability blend, transformer weight {blend['weight_transformer']:g} chosen on validation: test MCC "
+        f"{blend['test']['mcc']:.4f} (validation {blend['dev_mcc']:.4f}). Selected on validation: "
+        f"**{results['selected_model']}** (test MCC {results['selected_test_mcc']:.4f}); the model-index above "
+        "reports the selected model.\n"
+    )
 
 
 def blend_with_baseline(model_dirs: list[Path], baseline, splits: dict, rc: bool) -> dict[str, Any]:

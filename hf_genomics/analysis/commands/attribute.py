@@ -39,9 +39,9 @@ def run(args: argparse.Namespace) -> int:
     from hf_genomics.analysis.attributions import integrated_gradients
     from hf_genomics.analysis.plots import save_map_figure
 
+    folder = prepare_output_dir(args.output_dir, args)  # refused before any work
     model, tokenizer = load(args)
     ids, sequences = read_records(args.fasta, args.max_records)
-    folder = prepare_output_dir(args.output_dir)
     stems, renamed = record_file_stems(ids)
     for record_id, sequence, stem in zip(ids, sequences, stems):
         result = integrated_gradients(

@@ -67,18 +67,36 @@ def read_records(path: str, max_records: int | None = None) -> tuple[list[str], 
     return ids, sequences
 
 
-def prepare_output(path: str) -> Path:
-    """The output file's path, its folder created; refuses a folder or a file where a folder goes."""
+def check_not_an_input(output: str | Path, args: argparse.Namespace) -> None:
+    """Refuse an output that would replace the input FASTA/VCF/reference or land in the model folder."""
+    target = Path(output).resolve()
+    for name in ("fasta", "vcf", "reference"):
+        source = getattr(args, name, None)
+        if source is not None and Path(source).resolve() == target:
+            raise ValueError(f"the output {output} is the input --{name}; choose another path")
+    model = getattr(args, "model", None)
+    if model is not None:
+        folder = Path(model).resolve()
+        if target == folder or target.is_relative_to(folder):
+            raise ValueError(f"the output {output} is inside the model folder {model}; choose another path")
+
+
+def prepare_output(path: str, args: argparse.Namespace | None = None) -> Path:
+    """The output file's path, its folder created; refuses a folder, an input, or a file in the way."""
     output = Path(path)
     if output.is_dir():
         raise IsADirectoryError(f"--output {output} is a folder; give a file name")
+    if args is not None:
+        check_not_an_input(output, args)
     prepare_output_dir(output.parent)
     return output
 
 
-def prepare_output_dir(path: str | Path) -> Path:
-    """The output folder, created if missing; one error line when a file is in the way."""
+def prepare_output_dir(path: str | Path, args: argparse.Namespace | None = None) -> Path:
+    """The output folder, created if missing; one error line when a file (or an input) is in the way."""
     folder = Path(path)
+    if args is not None:
+        check_not_an_input(folder, args)
     for parent in (folder, *folder.parents):
         if parent.exists() and not parent.is_dir():
             raise NotADirectoryError(f"{parent} is a file, not a folder: cannot write into {folder}")

@@ -41,6 +41,7 @@ def run(args: argparse.Namespace) -> int:
 
     from hf_genomics.analysis.embed import embed
 
+    output = prepare_output(args.output, args)  # refused before any work
     model, tokenizer = load(args)
     ids, sequences = read_records(args.fasta)
     vectors = embed(
@@ -59,6 +60,6 @@ def run(args: argparse.Namespace) -> int:
     else:
         column = pa.array(list(vectors), type=pa.list_(pa.float32()))
     table = pa.table({"id": ids, "length_nt": [len(s) for s in sequences], "embedding": column})
-    write_replacing(prepare_output(args.output), lambda path: pq.write_table(table, path))
+    write_replacing(output, lambda path: pq.write_table(table, path))
     print(f"{len(ids)} embeddings ({args.pooling}) -> {args.output}")
     return 0

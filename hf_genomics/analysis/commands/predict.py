@@ -32,6 +32,7 @@ def run(args: argparse.Namespace) -> int:
     from hf_genomics.analysis.loading import label_names
     from hf_genomics.analysis.predict import predict
 
+    output = prepare_output(args.output, args)  # refused before any work
     model, tokenizer = load(args)
     ids, sequences = read_records(args.fasta)
     result = predict(
@@ -49,6 +50,6 @@ def run(args: argparse.Namespace) -> int:
     for column, label in enumerate(labels):
         table[f"prob_{label}"] = result.probabilities[:, column]
     table["predicted"] = [labels[i] for i in result.probabilities.argmax(axis=1)]
-    write_replacing(prepare_output(args.output), lambda path: table.to_csv(path, sep="\t", index=False))
+    write_replacing(output, lambda path: table.to_csv(path, sep="\t", index=False))
     print(f"{len(table)} predictions -> {args.output}")
     return 0

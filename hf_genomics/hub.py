@@ -23,6 +23,8 @@ from importlib.resources import files
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import TYPE_CHECKING, Any
 
+from hf_genomics.run_manifest import check_run_folder
+
 if TYPE_CHECKING:  # huggingface_hub is imported where used: ``hf-genomics push --help`` stays fast
     from huggingface_hub import DatasetCard, ModelCard, ModelCardData
 
@@ -107,6 +109,11 @@ def model_card_data(results: dict[str, Any], dataset_id: str | None = None) -> M
     gue = is_gue_run(results)
     dataset_id = card_dataset_id(results, dataset_id)
     dataset_name = f"GUE {task}" if gue else results.get("task_description") or task
+    # the model a user should take: a gue-recipe folder names it (``selected_model``), else the seeds' mean
+    tested = {name: {"mean": value} for name, value in (results.get("selected_test") or {}).items()}
+    described = f"selected: {results.get('selected_model')}"
+    if not tested:
+        tested, described = results["test"], f"mean of {len(results['per_seed'])} seeds"
     eval_results = [
         EvalResult(
             task_type="text-classification",
@@ -116,10 +123,10 @@ def model_card_data(results: dict[str, Any], dataset_id: str | None = None) -> M
             dataset_config=_config_name(task) if gue else None,
             dataset_split="test",
             metric_type=name,
-            metric_name=f"{METRIC_LABELS[name]} (mean of {len(results['per_seed'])} seeds)",
+            metric_name=f"{METRIC_LABELS[name]} ({described})",
             metric_value=round(summary["mean"], 4),
         )
-        for name, summary in results["test"].items()
+        for name, summary in tested.items()
         if name in METRIC_LABELS
     ]
     tags = [
@@ -163,7 +170,7 @@ def render_model_card(
     name = results.get("model_name") or default_model_name(results)
     problem_type = results.get("problem_type", "single_label_classification")
     metric = selection_metric(results)
-    return ModelCard.from_template(
+    card = ModelCard.from_template(
         model_card_data(results, dataset_id),
         template_str=template_text("sequence_classification.md"),
         model_name=name,
@@ -211,6 +218,11 @@ def render_model_card(
         num_train_epochs=training.get("num_train_epochs"),
         batch_size=training.get("batch_size"),
     )
+    if "selected_model" in results and "blend" in results:  # a gue-recipe folder: its section too
+        from hf_genomics.training.gue_recipe import card_section
+
+        card = ModelCard(str(card).rstrip("\n") + "\n" + card_section(results))
+    return card
 
 
 def write_model_card(run_dir: str | Path, repo_id: str | None = None, **kwargs) -> Path:
@@ -387,6 +399,8 @@ def plan_push(folder: str | Path, repo_type: str = "model", card_text: str | Non
     folder = Path(folder)
     if not folder.is_dir():
         raise FileNotFoundError(f"not a folder: {folder}")
+    # a run that recorded its files (gue-recipe: baseline, extra seeds) is checked whole and sent whole
+    recorded = (check_run_folder(folder) or {}) if repo_type == "model" else {}
     readme = folder / "README.md"
     card_pending = card_text is not None
     if readme.is_symlink():
@@ -399,6 +413,7 @@ def plan_push(folder: str | Path, repo_type: str = "model", card_text: str | Non
         allowed = {"README.md"} | _declared_data_files(card_text, folder)
     else:
         allowed = set(MODEL_ARTEFACTS) | _declared_code_files(folder) | _declared_shards(folder)
+        allowed |= {name for name in recorded if not name.endswith(PICKLE_SUFFIXES)}
     plan = PushPlan(files=[])
     for relative in sorted(allowed):
         if relative == "README.md" and card_pending and not readme.is_symlink() and not readme.exists():

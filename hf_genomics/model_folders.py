@@ -80,7 +80,15 @@ def check_model_folder(path: str | Path) -> Path:
     """The folder, checked as the module docstring says; raises one-line errors otherwise."""
     folder = Path(path)
     if not folder.exists():
-        raise FileNotFoundError(f"model folder not found: {folder}")
+        from hf_genomics.hub_ids import is_hub_id
+
+        hint = (
+            f" ({path} looks like a Hub id: analysis never downloads; `hf-genomics convert {path} OUT` "
+            "fetches and converts it, then use OUT)"
+            if is_hub_id(str(path))
+            else ""
+        )
+        raise FileNotFoundError(f"model folder not found: {folder}{hint}")
     if not folder.is_dir():
         raise NotADirectoryError(f"{folder} is a file; --model takes the folder of a saved model")
     config_file = folder / "config.json"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import io
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -190,6 +191,26 @@ def test_a_folder_s_own_code_never_runs_even_if_stdin_says_yes(
     status, err = run_cli(["predict", "--model", folder, "--fasta", fasta, "--output", output], capsys)
     assert_one_line_error(status, err, "never runs a folder's code", "convert")
     assert not marker.exists() and not output.exists()
+
+
+def test_echo_y_piped_into_the_console_command_runs_no_folder_code(tmp_path, fasta):
+    """The issue's exact case, end to end: ``echo y | hf-genomics predict --model <folder> ...``."""
+    import subprocess
+
+    folder, marker = evil_folder(tmp_path)
+    env = {**os.environ, "PYTHONPATH": str(PACKAGE.parent)}
+    env.pop("HF_GENOMICS_TRACEBACK", None)
+    argv = ["predict", "--model", folder, "--fasta", fasta, "--output", tmp_path / "o.tsv"]
+    done = subprocess.run(
+        [sys.executable, "-m", "hf_genomics.cli", *map(str, argv)],
+        input="y\ny\n",
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert_one_line_error(done.returncode, done.stderr, "never runs a folder's code")
+    assert not marker.exists()
 
 
 def test_an_original_remote_code_checkpoint_is_sent_to_convert(capsys, fasta, tmp_path):
@@ -526,3 +547,47 @@ def test_output_in_place_of_a_folder_is_one_line(classifier_folder, fasta, tmp_p
     assert_one_line_error(*run_cli(argv, capsys), "is a file, not a folder")
     argv = ["predict", "--model", classifier_folder, "--fasta", fasta, "--output", tmp_path, "--quiet"]
     assert_one_line_error(*run_cli(argv, capsys), "is a folder")
+
+
+def test_an_output_never_replaces_an_input(classifier_folder, fasta, tmp_path, capsys):
+    before = fasta.read_bytes()
+    argv = ["predict", "--model", classifier_folder, "--fasta", fasta, "--output", fasta, "--quiet"]
+    assert_one_line_error(*run_cli(argv, capsys), "is the input --fasta")
+    assert fasta.read_bytes() == before
+    weights = classifier_folder / "model.safetensors"
+    argv = ["embed", "--model", classifier_folder, "--fasta", fasta, "--output", weights, "--quiet"]
+    assert_one_line_error(*run_cli(argv, capsys), "inside the model folder")
+    argv = [
+        "ism",
+        "--model",
+        classifier_folder,
+        "--fasta",
+        fasta,
+        "--output-dir",
+        classifier_folder,
+        "--quiet",
+    ]
+    assert_one_line_error(*run_cli(argv, capsys), "inside the model folder")
+
+
+def test_a_head_the_folder_does_not_have_is_one_short_line(classifier_folder, fasta, tmp_path, capsys):
+    argv = ["embed", "--model", classifier_folder, "--fasta", fasta, "--output", tmp_path / "e.parquet"]
+    status, err = run_cli([*argv, "--kind", "causal", "--quiet"], capsys)
+    assert_one_line_error(
+        status, err, "a dna_encoder model has no AutoModelForCausalLM class (--kind causal)"
+    )
+    assert len(err.strip().splitlines()[-1]) < 400
+
+
+def test_a_hub_id_as_model_is_sent_to_convert_never_downloaded(fasta, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    argv = [
+        "predict",
+        "--model",
+        "InstaDeepAI/nucleotide-transformer-v2-50m",
+        "--fasta",
+        fasta,
+        "--output",
+        "o.tsv",
+    ]
+    assert_one_line_error(*run_cli(argv, capsys), "looks like a Hub id", "hf-genomics convert InstaDeepAI/")

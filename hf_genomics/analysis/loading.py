@@ -11,10 +11,8 @@ from __future__ import annotations
 import contextlib
 import json
 from pathlib import Path
-from typing import Literal
 
-ModelKind = Literal["classifier", "masked", "causal", "ngram", "base"]
-KINDS: tuple[str, ...] = ("classifier", "masked", "causal", "ngram", "base")
+from hf_genomics.models.kind import KINDS, ModelKind, model_kind  # the one detector, shared with evaluation
 
 _AUTO_CLASS_BY_SUFFIX = {
     "ForSequenceClassification": "AutoModelForSequenceClassification",
@@ -22,20 +20,6 @@ _AUTO_CLASS_BY_SUFFIX = {
     "ForCausalLM": "AutoModelForCausalLM",
     "LMHeadModel": "AutoModelForCausalLM",
 }
-
-
-def model_kind(model) -> ModelKind:
-    """``classifier``, ``masked``, ``causal``, ``ngram`` or ``base`` (hidden states only)."""
-    if hasattr(model, "sequence_log_likelihoods") and not hasattr(model, "parameters"):
-        return "ngram"
-    name = type(model).__name__
-    if "SequenceClassification" in name:
-        return "classifier"
-    if "MaskedLM" in name:
-        return "masked"
-    if "CausalLM" in name or "LMHeadModel" in name:
-        return "causal"
-    return "base"
 
 
 def load_model_and_tokenizer(path: str | Path, kind: str = "auto"):
@@ -80,7 +64,18 @@ def load_model_and_tokenizer(path: str | Path, kind: str = "auto"):
                 (auto for suffix, auto in _AUTO_CLASS_BY_SUFFIX.items() if architecture.endswith(suffix)),
                 "AutoModel",
             )
-        model = getattr(transformers, auto_name).from_pretrained(folder, config=config, **NO_REMOTE_CODE)
+        auto_class = getattr(transformers, auto_name)
+        if type(config) not in auto_class._model_mapping:
+            heads = [
+                name
+                for name, auto in forced.items()
+                if type(config) in getattr(transformers, auto)._model_mapping
+            ]
+            raise ValueError(
+                f"{folder}: a {config.model_type} model has no {auto_name} class (--kind {kind}); "
+                f"its kinds: {', '.join(heads) or 'none'}"
+            )
+        model = auto_class.from_pretrained(folder, config=config, **NO_REMOTE_CODE)
         model.eval()
         tokenizer = AutoTokenizer.from_pretrained(folder, **NO_REMOTE_CODE)
     return model, tokenizer

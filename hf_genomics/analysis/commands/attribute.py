@@ -52,9 +52,9 @@ def run(args: argparse.Namespace) -> int:
     from hf_genomics.analysis.plots import save_map_figure
     from hf_genomics.analysis.strands import strand_averaged
 
+    folder = prepare_output_dir(args.output_dir, args)  # refused before any work
     ids, sequences, _ = read_inputs(args, args.max_records)
     model, tokenizer = load(args)
-    folder = prepare_output_dir(args.output_dir)
     stems, renamed = record_file_stems(ids)
     records = tqdm(
         zip(ids, sequences, stems),

@@ -11,7 +11,7 @@ from pathlib import Path
 
 
 def add_model_arguments(parser: argparse.ArgumentParser, kinds: tuple[str, ...] = ("auto",)) -> None:
-    parser.formatter_class = argparse.ArgumentDefaultsHelpFormatter
+    # the help formatter is the CLI's (every default shown once, None defaults left out)
     parser.add_argument("--model", required=True, help="folder of a saved model (with its tokenizer)")
     parser.add_argument(
         "--kind",
@@ -28,7 +28,11 @@ def add_model_arguments(parser: argparse.ArgumentParser, kinds: tuple[str, ...] 
     parser.add_argument(
         "--batch-size", type=positive_int, default=32, help="sequences (windows) per forward pass"
     )
-    parser.add_argument("--quiet", action="store_true", help="no progress bars")
+    parser.add_argument(
+        "--quiet",
+        action="store_true",
+        help="no progress or loading bars and no log lines below errors (ours and transformers')",
+    )
 
 
 def positive_int(text: str) -> int:
@@ -45,11 +49,9 @@ def positive_int(text: str) -> int:
 def load(args):
     from hf_genomics.analysis.loading import load_model_and_tokenizer
 
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    if args.quiet:
-        from transformers.utils import logging as transformers_logging
-
-        transformers_logging.disable_progress_bar()  # "Loading weights" too
+    quiet = getattr(args, "quiet", False)  # the CLI silences the libraries (hf_genomics.quiet)
+    level = logging.ERROR if quiet else logging.INFO
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
     return load_model_and_tokenizer(args.model, kind=args.kind)
 
 
@@ -65,18 +67,36 @@ def read_records(path: str, max_records: int | None = None) -> tuple[list[str], 
     return ids, sequences
 
 
-def prepare_output(path: str) -> Path:
-    """The output file's path, its folder created; refuses a folder or a file where a folder goes."""
+def check_not_an_input(output: str | Path, args: argparse.Namespace) -> None:
+    """Refuse an output that would replace the input FASTA/VCF/reference or land in the model folder."""
+    target = Path(output).resolve()
+    for name in ("fasta", "regions", "vcf", "reference"):
+        source = getattr(args, name, None)
+        if source is not None and Path(source).resolve() == target:
+            raise ValueError(f"the output {output} is the input --{name}; choose another path")
+    model = getattr(args, "model", None)
+    if model is not None:
+        folder = Path(model).resolve()
+        if target == folder or target.is_relative_to(folder):
+            raise ValueError(f"the output {output} is inside the model folder {model}; choose another path")
+
+
+def prepare_output(path: str, args: argparse.Namespace | None = None) -> Path:
+    """The output file's path, its folder created; refuses a folder, an input, or a file in the way."""
     output = Path(path)
     if output.is_dir():
         raise IsADirectoryError(f"--output {output} is a folder; give a file name")
+    if args is not None:
+        check_not_an_input(output, args)
     prepare_output_dir(output.parent)
     return output
 
 
-def prepare_output_dir(path: str | Path) -> Path:
-    """The output folder, created if missing; one error line when a file is in the way."""
+def prepare_output_dir(path: str | Path, args: argparse.Namespace | None = None) -> Path:
+    """The output folder, created if missing; one error line when a file (or an input) is in the way."""
     folder = Path(path)
+    if args is not None:
+        check_not_an_input(folder, args)
     for parent in (folder, *folder.parents):
         if parent.exists() and not parent.is_dir():
             raise NotADirectoryError(f"{parent} is a file, not a folder: cannot write into {folder}")

@@ -44,6 +44,7 @@ def run(args: argparse.Namespace) -> int:
     from hf_genomics.analysis.commands.inputs import read_inputs, run_record
     from hf_genomics.analysis.embed import embed
 
+    output = prepare_output(args.output, args)  # refused before any work
     ids, sequences, regions = read_inputs(args)
     model, tokenizer = load(args)
     vectors = embed(
@@ -73,6 +74,6 @@ def run(args: argparse.Namespace) -> int:
         args, model, tokenizer, pooling=args.pooling, layer=args.layer, stride_nt=args.stride_nt
     )
     table = pa.table(columns).replace_schema_metadata({"hf_genomics": json.dumps(record, default=str)})
-    write_replacing(prepare_output(args.output), lambda path: pq.write_table(table, path))
+    write_replacing(output, lambda path: pq.write_table(table, path))
     print(f"{len(ids)} embeddings ({args.pooling}) -> {args.output}")
     return 0

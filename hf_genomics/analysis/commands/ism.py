@@ -15,6 +15,7 @@ from hf_genomics.analysis.commands.common import (
     write_record_index,
     write_replacing,
 )
+from hf_genomics.deprecated_option import add_deprecated_alias
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -37,8 +38,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--target", type=int, default=None, help="class index for classifiers (default: last)"
     )
     parser.add_argument(
-        "--output", default="logit", choices=["logit", "probability"], help="classifier value to difference"
+        "--quantity",
+        default="logit",
+        choices=["logit", "probability"],
+        help="the classifier value whose change each mutation scores",
     )
+    # --output names an output file in predict/embed/score-variants; here it was the quantity
+    add_deprecated_alias(parser, "--output", "--quantity", dest="quantity", choices=["logit", "probability"])
     parser.add_argument("--max-records", type=positive_int, default=None, help="only the first N records")
     parser.add_argument("--no-plots", action="store_true", help="arrays only")
 
@@ -53,9 +59,9 @@ def run(args: argparse.Namespace) -> int:
     from hf_genomics.analysis.plots import save_map_figure
     from hf_genomics.analysis.strands import strand_averaged
 
+    folder = prepare_output_dir(args.output_dir, args)  # refused before any work
     ids, sequences, _ = read_inputs(args, args.max_records)
     model, tokenizer = load(args)
-    folder = prepare_output_dir(args.output_dir)
     stems, renamed = record_file_stems(ids)
     records = tqdm(
         zip(ids, sequences, stems),
@@ -70,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
             sequence,
             strands=args.strands,
             target=args.target,
-            output=args.output,
+            output=args.quantity,
             window_nt=args.window_nt,
             batch_size=args.batch_size,
             progress=not args.quiet and len(ids) == 1,
@@ -83,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
             )
     write_run_record(
         folder / "run.json",
-        run_record(args, model, tokenizer, target=args.target, output=args.output, strands=args.strands),
+        run_record(args, model, tokenizer, target=args.target, quantity=args.quantity, strands=args.strands),
     )
     index = write_record_index(folder, ids, stems, ".ism")
     print(f"{len(ids)} ISM maps -> {folder}{renaming_note(renamed, index)}")

@@ -34,6 +34,7 @@ def run(args: argparse.Namespace) -> int:
     from hf_genomics.analysis.loading import label_names
     from hf_genomics.analysis.predict import predict
 
+    output = prepare_output(args.output, args)  # refused before any work
     ids, sequences, regions = read_inputs(args)
     model, tokenizer = load(args)
     result = predict(
@@ -55,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
         for column in ("chrom", "start", "end", "strand"):
             table[column] = [getattr(r, column) for r in regions]
     record = run_record(args, model, tokenizer, stride_nt=args.stride_nt, rc_average=args.rc_average)
-    write_replacing(prepare_output(args.output), lambda path: table.to_csv(path, sep="\t", index=False))
+    write_replacing(output, lambda path: table.to_csv(path, sep="\t", index=False))
     write_run_record(f"{args.output}.json", record)
     print(f"{len(table)} predictions -> {args.output}")
     return 0

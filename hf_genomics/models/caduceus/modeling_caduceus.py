@@ -20,7 +20,6 @@ import math
 import torch
 import torch.nn.functional as F
 from torch import nn
-from torch.nn import CrossEntropyLoss
 from transformers import initialization as init
 from transformers.modeling_layers import GradientCheckpointingLayer
 from transformers.modeling_outputs import (
@@ -99,16 +98,24 @@ class CaduceusSSM(nn.Module):
         )
         self.D = nn.Parameter(torch.ones(d_inner))
 
-    def scan_inputs(self, xz: torch.Tensor, keep: torch.Tensor | None = None) -> tuple[torch.Tensor, ...]:
+    def scan_inputs(
+        self, xz: torch.Tensor, keep: torch.Tensor | None = None, conv_history: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, ...]:
         """(batch, 2 * d_inner, length) projections -> the scan's u, delta, B, C, z (Mamba's slow path).
 
         ``keep`` (batch, length): padding is zeroed before the causal convolution, as its own zero padding.
+        ``conv_history``: the (batch, d_inner, kernel - 1) convolution inputs just before this piece of a
+        longer sequence (zeros at its start), in place of the convolution's zero padding.
         """
         length = xz.shape[-1]
         x, z = xz.chunk(2, dim=1)
         if keep is not None:
             x = x * keep.to(x.dtype).unsqueeze(1)
-        x = F.silu(self.conv1d(x)[..., :length])
+        if conv_history is None:
+            x = F.silu(self.conv1d(x)[..., :length])
+        else:
+            weight, bias = self.conv1d.weight, self.conv1d.bias
+            x = F.silu(F.conv1d(torch.cat([conv_history, x], dim=-1), weight, bias, groups=x.shape[1]))
         dt, B, C = torch.split(
             self.x_proj(x.transpose(1, 2)), [self.dt_rank, self.n_state, self.n_state], dim=-1
         )
@@ -137,9 +144,12 @@ class CaduceusMixer(nn.Module):
             nn.Linear(config.hidden_size, 2 * d_inner, bias=config.use_bias) if untied else None
         )
         self.rev_out_proj = nn.Linear(d_inner, config.hidden_size, bias=config.use_bias) if untied else None
+        self.chunk_size = config.mixer_chunk_size
 
     def forward(self, hidden_states: torch.Tensor, keep: torch.Tensor | None = None) -> torch.Tensor:
         """``keep`` (batch, length): 1 for tokens, 0 for padding (kept out of both scans), or None."""
+        if self.chunk_size and hidden_states.shape[1] > self.chunk_size:
+            return self.forward_in_chunks(hidden_states, keep, self.chunk_size)
         xz = self.in_proj(hidden_states).transpose(1, 2)  # (batch, 2 * d_inner, length)
         directions = [(self.fwd, xz, keep)]
         if self.rev is not None:  # a per-position projection commutes with reversing the sequence
@@ -170,6 +180,62 @@ class CaduceusMixer(nn.Module):
         out_proj = self.out_proj if self.rev_out_proj is None else self.rev_out_proj
         out_rev = out_proj(y[:, 1].transpose(1, 2)).flip(1)
         return out + out_rev if self.strategy == "add" else out * out_rev
+
+    def forward_in_chunks(
+        self, hidden_states: torch.Tensor, keep: torch.Tensor | None, chunk_size: int
+    ) -> torch.Tensor:
+        """The same outputs as ``forward`` with memory O(chunk_size) per layer instead of O(length).
+
+        Both directions walk their sequence (the reversed one for ``rev``) ``chunk_size`` positions
+        at a time, carrying the scan state and the convolution's last ``kernel - 1`` inputs from one
+        piece to the next; only the (batch, length, hidden) outputs are kept whole. Nothing of size
+        length x d_inner (x state) is ever held.
+        """
+        batch, length, _ = hidden_states.shape
+        ssms = [self.fwd] + ([self.rev] if self.rev is not None else [])
+        in_projs = [self.in_proj] + ([self.rev_in_proj or self.in_proj] if self.rev is not None else [])
+        out_projs = [self.out_proj] + ([self.rev_out_proj or self.out_proj] if self.rev is not None else [])
+        sequences = [hidden_states] + ([hidden_states.flip(1)] if self.rev is not None else [])
+        keeps = None if keep is None else [keep] + ([keep.flip(-1)] if self.rev is not None else [])
+        A = -torch.exp(torch.stack([ssm.A_log.float() for ssm in ssms]))
+        D = torch.stack([ssm.D for ssm in ssms])
+        delta_bias = torch.stack([ssm.dt_proj.bias for ssm in ssms])
+        d_inner, kernel = self.out_proj.in_features, self.fwd.conv1d.kernel_size[0]
+        histories = [hidden_states.new_zeros(batch, d_inner, kernel - 1) for _ in ssms]
+        state = None
+        outputs = [hidden_states.new_empty(batch, length, self.out_proj.out_features) for _ in ssms]
+        for start in range(0, length, chunk_size):
+            piece = slice(start, start + chunk_size)
+            inputs = []
+            for index, ssm in enumerate(ssms):
+                xz = in_projs[index](sequences[index][:, piece]).transpose(1, 2)
+                kept = None if keeps is None else keeps[index][:, piece]
+                inputs.append(ssm.scan_inputs(xz, kept, conv_history=histories[index]))
+                x_masked = (
+                    xz[:, :d_inner] if kept is None else xz[:, :d_inner] * kept.to(xz.dtype).unsqueeze(1)
+                )
+                histories[index] = torch.cat([histories[index], x_masked], dim=-1)[..., -(kernel - 1) :]
+            u, delta, B, C, z = (torch.stack(parts, dim=1) for parts in zip(*inputs))
+            kept = None if keeps is None else torch.stack([k[:, piece] for k in keeps], dim=1)
+            y, state = selective_scan(
+                u,
+                delta,
+                A,
+                B,
+                C,
+                D,
+                z,
+                delta_bias=delta_bias,
+                keep=kept,
+                initial_state=state,
+                return_state=True,
+            )
+            for index in range(len(ssms)):
+                outputs[index][:, piece] = out_projs[index](y[:, index].transpose(1, 2))
+        if self.rev is None:
+            return outputs[0]
+        out_rev = outputs[1].flip(1)
+        return outputs[0] + out_rev if self.strategy == "add" else outputs[0] * out_rev
 
 
 def _norm(config: CaduceusConfig) -> nn.Module:
@@ -446,7 +512,7 @@ class CaduceusForMaskedLM(CaduceusPreTrainedModel):
         logits = self.lm_head(outputs.last_hidden_state).float()
         loss = None
         if labels is not None:
-            loss = CrossEntropyLoss()(logits.view(-1, logits.shape[-1]), labels.view(-1))
+            loss = self.loss_function(logits, labels, vocab_size=logits.shape[-1], **kwargs)
         return MaskedLMOutput(loss=loss, logits=logits, hidden_states=outputs.hidden_states)
 
 

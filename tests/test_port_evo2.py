@@ -22,7 +22,12 @@ import hf_genomics  # noqa: F401  (registers the Auto classes)
 from hf_genomics.convert import ConversionError, convert_checkpoint
 from hf_genomics.convert.evo2 import build_model, load_vortex_state
 from hf_genomics.models.evo2.configuration_evo2 import VORTEX_PRESETS, Evo2Config
-from hf_genomics.models.evo2.modeling_evo2 import Evo2ForCausalLM, Evo2ForSequenceClassification, causal_fir
+from hf_genomics.models.evo2.modeling_evo2 import (
+    Evo2ForCausalLM,
+    Evo2ForSequenceClassification,
+    causal_fir,
+    decay_powers,
+)
 from hf_genomics.models.evo2.tokenization_evo2 import Evo2Tokenizer
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ports" / "evo2"
@@ -128,6 +133,17 @@ def test_padding_either_side_gives_the_unpadded_outputs(models):
             logits = model(batch, attention_mask=mask).logits
             kept = logits[:, 20:] if side == "left" else logits[:, :150]
             assert relative(kept, alone) < RTOL, side
+
+
+@pytest.mark.parametrize("length", [1, 63, 64, 65, 1000])
+def test_blocked_decay_powers_equal_direct_exponentials(length):
+    log_poles = torch.tensor([-1e-3, -0.05, -0.7, -3.0])
+    direct = torch.exp(log_poles[:, None] * torch.arange(length, dtype=torch.float32))
+    # float32 rounds lp * t itself: |lp t| * 2^-24 relative error either way (about 3e-6 at lp t = 40)
+    torch.testing.assert_close(decay_powers(log_poles, length), direct, rtol=1e-5, atol=1e-30)
+    complex_poles = torch.complex(log_poles, torch.tensor([0.1, -0.2, 0.3, 0.0]))
+    direct = torch.exp(complex_poles[:, None] * torch.arange(length, dtype=torch.float32))
+    torch.testing.assert_close(decay_powers(complex_poles, length), direct, rtol=1e-5, atol=1e-12)
 
 
 def test_fir_equals_direct_sum():

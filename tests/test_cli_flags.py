@@ -197,3 +197,15 @@ def test_classification_budget_is_defining_only_when_set():
     assert c.settings_fingerprint(args, training) == hashlib.sha256(text.encode()).hexdigest()[:16]
     budgeted = dataclasses.replace(args, max_train_minutes=5.0)
     assert c.settings_fingerprint(budgeted, training) != c.settings_fingerprint(args, training)
+
+
+@pytest.mark.parametrize("script", ["mlm", "clm", "classification"])
+def test_training_scripts_show_each_default_once(script, capsys):
+    import importlib
+
+    module = importlib.import_module(f"hf_genomics.training.{script}")
+    with pytest.raises(SystemExit):
+        module.main(["--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "--max_train_minutes" in text
+    assert "(default: None)" not in text and not re.search(r"\(default: [^)]*\) \(default:", text)

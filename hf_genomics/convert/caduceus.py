@@ -17,6 +17,7 @@ from hf_genomics.convert.base import (
     ConversionError,
     ConvertedCheckpoint,
     FamilyConverter,
+    auto_map_targets,
     load_original_state_dict,
 )
 
@@ -56,10 +57,7 @@ def is_caduceus_config(config: dict) -> bool:
         or "n_layer" not in config
     ):
         return False
-    auto_map = config.get("auto_map") or {}
-    refs = [
-        str(ref) for value in auto_map.values() for ref in (value if isinstance(value, list) else [value])
-    ]
+    refs = auto_map_targets(config)
     return (
         config.get("model_type") == "caduceus"
         or any(ref.startswith(CADUCEUS_CODE_MODULES) for ref in refs)

@@ -18,6 +18,8 @@ import sys
 import warnings
 from collections.abc import Callable
 
+from hf_genomics.models.families import FAMILIES, OUR_TOKENIZERS
+
 logger = logging.getLogger(__name__)
 
 CONFIGURATION_AUTO = "transformers.models.auto.configuration_auto"
@@ -25,126 +27,16 @@ TOKENIZATION_AUTO = "transformers.models.auto.tokenization_auto"
 MODELING_AUTO = "transformers.models.auto.modeling_auto"
 
 
-ENCODER = "hf_genomics.models.encoder"
-NT = "hf_genomics.models.nucleotide_transformer"
-# model_type -> (config class, {Auto class name: model class}); one entry per model family
+# model_type -> (config class, {Auto class name: model class}), derived from the one family registry
 MODEL_FAMILIES: dict[str, tuple[str, dict[str, str]]] = {
-    "dna_encoder": (
-        f"{ENCODER}.configuration_dna_encoder.DnaEncoderConfig",
-        {
-            "AutoModel": f"{ENCODER}.modeling_dna_encoder.DnaEncoderModel",
-            "AutoModelForMaskedLM": f"{ENCODER}.modeling_dna_encoder.DnaEncoderForMaskedLM",
-            "AutoModelForSequenceClassification": f"{ENCODER}.modeling_dna_encoder.DnaEncoderForSequenceClassification",
-            "AutoModelForTokenClassification": f"{ENCODER}.modeling_dna_encoder.DnaEncoderForTokenClassification",
-        },
-    ),
-    "dna_lstm": (
-        "hf_genomics.models.lstm.configuration_dna_lstm.DnaLstmConfig",
-        {
-            "AutoModel": "hf_genomics.models.lstm.modeling_dna_lstm.DnaLstmModel",
-            "AutoModelForCausalLM": "hf_genomics.models.lstm.modeling_dna_lstm.DnaLstmForCausalLM",
-        },
-    ),
-    "genes_transformer": (
-        "hf_genomics.models.genes_transformer.configuration_genes_transformer.GenesTransformerConfig",
-        {
-            "AutoModel": "hf_genomics.models.genes_transformer.modeling_genes_transformer.GenesTransformerModel",
-            "AutoModelForCausalLM": (
-                "hf_genomics.models.genes_transformer.modeling_genes_transformer.GenesTransformerForCausalLM"
-            ),
-        },
-    ),
-    "nucleotide_transformer": (
-        f"{NT}.configuration_nucleotide_transformer.NucleotideTransformerConfig",
-        {
-            "AutoModel": f"{NT}.modeling_nucleotide_transformer.NucleotideTransformerModel",
-            "AutoModelForMaskedLM": f"{NT}.modeling_nucleotide_transformer.NucleotideTransformerForMaskedLM",
-            "AutoModelForSequenceClassification": (
-                f"{NT}.modeling_nucleotide_transformer.NucleotideTransformerForSequenceClassification"
-            ),
-            "AutoModelForTokenClassification": (
-                f"{NT}.modeling_nucleotide_transformer.NucleotideTransformerForTokenClassification"
-            ),
-        },
-    ),
-    "gena_lm": (
-        "hf_genomics.models.gena_lm.configuration_gena_lm.GenaLmConfig",
-        {
-            "AutoModel": "hf_genomics.models.gena_lm.modeling_gena_lm.GenaLmModel",
-            "AutoModelForMaskedLM": "hf_genomics.models.gena_lm.modeling_gena_lm.GenaLmForMaskedLM",
-            "AutoModelForSequenceClassification": (
-                "hf_genomics.models.gena_lm.modeling_gena_lm.GenaLmForSequenceClassification"
-            ),
-            "AutoModelForTokenClassification": "hf_genomics.models.gena_lm.modeling_gena_lm.GenaLmForTokenClassification",
-        },
-    ),
-    "caduceus": (
-        "hf_genomics.models.caduceus.configuration_caduceus.CaduceusConfig",
-        {
-            "AutoModel": "hf_genomics.models.caduceus.modeling_caduceus.CaduceusModel",
-            "AutoModelForMaskedLM": "hf_genomics.models.caduceus.modeling_caduceus.CaduceusForMaskedLM",
-            "AutoModelForSequenceClassification": (
-                "hf_genomics.models.caduceus.modeling_caduceus.CaduceusForSequenceClassification"
-            ),
-        },
-    ),
-    "hyenadna": (
-        "hf_genomics.models.hyenadna.configuration_hyenadna.HyenaDnaConfig",
-        {
-            "AutoModel": "hf_genomics.models.hyenadna.modeling_hyenadna.HyenaDnaModel",
-            "AutoModelForCausalLM": "hf_genomics.models.hyenadna.modeling_hyenadna.HyenaDnaForCausalLM",
-            "AutoModelForSequenceClassification": (
-                "hf_genomics.models.hyenadna.modeling_hyenadna.HyenaDnaForSequenceClassification"
-            ),
-        },
-    ),
-    "dnabert2": (
-        "hf_genomics.models.dnabert2.configuration_dnabert2.Dnabert2Config",
-        {
-            "AutoModel": "hf_genomics.models.dnabert2.modeling_dnabert2.Dnabert2Model",
-            "AutoModelForMaskedLM": "hf_genomics.models.dnabert2.modeling_dnabert2.Dnabert2ForMaskedLM",
-            "AutoModelForSequenceClassification": (
-                "hf_genomics.models.dnabert2.modeling_dnabert2.Dnabert2ForSequenceClassification"
-            ),
-        },
-    ),
-    "evo2": (
-        "hf_genomics.models.evo2.configuration_evo2.Evo2Config",
-        {
-            "AutoModel": "hf_genomics.models.evo2.modeling_evo2.Evo2Model",
-            "AutoModelForCausalLM": "hf_genomics.models.evo2.modeling_evo2.Evo2ForCausalLM",
-            "AutoModelForSequenceClassification": "hf_genomics.models.evo2.modeling_evo2.Evo2ForSequenceClassification",
-        },
-    ),
-    "evo1": (
-        "hf_genomics.models.evo1.configuration_evo1.Evo1Config",
-        {
-            "AutoModel": "hf_genomics.models.evo1.modeling_evo1.Evo1Model",
-            "AutoModelForCausalLM": "hf_genomics.models.evo1.modeling_evo1.Evo1ForCausalLM",
-            "AutoModelForSequenceClassification": "hf_genomics.models.evo1.modeling_evo1.Evo1ForSequenceClassification",
-        },
-    ),
+    family.model_type: (
+        family.dotted(family.config),
+        {auto: family.dotted(ref) for auto, ref in family.models.items()},
+    )
+    for family in FAMILIES
 }
-
-OUR_TOKENIZERS = [
-    "hf_genomics.tokenization.dnallm.DnaLlmCharTokenizer",
-    "hf_genomics.tokenization.bpe.DnaBpeTokenizer",
-    "hf_genomics.tokenization.kmer.KmerTokenizer",
-]
-
-# model_type -> its tokenizer classes, the default last (families not listed get ours: char, BPE, k-mer).
-# Converted NT v1 (ESM) and DNABERT-1 (BERT) folders name these classes in tokenizer_config.json:
-# registering them records them by name.
-FAMILY_TOKENIZERS: dict[str, list[str]] = {
-    "nucleotide_transformer": [
-        "hf_genomics.models.dnabert1.tokenization_dnabert1.Dnabert1Tokenizer",
-        f"{NT}.tokenization_nucleotide_transformer.NucleotideTransformerTokenizer",
-    ],
-    "hyenadna": [*OUR_TOKENIZERS, "hf_genomics.models.hyenadna.tokenization_hyenadna.HyenaDnaTokenizer"],
-    "caduceus": [*OUR_TOKENIZERS, "hf_genomics.models.caduceus.tokenization_caduceus.CaduceusTokenizer"],
-    "evo2": [*OUR_TOKENIZERS, "hf_genomics.models.evo2.tokenization_evo2.Evo2Tokenizer"],
-    "evo1": [*OUR_TOKENIZERS, "hf_genomics.models.evo2.tokenization_evo2.Evo2Tokenizer"],
-}
+# model_type -> its tokenizer classes, the default last (registering them records them by name)
+FAMILY_TOKENIZERS: dict[str, list[str]] = {family.model_type: list(family.tokenizers) for family in FAMILIES}
 
 
 def _load(path: str):
@@ -169,7 +61,7 @@ def register_tokenizers() -> None:
     from transformers import AutoTokenizer
 
     for model_type, (config_path, _) in MODEL_FAMILIES.items():
-        for tokenizer_path in FAMILY_TOKENIZERS.get(model_type, OUR_TOKENIZERS):
+        for tokenizer_path in FAMILY_TOKENIZERS.get(model_type, list(OUR_TOKENIZERS)):
             AutoTokenizer.register(_load(config_path), tokenizer_class=_load(tokenizer_path), exist_ok=True)
 
 

@@ -16,7 +16,9 @@ import importlib
 import os
 import sys
 
+from hf_genomics.help_format import DefaultsHelpFormatter
 from hf_genomics.output_lock import OutputDirLocked
+from hf_genomics.quiet import quiet_output
 
 # command path -> (module, one-line help)
 COMMANDS: dict[tuple[str, ...], tuple[str, str]] = {
@@ -50,6 +52,14 @@ COMMANDS: dict[tuple[str, ...], tuple[str, str]] = {
         "hf_genomics.training.gue_recipe",
         "best measured CPU recipe on a GUE-layout folder within a time budget, beside the k-mer baseline",
     ),
+    ("benchmark", "gue"): (
+        "hf_genomics.training.gue_benchmark",
+        "fine-tune any model on every GUE task with the DNABERT-2 protocol: Table-4-shaped results",
+    ),
+    ("ngram", "fit"): (
+        "hf_genomics.training.ngram_fit",
+        "count an n-gram LM from sequence files (FASTA, CSV, Parquet, ...) and save it",
+    ),
     ("push",): ("hf_genomics.hub", "push a run folder or dataset to the Hugging Face Hub"),
     ("predict",): ("hf_genomics.analysis.commands.predict", "class probabilities for FASTA records"),
     ("embed",): ("hf_genomics.analysis.commands.embed", "embeddings of FASTA records (Parquet)"),
@@ -78,13 +88,7 @@ USER_ERRORS = (
 EXIT_USER_ERROR = 2
 
 
-class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
-    """Shows every option's default; leaves ``None`` defaults and flags unadorned."""
-
-    def _get_help_string(self, action: argparse.Action) -> str:
-        if action.default is None or isinstance(action, argparse._StoreConstAction):
-            return action.help or ""
-        return super()._get_help_string(action)
+HelpFormatter = DefaultsHelpFormatter  # every default shown once, None defaults left out
 
 
 def selected_command(argv: list[str]) -> tuple[str, ...] | None:
@@ -141,7 +145,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"hf-genomics {command}: command not available ({args._module} is missing)", file=sys.stderr)
         return EXIT_USER_ERROR
     try:
-        return int(importlib.import_module(args._module).run(args) or 0)
+        with quiet_output(getattr(args, "quiet", False)):  # one meaning of --quiet for every command
+            return int(importlib.import_module(args._module).run(args) or 0)
     except USER_ERRORS as error:
         if os.environ.get("HF_GENOMICS_TRACEBACK"):
             raise

@@ -8,6 +8,7 @@ used when present; otherwise each section generates its own data and says so.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import logging
 import time
@@ -35,11 +36,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import datasets
     import torch
 
     from hf_genomics.training.entrypoint import setup_logging
 
     setup_logging(logging.WARNING)  # warnings only, and no per-save/per-load weight bars
+    datasets.disable_progress_bars()  # tokenizing and reading bars would bury the summaries
     torch.set_num_threads(args.threads)
     out_dir: Path = args.output_dir
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -47,6 +50,7 @@ def run(args: argparse.Namespace) -> int:
     source = f"real data from {data_dir}" if data_dir else "no real data found: using generated sequences"
     print(f"hf-genomics demo — {source}\n")
     report = [f"# hf-genomics demo\n\nData: {source}\n"]
+    tour_start, tour_cpu = time.perf_counter(), time.process_time()
     for name in args.sections:
         try:
             section = importlib.import_module(f"hf_genomics.demos.{name}")
@@ -54,13 +58,18 @@ def run(args: argparse.Namespace) -> int:
             if error.name != f"hf_genomics.demos.{name}":
                 raise
             continue
-        start = time.perf_counter()
-        print(f"== {name} ==")
-        summary = section.run(data_dir, out_dir / name)
-        elapsed = time.perf_counter() - start
+        start, cpu = time.perf_counter(), time.process_time()
+        print(f"== {name} ==", flush=True)
+        (out_dir / name).mkdir(parents=True, exist_ok=True)
+        with open(out_dir / name / "training_log.txt", "w") as log, contextlib.redirect_stdout(log):
+            summary = section.run(data_dir, out_dir / name)  # Trainer's printed metrics go to the log
+        # CPU seconds beside the wall clock: on a shared machine the wall clock measures the others too
+        timing = f"{time.perf_counter() - start:.1f} s wall, {time.process_time() - cpu:.1f} s CPU"
         print(summary)
-        print(f"({name}: {elapsed:.1f} s)\n")
-        report.append(f"## {name}\n\n{summary}\n\n_{elapsed:.1f} s_\n")
+        print(f"({name}: {timing})\n", flush=True)
+        report.append(f"## {name}\n\n{summary}\n\n_{timing}_\n")
+    total = f"{time.perf_counter() - tour_start:.0f} s wall, {time.process_time() - tour_cpu:.0f} s CPU"
+    report.append(f"Whole tour: {total} (from the first section on).\n")
     (out_dir / "demo.md").write_text("\n".join(report))
-    print(f"Report written to {out_dir / 'demo.md'}")
+    print(f"Whole tour: {total}. Report written to {out_dir / 'demo.md'}")
     return 0

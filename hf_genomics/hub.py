@@ -20,8 +20,10 @@ import os
 import stat
 from dataclasses import dataclass, field
 from importlib.resources import files
-from pathlib import Path, PurePosixPath
+from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import TYPE_CHECKING, Any
+
+from hf_genomics.run_manifest import check_run_folder
 
 if TYPE_CHECKING:  # huggingface_hub is imported where used: ``hf-genomics push --help`` stays fast
     from huggingface_hub import DatasetCard, ModelCard, ModelCardData
@@ -107,6 +109,11 @@ def model_card_data(results: dict[str, Any], dataset_id: str | None = None) -> M
     gue = is_gue_run(results)
     dataset_id = card_dataset_id(results, dataset_id)
     dataset_name = f"GUE {task}" if gue else results.get("task_description") or task
+    # the model a user should take: a gue-recipe folder names it (``selected_model``), else the seeds' mean
+    tested = {name: {"mean": value} for name, value in (results.get("selected_test") or {}).items()}
+    described = f"selected: {results.get('selected_model')}"
+    if not tested:
+        tested, described = results["test"], f"mean of {len(results['per_seed'])} seeds"
     eval_results = [
         EvalResult(
             task_type="text-classification",
@@ -116,10 +123,10 @@ def model_card_data(results: dict[str, Any], dataset_id: str | None = None) -> M
             dataset_config=_config_name(task) if gue else None,
             dataset_split="test",
             metric_type=name,
-            metric_name=f"{METRIC_LABELS[name]} (mean of {len(results['per_seed'])} seeds)",
+            metric_name=f"{METRIC_LABELS[name]} ({described})",
             metric_value=round(summary["mean"], 4),
         )
-        for name, summary in results["test"].items()
+        for name, summary in tested.items()
         if name in METRIC_LABELS
     ]
     tags = [
@@ -163,7 +170,7 @@ def render_model_card(
     name = results.get("model_name") or default_model_name(results)
     problem_type = results.get("problem_type", "single_label_classification")
     metric = selection_metric(results)
-    return ModelCard.from_template(
+    card = ModelCard.from_template(
         model_card_data(results, dataset_id),
         template_str=template_text("sequence_classification.md"),
         model_name=name,
@@ -211,6 +218,11 @@ def render_model_card(
         num_train_epochs=training.get("num_train_epochs"),
         batch_size=training.get("batch_size"),
     )
+    if "selected_model" in results and "blend" in results:  # a gue-recipe folder: its section too
+        from hf_genomics.training.gue_recipe import card_section
+
+        card = ModelCard(str(card).rstrip("\n") + "\n" + card_section(results))
+    return card
 
 
 def write_model_card(run_dir: str | Path, repo_id: str | None = None, **kwargs) -> Path:
@@ -270,6 +282,42 @@ class PushPlan:
     left_out: dict[str, str] = field(default_factory=dict)
 
 
+def declared_path(folder: Path, declared: object, source: str) -> str:
+    """``declared`` as a clean relative POSIX path inside ``folder``, or a ``ValueError`` naming ``source``.
+
+    A file a folder *declares* (a shard in the safetensors index, a module in ``auto_map``, a data
+    file in a dataset card) is sent from disk, so a declared ``/home/me/.ssh/id_rsa``, ``../x``,
+    ``C:\\x``, an empty name, or a path through a symbolic link that leads out of the folder would
+    upload a file from anywhere. Each is refused, naming the entry and where it was declared.
+    """
+    refuse = f"{source} declares {declared!r}: push sends only files inside {folder}"
+    if not isinstance(declared, str) or not declared.strip() or "\x00" in declared:
+        raise ValueError(f"{refuse} (a non-empty relative path is needed)")
+    path = PurePosixPath(declared)
+    if path.is_absolute() or PureWindowsPath(declared).drive or PureWindowsPath(declared).root:
+        raise ValueError(f"{refuse} (absolute paths are refused)")
+    if "\\" in declared or ".." in path.parts or not path.parts:
+        raise ValueError(f"{refuse} ('..' and backslashes are refused)")
+    root = folder.resolve()
+    try:
+        inside = (root / path).resolve().is_relative_to(root)
+    except (OSError, RuntimeError):  # a symbolic link loop
+        inside = False
+    if not inside:
+        raise ValueError(f"{refuse} (it resolves outside the folder through a symbolic link)")
+    return str(path)
+
+
+def _read_declaring_json(path: Path) -> dict:
+    try:
+        content = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ValueError(f"{path} is not valid JSON: {error}") from None
+    if not isinstance(content, dict):
+        raise ValueError(f"{path} must hold a JSON object, found a {type(content).__name__}")
+    return content
+
+
 def _declared_code_files(folder: Path) -> set[str]:
     """``<module>.py`` files named by ``auto_map`` in config.json / tokenizer_config.json."""
     names = set()
@@ -277,14 +325,20 @@ def _declared_code_files(folder: Path) -> set[str]:
         path = folder / config_name
         if not path.is_file() or path.is_symlink():
             continue
-        try:
-            auto_map = json.loads(path.read_text()).get("auto_map") or {}
-        except (json.JSONDecodeError, AttributeError):
-            continue
+        auto_map = _read_declaring_json(path).get("auto_map") or {}
+        if not isinstance(auto_map, dict):
+            raise ValueError(f"{path}: auto_map must be an object, found {type(auto_map).__name__}")
         for reference in auto_map.values():
             for item in reference if isinstance(reference, list) else [reference]:
-                if isinstance(item, str) and "--" not in item and "." in item:  # not "repo--module.Class"
-                    names.add(item.rsplit(".", 1)[0] + ".py")
+                if item is None:
+                    continue
+                if not isinstance(item, str):
+                    raise ValueError(f"{path}: auto_map entry {item!r} is not a 'module.Class' string")
+                if "--" in item:  # "repo--module.Class": code from another Hub repository, not a file
+                    continue
+                if "." not in item:
+                    raise ValueError(f"{path}: auto_map entry {item!r} is not a 'module.Class' string")
+                names.add(declared_path(folder, item.rsplit(".", 1)[0] + ".py", f"{path} (auto_map)"))
     return names
 
 
@@ -293,23 +347,26 @@ def _declared_shards(folder: Path) -> set[str]:
     index = folder / "model.safetensors.index.json"
     if not index.is_file() or index.is_symlink():
         return set()
-    return set(json.loads(index.read_text()).get("weight_map", {}).values())
+    weight_map = _read_declaring_json(index).get("weight_map", {})
+    if not isinstance(weight_map, dict):
+        raise ValueError(f"{index}: weight_map must be an object, found {type(weight_map).__name__}")
+    return {declared_path(folder, name, f"{index} (weight_map)") for name in weight_map.values()}
 
 
-def _declared_data_files(card_text: str) -> set[str]:
+def _declared_data_files(card_text: str, folder: Path) -> set[str]:
     """Exact data file paths declared by a dataset card's ``configs:`` block."""
     from huggingface_hub import DatasetCard
 
     configs = DatasetCard(card_text).data.to_dict().get("configs") or []
     declared = set()
-    for config in configs:
-        data_files = config.get("data_files") or []
+    for config in configs if isinstance(configs, list) else [configs]:
+        data_files = (config.get("data_files") if isinstance(config, dict) else None) or []
         for entry in data_files if isinstance(data_files, list) else [data_files]:
             paths = entry.get("path") if isinstance(entry, dict) else entry
             for path in paths if isinstance(paths, list) else [paths]:
-                if any(ch in path for ch in "*?[") or ".." in PurePosixPath(path).parts:
+                if isinstance(path, str) and any(ch in path for ch in "*?["):
                     raise ValueError(f"dataset card declares {path!r}: push needs exact relative file paths")
-                declared.add(str(PurePosixPath(path)))
+                declared.add(declared_path(folder, path, "the dataset card (configs: data_files)"))
     return declared
 
 
@@ -342,6 +399,8 @@ def plan_push(folder: str | Path, repo_type: str = "model", card_text: str | Non
     folder = Path(folder)
     if not folder.is_dir():
         raise FileNotFoundError(f"not a folder: {folder}")
+    # a run that recorded its files (gue-recipe: baseline, extra seeds) is checked whole and sent whole
+    recorded = (check_run_folder(folder) or {}) if repo_type == "model" else {}
     readme = folder / "README.md"
     card_pending = card_text is not None
     if readme.is_symlink():
@@ -351,9 +410,10 @@ def plan_push(folder: str | Path, repo_type: str = "model", card_text: str | Non
             raise FileNotFoundError(f"{folder} has no README.md card: write one first (hf_genomics.hub)")
         card_text = readme.read_text(encoding="utf-8")
     if repo_type == "dataset":
-        allowed = {"README.md"} | _declared_data_files(card_text)
+        allowed = {"README.md"} | _declared_data_files(card_text, folder)
     else:
         allowed = set(MODEL_ARTEFACTS) | _declared_code_files(folder) | _declared_shards(folder)
+        allowed |= {name for name in recorded if not name.endswith(PICKLE_SUFFIXES)}
     plan = PushPlan(files=[])
     for relative in sorted(allowed):
         if relative == "README.md" and card_pending and not readme.is_symlink() and not readme.exists():

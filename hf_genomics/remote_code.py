@@ -66,9 +66,19 @@ def _resolve_module_name(module: ModuleType, node: ast.ImportFrom) -> str:
 def _defining_module(module_name: str, name: str) -> str:
     """The module that defines ``name`` when it is imported from a package ``__init__``."""
     module = importlib.import_module(module_name)
-    if not hasattr(module, "__path__"):
-        return module_name
     value = getattr(module, name)
+    if not hasattr(module, "__path__"):
+        # a class or function re-exported by another module is bundled from where it is defined
+        # (importing one shared layer must not inline a whole model file)
+        home = getattr(value, "__module__", None)
+        if (
+            isinstance(home, str)
+            and home != module_name
+            and home.startswith("hf_genomics.")
+            and getattr(importlib.import_module(home), name, None) is value
+        ):
+            return home
+        return module_name
     if isinstance(value, ModuleType):
         raise ValueError(f"remote-code export cannot inline a module import ({module_name}.{name})")
     return value.__module__

@@ -38,6 +38,10 @@ class UnsafePickleError(pickle.UnpicklingError):
     """The file asks to run code that is not on the allow-list; nothing of it was executed."""
 
 
+class NotAStateDictError(ValueError):
+    """The file unpickled, but holds no ``name -> tensor`` map (a bare tensor, a list, mixed values)."""
+
+
 # ---------------------------------------------------------------------------------------------
 # what a pickle may name and call
 # ---------------------------------------------------------------------------------------------
@@ -284,9 +288,9 @@ def tensors_only(loaded: Any, source: str | os.PathLike) -> dict[str, torch.Tens
     elif isinstance(loaded, dict) and isinstance(loaded.get("model"), dict) and "state_dict" not in loaded:
         state = loaded["model"]  # {"model": state_dict, "optimizer": ...} training checkpoints
     if isinstance(loaded, torch.Tensor):
-        raise ValueError(f"{source}: holds a single tensor, not a state dict (name -> tensor)")
+        raise NotAStateDictError(f"{source}: holds a single tensor, not a state dict (name -> tensor)")
     if not isinstance(state, dict) or not state:
-        raise ValueError(
+        raise NotAStateDictError(
             f"{source}: holds a {type(loaded).__name__}, not a state dict (name -> tensor) "
             "or a Lightning checkpoint with a state_dict"
         )
@@ -296,7 +300,7 @@ def tensors_only(loaded: Any, source: str | os.PathLike) -> dict[str, torch.Tens
         if not isinstance(value, torch.Tensor) or not isinstance(key, str)
     ]
     if bad:
-        raise ValueError(
+        raise NotAStateDictError(
             f"{source}: entries that are not tensors in its state dict: {', '.join(bad[:5])}"
             + (" ..." if len(bad) > 5 else "")
         )
@@ -309,6 +313,7 @@ def load_checkpoint_state_dict(path: str | os.PathLike) -> dict[str, torch.Tenso
 
 
 __all__ = [
+    "NotAStateDictError",
     "Placeholder",
     "RestrictedUnpickler",
     "UnsafePickleError",

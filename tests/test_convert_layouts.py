@@ -285,3 +285,81 @@ def test_masked_lm_checkpoint_without_its_head_is_an_error(fixture, missing, tmp
 def test_layouts_corpus_fixture_is_small():
     total = sum(path.stat().st_size for path in LAYOUTS.rglob("*") if path.is_file())
     assert total < 400_000, total
+
+
+# ------------------------------------------------------------------------------------------------
+# published configs + original-code weights: every key of the real file is accepted
+# ------------------------------------------------------------------------------------------------
+BERT_SIZES = (
+    "vocab_size",
+    "hidden_size",
+    "num_hidden_layers",
+    "num_attention_heads",
+    "intermediate_size",
+    "max_position_embeddings",
+)
+HYENA_SIZES = (
+    "d_model",
+    "n_layer",
+    "d_inner",
+    "vocab_size",
+    "emb_dim",
+    "filter_order",
+    "max_seq_len",
+    "layer",
+)
+# published config -> (original-code fixture with its weights, the size keys taken from the fixture)
+REAL_WITH_WEIGHTS = {
+    "dnabert1-bert-config-6": ("nucleotide_transformer/dnabert1_tiny", BERT_SIZES),
+    "dnabert2-117m": ("dnabert2/tiny_mlm", (*BERT_SIZES, "alibi_starting_size", "architectures")),
+    "dnabert2-117m-no-model-type": (
+        "dnabert2/tiny_mlm",
+        (*BERT_SIZES, "alibi_starting_size", "architectures"),
+    ),
+    "hyenadna-tiny-1k-seqlen": ("hyenadna/original", HYENA_SIZES),
+    "hyenadna-tiny-1k-seqlen-model-type": ("hyenadna/original", HYENA_SIZES),
+    "hyenadna-small-32k-seqlen-hf-finetune": ("hyenadna/hf-cls", HYENA_SIZES),
+    "gena-lm-L12-H768-A12-V32k-preln": ("gena_lm/mlm_preln", BERT_SIZES),
+    "gena-lm-L12-H768-A12-V32k-preln-lastln": ("gena_lm/mlm_preln_lastln", BERT_SIZES),
+    "gena-lm-L24-H1024-A16-V32k-preln-lastln": ("gena_lm/mlm_preln_lastln", BERT_SIZES),
+    "caduceus-ps_seqlen-131k_d_model-256_n_layer-16": (
+        "caduceus/ps_mlm",
+        ("d_model", "n_layer", "vocab_size"),
+    ),
+    "caduceus-ph_seqlen-131k_d_model-256_n_layer-16": (
+        "caduceus/ph_mlm",
+        ("d_model", "n_layer", "vocab_size"),
+    ),
+    "nucleotide-transformer-v2-50m-multi-species": ("nucleotide_transformer/nt_v2_tiny", BERT_SIZES),
+    "nucleotide-transformer-v2-50m-multi-species-no-model-type": (
+        "nucleotide_transformer/nt_v2_tiny",
+        BERT_SIZES,
+    ),
+    "nucleotide-transformer-500m-human-ref": ("nucleotide_transformer/nt_v1_tiny", BERT_SIZES),
+    "nucleotide-transformer-500m-human-ref-no-model-type": ("nucleotide_transformer/nt_v1_tiny", BERT_SIZES),
+}
+
+
+def test_every_dense_published_config_is_paired_with_weights():
+    refused = {name for name in EXPECTED_FAMILY if "sparse" in name}
+    assert set(REAL_WITH_WEIGHTS) == set(EXPECTED_FAMILY) - refused
+
+
+@pytest.mark.parametrize("name", sorted(REAL_WITH_WEIGHTS))
+def test_published_config_with_original_weights_converts(name, tmp_path):
+    """The published config.json verbatim except its size fields (the tiny fixture's), beside the
+    original-code weights: converts to exactly the weights the canonical fixture converts to."""
+    fixture, sizes = REAL_WITH_WEIGHTS[name]
+    folder = layout_folder(tmp_path, fixture)
+    tiny = json.loads((folder / "config.json").read_text())
+    real = json.loads((REAL_CONFIGS / f"{name}.json").read_text())
+    config = {**real, **{key: tiny[key] for key in sizes if key in tiny}}
+    (folder / "config.json").write_text(json.dumps(config))
+    converted = convert_in_memory(folder)
+    assert converted.family.startswith(EXPECTED_FAMILY[name])
+    if fixture.startswith("gena_lm/"):
+        reference = convert_in_memory(layout_folder(tmp_path / "ref", fixture)).model.state_dict()
+        got = converted.model.state_dict()
+        assert sorted(got) == sorted(reference) and all(torch.equal(got[k], reference[k]) for k in got)
+    else:
+        assert_same_model(converted, fixture)

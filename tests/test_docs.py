@@ -119,3 +119,23 @@ def test_site_builds_strict(tmp_path):
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert (tmp_path / "site" / "api" / "tokenizers.html").read_text().count("KmerTokenizer") > 1
+
+
+def test_readme_fits_on_a_screen_and_links_into_the_docs():
+    """README.md: at most 250 lines, the two set-up-free commands first, every docs/ link resolves."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert len(text.splitlines()) <= 250
+    first_block = text.split("```bash\n", 1)[1].split("```", 1)[0]
+    assert [line.split("#")[0].strip() for line in first_block.splitlines()] == ["make demo", "make test"]
+    links = re.findall(r"\]\((docs/[^)#]+)", text)
+    missing = [link for link in links if not (ROOT / link).exists()]
+    assert links and not missing, missing
+
+
+def test_every_command_is_documented():
+    """Each `hf-genomics` command is named in README.md's table or, for newer ones, on a docs page."""
+    from hf_genomics.cli import COMMANDS
+
+    text = "\n".join(path.read_text(encoding="utf-8") for path in documentation_files())
+    missing = [" ".join(path) for path in COMMANDS if f"hf-genomics {' '.join(path)}" not in text]
+    assert not missing, f"no README.md row or docs page names {missing}"

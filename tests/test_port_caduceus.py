@@ -106,9 +106,12 @@ def converted(tmp_path_factory) -> dict[str, Path]:
 def test_converted_model_matches_the_original(converted, name):
     # 1e-5 although the scan differs in layout and fusion from mamba-ssm's selective_scan_ref
     expected = load_file(FIXTURES / name / "outputs.safetensors")
-    model = CHECKPOINTS[name].from_pretrained(converted[name]).eval()
+    extra = {"conjoin_eval": True} if "conjoin" in name else {}  # the fixture's original was run conjoined
+    model = CHECKPOINTS[name].from_pretrained(converted[name], **extra).eval()
     with torch.no_grad():
-        logits = model(input_ids=expected["input_ids"], attention_mask=expected["attention_mask"]).logits
+        # the original has no mask: its padded row is its unmasked computation (test_original_folders.py
+        # and test_batch_independence.py cover the mask)
+        logits = model(input_ids=expected["input_ids"]).logits
         hidden = AutoModel.from_pretrained(converted[name]).eval()(input_ids=expected["input_ids"])
     assert (logits - expected["logits"]).abs().max() < 1e-5
     assert (hidden.last_hidden_state - expected["last_hidden_state"]).abs().max() < 1e-5
@@ -117,7 +120,7 @@ def test_converted_model_matches_the_original(converted, name):
 def test_original_stacked_conjoin_input_is_accepted(converted):
     expected = load_file(FIXTURES / "ph_seqcls_conjoin" / "outputs.safetensors")
     model = AutoModelForSequenceClassification.from_pretrained(converted["ph_seqcls_conjoin"]).eval()
-    assert model.config.conjoin_eval
+    assert not model.config.conjoin_eval  # the original's default: the stacked input asks for it
     stacked = torch.stack([expected["input_ids"], expected["rc_input_ids"]], dim=-1)
     with torch.no_grad():
         assert (model(input_ids=stacked).logits - expected["logits"]).abs().max() < 1e-5
@@ -144,7 +147,9 @@ def test_ps_model_is_reverse_complement_equivariant(converted):
 
 
 def test_ph_classifier_with_conjoining_is_rc_invariant(converted):
-    model = CaduceusForSequenceClassification.from_pretrained(converted["ph_seqcls_conjoin"]).eval()
+    model = CaduceusForSequenceClassification.from_pretrained(
+        converted["ph_seqcls_conjoin"], conjoin_eval=True
+    ).eval()
     ids = torch.randint(7, 12, (2, 30))
     rc_ids = reverse_complement_ids(ids, torch.tensor(model.config.complement_map))
     with torch.no_grad():
@@ -186,9 +191,7 @@ def test_real_configs_build_the_published_shapes(rcps):
     original = {**REAL_PS_CONFIG, "rcps": rcps}
     config = native_config(original)
     assert (config.hidden_size, config.num_hidden_layers, config.vocab_size) == (256, 16, 16)
-    assert (
-        config.rcps is rcps and config.fused_add_norm and config.rms_norm and config.conjoin_eval is not rcps
-    )
+    assert config.rcps is rcps and config.fused_add_norm and config.rms_norm and not config.conjoin_eval
     assert config.complement_map[7:11] == [10, 9, 8, 7] and config.dt_rank == 16
     with torch.device("meta"):
         model = CaduceusForMaskedLM(config)
@@ -287,7 +290,8 @@ report = {}
 for name, folder, tensors in zip(sys.argv[1::3], sys.argv[2::3], sys.argv[3::3]):
     t = load_file(tensors)
     auto = AutoModelForMaskedLM if "mlm" in name else AutoModelForSequenceClassification
-    model = auto.from_pretrained(folder, trust_remote_code=True).eval()
+    extra = {"conjoin_eval": True} if "conjoin" in name else {}  # the fixture's original was run conjoined
+    model = auto.from_pretrained(folder, trust_remote_code=True, **extra).eval()
     with torch.no_grad():
         logits = model(input_ids=t["input_ids"]).logits
     report[name] = {"module": type(model).__module__, "diff": float((logits - t["logits"]).abs().max())}
@@ -323,6 +327,6 @@ def test_run_classification_fine_tunes_a_converted_folder(converted, tmp_path):
     argv = ["--task_dir", str(task), "--model_name_or_path", str(converted["ps_mlm"])]
     argv += ["--output_dir", str(tmp_path / "ft"), "--seeds", "1", "--max_steps", "2"]
     argv += ["--per_device_train_batch_size", "4"]
-    assert module.main(argv) == 0
+    assert module.main(argv)["seeds"] == [1]  # the shared entry point returns the results
     assert (tmp_path / "ft" / "results.json").exists()
     assert json.loads((tmp_path / "ft" / "config.json").read_text())["model_type"] == "caduceus"

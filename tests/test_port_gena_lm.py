@@ -297,6 +297,6 @@ def test_run_classification_fine_tunes_a_converted_folder(tmp_path):
         str(tmp_path / "ft"),
     ]
     argv += ["--seeds", "1", "--max_steps", "2", "--per_device_train_batch_size", "4"]
-    assert module.main(argv) == 0
+    assert module.main(argv)["seeds"] == [1]  # the shared entry point returns the results
     assert (tmp_path / "ft" / "results.json").exists()
     assert json.loads((tmp_path / "ft" / "config.json").read_text())["model_type"] == "gena_lm"

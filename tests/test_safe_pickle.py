@@ -149,3 +149,15 @@ def test_state_dict_that_is_not_tensors_is_refused(tmp_path):
     torch.save({"w": torch.zeros(1), "step": 3}, mixed)
     with pytest.raises(ValueError, match="not tensors.*step"):
         load_checkpoint_state_dict(mixed)
+
+
+def test_torchs_weights_only_refusal_is_never_passed_on_to_the_user():
+    """Families that use torch's own weights-only loader (Evo) report its refusal without its advice."""
+    from hf_genomics.convert.base import first_line
+
+    with pytest.raises(Exception) as refusal:
+        torch.load(lightning_checkpoint_folder() / "weights.ckpt", weights_only=True)
+    assert "weights_only" in str(refusal.value)  # torch's message advises unsafe loading...
+    message = first_line(refusal.value)
+    assert "weights_only" not in message and "\n" not in message  # ...ours does not
+    assert "nothing in it was run" in message

@@ -33,11 +33,11 @@ import numpy as np
 
 from hf_genomics.alphabet import encode, normalize
 from hf_genomics.analysis.batching import call_model, model_device
-from hf_genomics.analysis.loading import model_kind
+from hf_genomics.analysis.loading import check_target, model_kind
 from hf_genomics.analysis.optional import require
 from hf_genomics.analysis.token_to_base import token_spans, tokens_to_bases
-from hf_genomics.analysis.training_length import model_window_nt
-from hf_genomics.analysis.windows import Stitcher, window_starts
+from hf_genomics.analysis.training_length import model_token_budget, resolve_window_nt
+from hf_genomics.analysis.windows import Stitcher, tile
 
 
 @dataclass
@@ -156,15 +156,21 @@ def integrated_gradients(
     sequence = normalize(sequence)
     if not sequence:
         raise ValueError("empty sequence")
-    window_nt = window_nt or model_window_nt(model, tokenizer)
-    starts = window_starts(len(sequence), window_nt, stride_nt)
+    check_target(model, target)
+    if isinstance(n_steps, bool) or not isinstance(n_steps, (int, np.integer)) or n_steps < 1:
+        raise ValueError(f"n_steps must be a whole number >= 1, got {n_steps!r}")
+    if internal_batch_size is not None and internal_batch_size < 1:
+        raise ValueError(f"internal_batch_size must be >= 1, got {internal_batch_size!r}")
+    window_nt = resolve_window_nt(model, tokenizer, window_nt)
+    texts, _, starts = tile(
+        [sequence], window_nt, stride_nt, tokenizer=tokenizer, max_tokens=model_token_budget(model, tokenizer)
+    )
     stitcher = Stitcher([len(sequence)])
     delta_total = 0.0
     model.eval()
-    for start in starts.tolist():
-        end = len(sequence) if window_nt is None else start + window_nt
+    for text, start in zip(texts, starts.tolist()):
         per_base, delta = _attribute_window(
-            model, tokenizer, sequence[start:end], kind, target, baseline, n_steps, internal_batch_size
+            model, tokenizer, text, kind, target, baseline, n_steps, internal_batch_size
         )
         stitcher.add(0, start, per_base)
         delta_total += delta

@@ -28,7 +28,7 @@ from hf_genomics.alphabet import normalize
 from hf_genomics.analysis.batching import call_model, model_device, pad_id_of, padded_batches
 from hf_genomics.analysis.loading import model_kind
 from hf_genomics.analysis.token_to_base import token_spans, tokens_to_bases
-from hf_genomics.analysis.training_length import model_window_nt
+from hf_genomics.analysis.training_length import model_token_budget, resolve_window_nt
 from hf_genomics.analysis.windows import Stitcher, tile
 
 logger = logging.getLogger(__name__)
@@ -53,6 +53,11 @@ def hidden_states(model, input_ids, attention_mask, layer: int | None = None):
     states = getattr(output, "hidden_states", None)
     if states is None:
         raise ValueError(f"{type(model).__name__} does not return hidden_states; use layer=None")
+    if not -len(states) <= layer < len(states):
+        raise ValueError(
+            f"layer {layer} does not exist: {type(model).__name__} returns {len(states)} hidden states "
+            f"(layer 0..{len(states) - 1}, or -{len(states)}..-1 from the last)"
+        )
     return states[layer]
 
 
@@ -70,7 +75,8 @@ def embed(
     """Embed sequences (see the module docstring); ``(n, hidden)`` or a list of ``(L_i, hidden)``.
 
     ``window_nt`` defaults to the model's training length (:func:`model_window_nt`);
-    ``stride_nt`` to half a window.
+    ``stride_nt`` to half a window. Windows that tokenize to more than the model's positions (``N``
+    runs) are cut further (:func:`hf_genomics.analysis.windows.fit_to_token_budget`).
     """
     import torch
     from tqdm.auto import tqdm
@@ -81,8 +87,10 @@ def embed(
         raise ValueError("an n-gram LM has no hidden states to embed")
     sequences = [sequences] if isinstance(sequences, str) else list(sequences)
     sequences = [normalize(seq, record_id=f"#{i}") for i, seq in enumerate(sequences)]
-    window_nt = window_nt or model_window_nt(model, tokenizer)
-    texts, owners, starts = tile(sequences, window_nt, stride_nt)
+    window_nt = resolve_window_nt(model, tokenizer, window_nt)
+    texts, owners, starts = tile(
+        sequences, window_nt, stride_nt, tokenizer=tokenizer, max_tokens=model_token_budget(model, tokenizer)
+    )
     spans = token_spans(tokenizer, texts)
     n = len(sequences)
     sums: np.ndarray | None = None

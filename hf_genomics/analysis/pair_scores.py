@@ -34,9 +34,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from hf_genomics.analysis.batching import call_model, model_device, pad_id_of, padded_batches
-from hf_genomics.analysis.loading import model_kind
+from hf_genomics.analysis.loading import check_target, model_kind
 from hf_genomics.analysis.token_to_base import TokenSpans, token_spans
-from hf_genomics.analysis.training_length import model_window_nt
+from hf_genomics.analysis.training_length import model_token_budget, resolve_window_nt
+from hf_genomics.analysis.windows import token_counts
 
 logger = logging.getLogger(__name__)
 
@@ -65,12 +66,25 @@ def _unique(sequences: Sequence[str]) -> tuple[list[str], np.ndarray]:
 
 
 def _check_capacity(model, tokenizer, sequences: Sequence[str], window_nt: int | None) -> None:
-    limit = window_nt or model_window_nt(model, tokenizer)
+    """Every sequence fits the model whole: in nucleotides (its window) and in actual tokens."""
+    limit = resolve_window_nt(model, tokenizer, window_nt)
     longest = max(map(len, sequences), default=0)
     if limit is not None and longest > limit:
         raise ValueError(
             f"a sequence of {longest} nt is longer than the model's window ({limit} nt); score a window "
             "around the site instead (score_variants(window_nt=...))"
+        )
+    budget = model_token_budget(model, tokenizer)
+    if budget is None or not sequences:
+        return
+    unique = list(dict.fromkeys(sequences))
+    counts = token_counts(tokenizer, unique)
+    if counts.max() > budget:
+        worst = int(counts.argmax())
+        raise ValueError(
+            f"a sequence of {len(unique[worst])} nt takes {int(counts[worst])} tokens, more than the model's "
+            f"{budget} positions (with {type(tokenizer).__name__}, N runs become single-base tokens); "
+            "score a shorter sequence or window"
         )
 
 
@@ -212,6 +226,7 @@ def score_pairs(
     if masked_method not in ("auto", "masked_marginal", "pll"):
         raise ValueError(f"masked_method must be 'auto', 'masked_marginal' or 'pll', got {masked_method!r}")
     kind = model_kind(model)
+    check_target(model, target)
     n = len(refs)
     if target is not None and kind == "classifier":
         classes = int(getattr(model.config, "num_labels", 0) or 0)
@@ -241,7 +256,7 @@ def score_pairs(
             model,
             tokenizer,
             unique,
-            window_nt or model_window_nt(model, tokenizer),
+            resolve_window_nt(model, tokenizer, window_nt),
             None,
             batch_size,
             progress,

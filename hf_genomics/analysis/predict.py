@@ -17,7 +17,7 @@ import numpy as np
 from hf_genomics.alphabet import normalize, reverse_complement
 from hf_genomics.analysis.batching import call_model, model_device, pad_id_of, padded_batches
 from hf_genomics.analysis.loading import model_kind
-from hf_genomics.analysis.training_length import model_window_nt
+from hf_genomics.analysis.training_length import model_token_budget, resolve_window_nt
 from hf_genomics.analysis.windows import tile
 
 
@@ -49,7 +49,9 @@ def window_logits(
     import torch
     from tqdm.auto import tqdm
 
-    texts, owners, _ = tile(sequences, window_nt, stride_nt)
+    texts, owners, _ = tile(
+        sequences, window_nt, stride_nt, tokenizer=tokenizer, max_tokens=model_token_budget(model, tokenizer)
+    )
     encoded = tokenizer(texts, add_special_tokens=True)["input_ids"]
     rows = [np.asarray(ids, dtype=np.int64) for ids in encoded]
     logits = None
@@ -91,7 +93,7 @@ def predict(
     empty = [i for i, seq in enumerate(sequences) if not seq]
     if empty:
         raise ValueError(f"empty sequence at index {empty[0]}")
-    window_nt = window_nt or model_window_nt(model, tokenizer)
+    window_nt = resolve_window_nt(model, tokenizer, window_nt)
     forward = window_logits(model, tokenizer, sequences, window_nt, stride_nt, batch_size, progress)
     if not rc_average:
         return forward

@@ -6,18 +6,22 @@ Training scripts call :func:`record_training_length` before saving, which writes
 order:
 
 1. ``config.max_length_nt`` (the length the model was trained on);
-2. otherwise the token capacity -- the smaller of ``tokenizer.model_max_length`` and the config's
-   position table (``max_position_embeddings``/``n_positions``) -- converted to the longest
-   nucleotide length whose tokenization is guaranteed to fit (a warning says so);
+2. otherwise the token capacity (:func:`model_token_budget`: the smaller of
+   ``tokenizer.model_max_length`` and the config's position table) converted to the longest
+   N-free nucleotide length that fits (a warning says so);
 3. otherwise ``None``: the model has no length limit (LSTM, n-gram) and sequences go in whole.
 
 Longer inputs are then cut into overlapping windows (:mod:`hf_genomics.analysis.windows`), never
-truncated silently.
+truncated silently. The nucleotide window is exact only for N-free sequences: a k-mer tokenizer
+turns every ``N`` (and the bases around it) into single-base tokens, so the windows are then checked
+by their *actual* token count against :func:`model_token_budget` and cut further where needed.
 """
 
 from __future__ import annotations
 
 import logging
+
+import numpy as np
 
 logger = logging.getLogger(__name__)
 
@@ -55,33 +59,66 @@ def record_training_length(model_or_config, tokenizer, max_length_nt: int) -> No
         tokenizer.model_max_length = tokens_for_nt(tokenizer, int(max_length_nt))
 
 
-def model_window_nt(model, tokenizer) -> int | None:
-    """The window (nucleotides) the model should see at once; see the module docstring."""
+def model_token_budget(model, tokenizer) -> int | None:
+    """Most tokens (specials included) one forward pass may take, or ``None`` for no limit.
+
+    The smaller of ``tokenizer.model_max_length`` (the training budget :func:`record_training_length`
+    wrote) and the config's position table (``max_position_embeddings``/``n_positions``...), less the
+    padding offset of RoBERTa/ESM-style positions (NT v1: a 66-row table holds 64 tokens).
+    """
+    from hf_genomics.data.sequences import position_offset
+
     config = getattr(model, "config", None)
-    recorded = getattr(config, "max_length_nt", None) if config is not None else None
-    if recorded:
-        return int(recorded)
     capacities = []
     if tokenizer is not None and 0 < getattr(tokenizer, "model_max_length", _NO_LIMIT) < _NO_LIMIT:
         capacities.append(int(tokenizer.model_max_length))
     for field in _POSITION_FIELDS:
         value = getattr(config, field, None) if config is not None else None
         if isinstance(value, int) and value > 0:
-            capacities.append(value)
+            capacities.append(value - position_offset(config))
             break
-    if not capacities or tokenizer is None:
+    return min(capacities) if capacities else None
+
+
+def model_window_nt(model, tokenizer) -> int | None:
+    """The window (nucleotides) the model should see at once; see the module docstring."""
+    config = getattr(model, "config", None)
+    recorded = getattr(config, "max_length_nt", None) if config is not None else None
+    if recorded:
+        return int(recorded)
+    budget = model_token_budget(model, tokenizer) if tokenizer is not None else None
+    if budget is None:
         return None
-    window = nt_for_tokens(tokenizer, min(capacities))
+    window = nt_for_tokens(tokenizer, budget)
     if id(config) in _WARNED:
         return window
     _WARNED.add(id(config))
     logger.warning(
         "no training length recorded in the model config (max_length_nt); using the token capacity "
         "%d -> %d nt windows",
-        min(capacities),
+        budget,
         window,
     )
     return window
 
 
-__all__ = ["model_window_nt", "nt_for_tokens", "record_training_length", "tokens_for_nt"]
+def resolve_window_nt(model, tokenizer, window_nt: int | None) -> int | None:
+    """``window_nt`` checked (a whole number >= 1), or the model's own window when it is ``None``.
+
+    ``0`` is an error, never "the default": a caller who typed 0 meant something else.
+    """
+    if window_nt is None:
+        return model_window_nt(model, tokenizer)
+    if isinstance(window_nt, bool) or not isinstance(window_nt, (int, np.integer)) or window_nt < 1:
+        raise ValueError(f"window_nt must be a whole number of nucleotides >= 1, got {window_nt!r}")
+    return int(window_nt)
+
+
+__all__ = [
+    "model_token_budget",
+    "model_window_nt",
+    "nt_for_tokens",
+    "record_training_length",
+    "resolve_window_nt",
+    "tokens_for_nt",
+]

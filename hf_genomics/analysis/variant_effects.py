@@ -252,7 +252,10 @@ def score_variants(
         raise ValueError(f"normalize must be 'none' or 'per_nt', got {normalize!r}")
     window_nt = window_nt or model_window_nt(model, tokenizer)
     if window_nt is None:
-        raise ValueError("the model records no window length: pass window_nt (nucleotides)")
+        raise ValueError(
+            "the model records no window length (an n-gram or LSTM LM takes any length): give one in "
+            "nucleotides, --window-nt on the command line (window_nt= in Python)"
+        )
     if window_nt < 1:
         raise ValueError(f"window_nt must be >= 1, got {window_nt}")
     ref_genome = reference if isinstance(reference, ReferenceGenome) else ReferenceGenome(reference)

@@ -7,11 +7,19 @@ base is seen, and no window is shorter than ``window_nt`` unless the whole seque
 Stitching rule (per-nucleotide arrays): a base covered by several windows gets the **mean** of the
 values those windows give it. Pooled values (a class probability, a pooled embedding) are the mean
 over windows.
+
+Windows are sized in nucleotides but checked in tokens: given the tokenizer and the model's token
+budget, a window that tokenizes to more (``N`` runs under a k-mer tokenizer) is cut further
+(:func:`fit_to_token_budget`), so no model ever sees more positions than it has.
 """
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
+
+logger = logging.getLogger(__name__)
 
 
 def window_starts(length_nt: int, window_nt: int | None, stride_nt: int | None = None) -> np.ndarray:
@@ -29,9 +37,18 @@ def window_starts(length_nt: int, window_nt: int | None, stride_nt: int | None =
 
 
 def tile(
-    sequences: list[str], window_nt: int | None, stride_nt: int | None = None
+    sequences: list[str],
+    window_nt: int | None,
+    stride_nt: int | None = None,
+    *,
+    tokenizer=None,
+    max_tokens: int | None = None,
 ) -> tuple[list[str], np.ndarray, np.ndarray]:
-    """All windows of all sequences: ``(window texts, sequence index, start)`` per window."""
+    """All windows of all sequences: ``(window texts, sequence index, start)`` per window.
+
+    With ``tokenizer`` and ``max_tokens``, every window is also checked by its actual token count
+    (specials included) and cut further where it holds more (:func:`fit_to_token_budget`).
+    """
     texts, owners, starts = [], [], []
     for index, sequence in enumerate(sequences):
         for start in window_starts(len(sequence), window_nt, stride_nt).tolist():
@@ -39,7 +56,70 @@ def tile(
             texts.append(sequence[start:end])
             owners.append(index)
             starts.append(start)
+    if tokenizer is not None and max_tokens is not None:
+        texts, owners, starts = fit_to_token_budget(texts, owners, starts, tokenizer, max_tokens)
     return texts, np.asarray(owners, dtype=np.int64), np.asarray(starts, dtype=np.int64)
+
+
+def token_counts(tokenizer, texts: list[str]) -> np.ndarray:
+    """Tokens (specials included) of each text, measured without truncation or length warnings."""
+    from hf_genomics.data.sequences import past_length_guard
+
+    if not texts:
+        return np.zeros(0, dtype=np.int64)
+    with past_length_guard(tokenizer):
+        ids = tokenizer(list(texts), add_special_tokens=True)["input_ids"]
+    return np.fromiter(map(len, ids), dtype=np.int64, count=len(ids))
+
+
+def fit_to_token_budget(
+    texts: list[str], owners: list[int], starts: list[int], tokenizer, max_tokens: int
+) -> tuple[list[str], list[int], list[int]]:
+    """Windows whose tokens exceed ``max_tokens`` re-tiled with half the window (half-window steps).
+
+    Nucleotide windows are sized for N-free sequences; a k-mer tokenizer makes every ``N`` (and the
+    bases between ``N`` runs) single-base tokens, so such a window can need several times more tokens
+    than the model has positions (NT v1: an ``IndexError``; NT v2: silently past its 130 positions).
+    Cutting only the windows that overflow keeps the others, and every base stays covered. Each cut
+    is logged once per call.
+    """
+    counts = token_counts(tokenizer, texts)
+    if not len(counts) or counts.max() <= max_tokens:
+        return texts, owners, starts
+    fitted_texts, fitted_owners, fitted_starts = [], [], []
+    pending = list(zip(texts, owners, starts, counts.tolist()))
+    n_cut = 0
+    while pending:
+        over = []
+        for text, owner, start, count in pending:
+            if count <= max_tokens:
+                fitted_texts.append(text)
+                fitted_owners.append(owner)
+                fitted_starts.append(start)
+            elif len(text) <= 1:
+                raise ValueError(
+                    f"one base takes {count} tokens with {type(tokenizer).__name__}, more than the "
+                    f"model's {max_tokens}"
+                )
+            else:
+                n_cut += 1
+                half = max(1, len(text) // 2)
+                for offset in window_starts(len(text), half, max(1, half // 2)).tolist():
+                    over.append((text[offset : offset + half], owner, start + offset))
+        measured = token_counts(tokenizer, [text for text, *_ in over])
+        pending = [(*item, count) for item, count in zip(over, measured.tolist())]
+    logger.warning(
+        "%d window(s) held more tokens than the model's %d (N runs become single-base tokens): cut into "
+        "smaller windows",
+        n_cut,
+        max_tokens,
+    )
+    order = sorted(range(len(fitted_texts)), key=lambda i: (fitted_owners[i], fitted_starts[i]))
+    return (
+        [fitted_texts[i] for i in order],
+        [fitted_owners[i] for i in order],
+        [fitted_starts[i] for i in order],
+    )
 
 
 class Stitcher:
@@ -63,4 +143,4 @@ class Stitcher:
         return out
 
 
-__all__ = ["Stitcher", "tile", "window_starts"]
+__all__ = ["Stitcher", "fit_to_token_budget", "tile", "token_counts", "window_starts"]

@@ -2,8 +2,8 @@
 
 ``convert_checkpoint(src, out)`` reads a checkpoint in its original layout (a local folder, or a Hub
 id downloaded with ``huggingface_hub`` when online), recognises the family from its ``config.json``
-(never executing the original's remote code; weights read with safetensors or
-``torch.load(weights_only=True)``) and writes a native folder: our config class, safetensors
+(never executing the original's remote code; weights read with safetensors or, for pickles, the
+restricted unpickler :mod:`hf_genomics.safe_pickle`) and writes a native folder: our config class, safetensors
 weights, a tokenizer reproducing the original's ids, a model card and the remote-code export.
 
 Each family is one module in this package exposing ``CONVERTER`` (a :class:`FamilyConverter`);

@@ -52,6 +52,21 @@ class FamilyConverter:
     claims_source: Callable[[Path], bool] | None = None
 
 
+def auto_map_targets(config: dict) -> list[str]:
+    """The ``module.Class`` strings of a config's ``auto_map`` ([] when absent or malformed)."""
+    auto_map = config.get("auto_map")
+    if not isinstance(auto_map, dict):
+        return []
+    values = [ref for value in auto_map.values() for ref in (value if isinstance(value, list) else [value])]
+    return [ref for ref in values if isinstance(ref, str)]
+
+
+def architecture_names(config: dict) -> list[str]:
+    """A config's ``architectures`` as strings ([] when absent or malformed)."""
+    names = config.get("architectures")
+    return [name for name in names if isinstance(name, str)] if isinstance(names, list) else []
+
+
 def _converters() -> list[FamilyConverter]:
     from hf_genomics.convert import CONVERTER_MODULES
 
@@ -120,8 +135,15 @@ def read_original_config(folder: Path) -> dict:
 
 
 def _first_line(error: BaseException) -> str:
+    """One short line for a message (torch's weights-only refusal, which advises unsafe loading,
+    is replaced by what it means)."""
     text = (str(error).strip().splitlines() or [type(error).__name__])[0]
+    if "Weights only load failed" in text:
+        return "it holds Python objects other than tensors, which are not read (nothing in it was run)"
     return text if len(text) <= 160 else text[:157] + "..."
+
+
+first_line = _first_line  # for the family modules' own messages
 
 
 def _read_weight_file(path: Path) -> dict:
@@ -135,7 +157,7 @@ def _read_weight_file(path: Path) -> dict:
             raise ConversionError(
                 f"{path}: not a readable safetensors file ({_first_line(error)}); truncated download?"
             ) from error
-    from hf_genomics.safe_pickle import UnsafePickleError, load_checkpoint_state_dict
+    from hf_genomics.safe_pickle import NotAStateDictError, UnsafePickleError, load_checkpoint_state_dict
 
     try:
         return load_checkpoint_state_dict(path)
@@ -144,7 +166,7 @@ def _read_weight_file(path: Path) -> dict:
             f"{path}: refused to unpickle: {error} (nothing in the file was run); only tensors, "
             "containers and inert metadata are read from a .bin/.ckpt"
         ) from error
-    except ValueError as error:  # not a state dict (a bare tensor, a list...)
+    except NotAStateDictError as error:  # a bare tensor, a list, mixed values
         raise ConversionError(_first_line(error)) from error
     except Exception as error:  # truncated zip, EOF, corrupt pickle
         reason = _first_line(error) if str(error).strip() else type(error).__name__
@@ -198,6 +220,13 @@ def load_original_state_dict(folder: Path) -> dict:
     )
 
 
+def _matches(converter: FamilyConverter, config: dict) -> bool:
+    try:
+        return bool(converter.matches(config))
+    except (TypeError, ValueError, AttributeError, KeyError):  # a key of the wrong kind: not this family
+        return False
+
+
 def detect_family(config: dict, folder: Path | str = "") -> FamilyConverter:
     """The converter whose signature (auto_map targets, characteristic keys) this config carries.
 
@@ -205,7 +234,7 @@ def detect_family(config: dict, folder: Path | str = "") -> FamilyConverter:
     first ``config.json`` has none; HyenaDNA's original and ``-hf`` layouts share one). Exactly one
     family must match: two would mean an ambiguous signature, which is refused rather than guessed.
     """
-    matching = [converter for converter in _converters() if converter.matches(config)]
+    matching = [converter for converter in _converters() if _matches(converter, config)]
     if len(matching) == 1:
         return matching[0]
     found = {key: config.get(key) for key in ("model_type", "architectures", "auto_map") if key in config}
@@ -234,14 +263,24 @@ def resolve_any_source(src: str | Path) -> tuple[Path, str | None]:
 
 
 def _convert_source(source: Path, original_id: str | None) -> ConvertedCheckpoint:
-    claimed = _claiming_converter(source)
-    if claimed is not None:
-        logger.info("converting %s as %s", source, claimed.family)
-        return claimed.convert(source, {}, original_id)
-    config = read_original_config(source)
-    converter = detect_family(config, source)
+    converter = _claiming_converter(source)
+    config: dict = {}
+    if converter is None:
+        config = read_original_config(source)
+        converter = detect_family(config, source)
     logger.info("converting %s as %s", source, converter.family)
-    return converter.convert(source, config, original_id)
+    try:
+        return converter.convert(source, config, original_id)
+    except ConversionError:
+        raise
+    except Exception as error:
+        # every input here is the user's file: a value of the wrong kind or size in config.json
+        # (caught by our code, by transformers' config validators or by torch), weights of other
+        # shapes. One line names the file; HF_GENOMICS_TRACEBACK=1 shows where it broke.
+        raise ConversionError(
+            f"{source}: its config.json and weights do not make a {converter.family} model "
+            f"({type(error).__name__}: {_first_line(error)})"
+        ) from error
 
 
 def _claiming_converter(path: Path) -> FamilyConverter | None:

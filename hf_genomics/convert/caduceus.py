@@ -17,6 +17,7 @@ from hf_genomics.convert.base import (
     ConversionError,
     ConvertedCheckpoint,
     FamilyConverter,
+    auto_map_targets,
     load_original_state_dict,
 )
 
@@ -56,10 +57,7 @@ def is_caduceus_config(config: dict) -> bool:
         or "n_layer" not in config
     ):
         return False
-    auto_map = config.get("auto_map") or {}
-    refs = [
-        str(ref) for value in auto_map.values() for ref in (value if isinstance(value, list) else [value])
-    ]
+    refs = auto_map_targets(config)
     return (
         config.get("model_type") == "caduceus"
         or any(ref.startswith(CADUCEUS_CODE_MODULES) for ref in refs)
@@ -119,8 +117,9 @@ def native_config(config: dict, state: dict | None = None):
         complement_map=complement,
         initializer_range=float(init_cfg.get("initializer_range", 0.02)),
         rescale_prenorm_residual=bool(init_cfg.get("rescale_prenorm_residual", True)),
-        # -ph models are evaluated with post-hoc conjoining (the paper's "Caduceus-Ph")
-        conjoin_eval=not rcps,
+        # as the original: no RC averaging unless asked (config.conjoin_eval=True, the paper's post-hoc
+        # conjoining of -ph models; the original's conjoin_eval=True constructor argument)
+        conjoin_eval=False,
         **values,
         **extra,
     )
@@ -219,7 +218,11 @@ def convert(folder: Path, config: dict, original_id: str | None) -> ConvertedChe
     if original_id and (match := re.search(r"seqlen-(\d+)k", original_id)):
         max_length = int(match[1]) * 1024
     tokenizer = CaduceusTokenizer(model_max_length=max_length)
-    kind = "RC-equivariant (RCPS, -ps)" if model.config.rcps else "post-hoc conjoined (-ph)"
+    kind = (
+        "RC-equivariant (RCPS, -ps)"
+        if model.config.rcps
+        else "-ph (post-hoc RC conjoining on request: config.conjoin_eval=True)"
+    )
     notes = [
         f"architecture: {type(model).__name__}, {model.config.num_hidden_layers} BiMamba layers, hidden "
         f"{model.config.hidden_size}, {kind}",

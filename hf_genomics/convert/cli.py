@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import sys
 
 logger = logging.getLogger(__name__)
 
@@ -31,16 +30,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from hf_genomics.convert.base import ConversionError, convert_checkpoint
+    from hf_genomics.convert.base import convert_checkpoint
     from hf_genomics.convert.card import summarize_names
 
-    try:
-        converted = convert_checkpoint(
-            args.src, args.out, original_id=args.original_id, overwrite=args.overwrite
-        )
-    except ConversionError as error:
-        print(f"hf-genomics convert: error: {error}", file=sys.stderr)
-        return 2
+    # a ConversionError is a ValueError: hf_genomics.cli prints it as one line, exit status 2
+    # (the traceback with HF_GENOMICS_TRACEBACK=1)
+    converted = convert_checkpoint(args.src, args.out, original_id=args.original_id, overwrite=args.overwrite)
     model = type(converted.model).__name__
     print(
         f"{args.src} -> {args.out}: {converted.family} as {model} (load with AutoModel* after `import hf_genomics`)"

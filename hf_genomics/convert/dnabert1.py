@@ -14,6 +14,7 @@ from hf_genomics.convert.base import (
     ConversionError,
     ConvertedCheckpoint,
     FamilyConverter,
+    architecture_names,
     load_original_state_dict,
 )
 
@@ -23,7 +24,7 @@ VOCAB_SIZE_TO_K = {5 + 4**k: k for k in (3, 4, 5, 6)}  # 69, 261, 1029, 4101
 
 
 def _is_bert(config: dict) -> bool:
-    architectures = config.get("architectures") or []
+    architectures = architecture_names(config)
     return config.get("model_type", "bert") == "bert" and (
         "model_type" in config or any(name.startswith("Bert") for name in architectures)
     )

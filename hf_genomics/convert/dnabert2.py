@@ -17,6 +17,7 @@ from hf_genomics.convert.base import (
     ConversionError,
     ConvertedCheckpoint,
     FamilyConverter,
+    auto_map_targets,
     load_original_state_dict,
 )
 
@@ -83,9 +84,8 @@ def matches(config: dict) -> bool:
     ``model_type`` is not required: DNABERT-2-117M's first ``config.json`` has none."""
     if config.get("model_type", "bert") != "bert":
         return False
-    auto_map = config.get("auto_map") or {}
-    refs = [ref for value in auto_map.values() for ref in (value if isinstance(value, list) else [value])]
-    return "alibi_starting_size" in config or any(str(ref).startswith("bert_layers.") for ref in refs)
+    refs = auto_map_targets(config)
+    return "alibi_starting_size" in config or any(ref.startswith("bert_layers.") for ref in refs)
 
 
 def rename_key(key: str) -> str | None:

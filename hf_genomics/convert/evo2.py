@@ -39,7 +39,7 @@ from pathlib import Path
 
 import torch
 
-from hf_genomics.convert.base import ConversionError, ConvertedCheckpoint, FamilyConverter
+from hf_genomics.convert.base import ConversionError, ConvertedCheckpoint, FamilyConverter, first_line
 
 logger = logging.getLogger(__name__)
 
@@ -116,7 +116,7 @@ def load_vortex_state(path: Path) -> dict:
             state = torch.load(path, map_location="cpu", mmap=True, weights_only=True)
     except Exception as error:  # not a torch zip file, or a pickle needing arbitrary globals
         raise ConversionError(
-            f"{path}: not a loadable vortex checkpoint ({type(error).__name__}: {error})"
+            f"{path}: not a loadable vortex checkpoint ({type(error).__name__}: {first_line(error)})"
         ) from error
     if isinstance(state, dict) and isinstance(state.get("module"), dict):
         state = state["module"]

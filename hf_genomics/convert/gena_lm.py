@@ -18,6 +18,7 @@ from hf_genomics.convert.base import (
     ConversionError,
     ConvertedCheckpoint,
     FamilyConverter,
+    auto_map_targets,
     load_original_state_dict,
 )
 
@@ -74,8 +75,7 @@ def is_gena_lm_config(config: dict) -> bool:
     if config.get("model_type", "bert") != "bert":
         return False
     gena_keys = ("pre_layer_norm", "last_layer_norm", "sparse_config_cls", "sparse_attention")
-    auto_map = config.get("auto_map") or {}
-    routed = any(str(value).startswith("modeling_bert.") for value in auto_map.values())
+    routed = any(ref.startswith("modeling_bert.") for ref in auto_map_targets(config))
     return any(key in config for key in gena_keys) or routed
 
 

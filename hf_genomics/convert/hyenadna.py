@@ -10,7 +10,8 @@ Two original layouts are recognised from ``config.json``:
   ``model.backbone.*`` — ``.mixer.layer`` / ``.mlp.layer`` when trained with ``checkpoint_mixer`` —
   plus ``model.lm_head.weight`` and, for fine-tuned classifiers, ``decoder.0.output_transform.*``).
 
-Weights are read as tensors only (safetensors or ``torch.load(weights_only=True)``).
+Weights are read as tensors only (safetensors, or the restricted unpickler :mod:`hf_genomics.safe_pickle`,
+which reads a full Lightning checkpoint and keeps its ``state_dict``).
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from hf_genomics.convert.base import (
     ConversionError,
     ConvertedCheckpoint,
     FamilyConverter,
+    architecture_names,
+    auto_map_targets,
     load_original_state_dict,
 )
 
@@ -57,11 +60,8 @@ def is_hf_layout(config: dict) -> bool:
         return False
     if is_original_layout(config) or "modulation_shift" in config:
         return False
-    auto_map = config.get("auto_map") or {}
-    refs = [
-        str(ref) for value in auto_map.values() for ref in (value if isinstance(value, list) else [value])
-    ]
-    architectures = [str(name) for name in config.get("architectures") or []]
+    refs = auto_map_targets(config)
+    architectures = architecture_names(config)
     return (
         config.get("model_type") == "hyenadna"
         or any(ref.startswith(HF_CODE_MODULES) for ref in refs)

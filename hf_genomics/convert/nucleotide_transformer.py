@@ -20,6 +20,8 @@ from hf_genomics.convert.base import (
     ConversionError,
     ConvertedCheckpoint,
     FamilyConverter,
+    architecture_names,
+    auto_map_targets,
     load_original_state_dict,
 )
 
@@ -49,11 +51,8 @@ def is_esm_config(config: dict) -> bool:
     model_type = config.get("model_type")
     if model_type is not None:
         return model_type == "esm"
-    auto_map = config.get("auto_map") or {}
-    refs = [
-        str(ref) for value in auto_map.values() for ref in (value if isinstance(value, list) else [value])
-    ]
-    architectures = [str(name) for name in config.get("architectures") or []]
+    refs = auto_map_targets(config)
+    architectures = architecture_names(config)
     return (
         any(key in config for key in ESM_KEYS)
         or any(ref.startswith(NT_CODE_MODULES) for ref in refs)

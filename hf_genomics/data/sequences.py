@@ -81,6 +81,13 @@ def max_tokens_for(tokenizer: PreTrainedTokenizerBase, length_nt: int, add_eos_t
 _OFFSET_POSITIONS = {"esm", "roberta", "xlm-roberta", "camembert", "longformer"}
 
 
+def position_offset(config: Any) -> int:
+    """Rows of the position table before the first token's (RoBERTa/ESM: padding index + 1)."""
+    if getattr(config, "model_type", None) not in _OFFSET_POSITIONS:
+        return 0
+    return (getattr(config, "pad_token_id", 0) or 0) + 1
+
+
 def model_token_limit(config: Any, tokenizer: PreTrainedTokenizerBase | None = None) -> int | None:
     """The longest input (in tokens) a saved model accepts: its position table (minus the
     RoBERTa/ESM offset) and the tokenizer's ``model_max_length`` when that is a real number.
@@ -92,10 +99,7 @@ def model_token_limit(config: Any, tokenizer: PreTrainedTokenizerBase | None = N
         "sinusoidal",
         None,
     ):
-        offset = (
-            (getattr(config, "pad_token_id", 0) or 0) + 1 if config.model_type in _OFFSET_POSITIONS else 0
-        )
-        limits.append(int(positions) - offset)
+        limits.append(int(positions) - position_offset(config))
     length = getattr(tokenizer, "model_max_length", None)
     if length and length < 1_000_000:
         limits.append(int(length))

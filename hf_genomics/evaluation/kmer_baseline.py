@@ -22,6 +22,35 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_KS = (3, 4, 5, 6)
 DEFAULT_CS = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
+MAX_K = 8  # 4^8 = 65,536 columns per k; k = 13 would be 67 M (minutes and gigabytes for nothing)
+
+
+def check_ks(ks: Sequence[int]) -> tuple[int, ...]:
+    """``ks`` as a tuple of distinct k-mer sizes (order kept: it orders the columns), each
+    1..:data:`MAX_K`; else ValueError."""
+    ks = tuple(ks)
+    if not ks:
+        raise ValueError("no k-mer size given: --ks needs at least one of 1..8, e.g. 3,4,5,6")
+    for k in ks:
+        if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k <= MAX_K:
+            raise ValueError(
+                f"k-mer size {k!r} out of range: each k must be 1..{MAX_K} "
+                f"(a k-mer size has 4^k features; 4^{MAX_K} = {4**MAX_K:,})"
+            )
+    if len(set(ks)) != len(ks):
+        raise ValueError(f"k-mer sizes repeat: {list(ks)}")
+    return tuple(int(k) for k in ks)
+
+
+def parse_ks(text: str) -> tuple[int, ...]:
+    """``"3,4,5,6"`` -> ``(3, 4, 5, 6)`` (the ``--ks`` option), checked by :func:`check_ks`."""
+    try:
+        ks = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise ValueError(
+            f"--ks {text!r}: expected comma-separated integers 1..{MAX_K}, e.g. 3,4,5,6"
+        ) from None
+    return check_ks(ks)
 
 
 def kmer_frequency_matrix(sequences: Sequence[str], ks: Sequence[int] = DEFAULT_KS):
@@ -32,6 +61,7 @@ def kmer_frequency_matrix(sequences: Sequence[str], ks: Sequence[int] = DEFAULT_
     """
     from scipy.sparse import csr_matrix
 
+    ks = check_ks(ks)
     sequences = [normalize(seq) for seq in sequences]
     codes, lengths = concatenated_codes(sequences)
     starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
@@ -95,17 +125,28 @@ def fit_kmer_baseline(
     ks: Sequence[int] = DEFAULT_KS,
     cs: Sequence[float] = DEFAULT_CS,
     seed: int = 0,
+    source: str = "k-mer baseline data",
 ) -> KmerBaselineResult:
-    """Fit one logistic regression per ``C``, keep the best by validation MCC, report its test metrics."""
+    """Fit one logistic regression per ``C``, keep the best by validation MCC, report its test metrics.
+
+    Labels must be ``0..C-1`` with every class in ``train`` (:func:`check_label_set`)."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.preprocessing import MaxAbsScaler
 
+    from hf_genomics.data.label_set import check_label_set
+
+    ks = check_ks(ks)
+    labels = {
+        "train": train[1],
+        "validation": validation[1],
+        **({"test": test[1]} if test is not None else {}),
+    }
+    num_classes = check_label_set(labels, source)
     started = time.perf_counter()
     scaler = MaxAbsScaler()
     x_train = scaler.fit_transform(kmer_frequency_matrix(train[0], ks))
     x_dev = scaler.transform(kmer_frequency_matrix(validation[0], ks))
     y_train, y_dev = np.asarray(train[1]), np.asarray(validation[1])
-    num_classes = int(max(y_train.max(), y_dev.max())) + 1
     best, dev_mcc = None, {}
     for c in cs:
         model = LogisticRegression(C=c, max_iter=2000, random_state=seed).fit(x_train, y_train)
@@ -133,11 +174,12 @@ def fit_kmer_baseline(
 
 def kmer_baseline_on_gue(task, root=None, **kwargs) -> KmerBaselineResult:
     """:func:`fit_kmer_baseline` on a GUE task folder (``train``/``dev``/``test`` CSVs)."""
-    from hf_genomics.data.gue import load_gue
+    from hf_genomics.data.gue import find_task_dir, load_gue
 
     data = load_gue(task, root)
     column = next(name for name in data["train"].column_names if name != "label")
     splits = {name: (data[name][column], data[name]["label"]) for name in ("train", "validation", "test")}
+    kwargs.setdefault("source", str(find_task_dir(task, root)))
     return fit_kmer_baseline(splits["train"], splits["validation"], splits["test"], **kwargs)
 
 
@@ -153,18 +195,19 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
-    import json
     from pathlib import Path
 
-    result = kmer_baseline_on_gue(
-        args.task, args.root, ks=tuple(int(k) for k in args.ks.split(",")), seed=args.seed
-    )
+    from hf_genomics.evaluation.report import write_json_atomic
+
+    ks = parse_ks(args.ks)  # bad options fail before any work
+    if args.output and Path(args.output).is_dir():
+        raise IsADirectoryError(f"--output {args.output} is a folder: give a JSON file name")
+    result = kmer_baseline_on_gue(args.task, args.root, ks=ks, seed=args.seed)
     summary = result.to_dict()
     print(
         f"{args.task}: k-mer baseline test MCC {100 * result.test['mcc']:.2f} "
         f"(validation {100 * result.validation['mcc']:.2f}, C={result.chosen_c:g}, {result.seconds:.1f} s)"
     )
     if args.output:
-        Path(args.output).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.output).write_text(json.dumps(summary, indent=2) + "\n")
+        write_json_atomic(args.output, summary)  # a reader never sees half a file
     return 0

@@ -23,6 +23,7 @@ from typing import Literal
 import numpy as np
 
 from hf_genomics.evaluation.units import bits_per_nucleotide, perplexity
+from hf_genomics.models.kind import model_kind
 from hf_genomics.models.ngram import as_sequence_list
 
 ModelKind = Literal["auto", "causal", "masked"]
@@ -61,11 +62,10 @@ class SequenceScores:
 def _model_kind(model, kind: ModelKind) -> str:
     if kind != "auto":
         return kind
+    detected = model_kind(model)  # the one detector (hf_genomics.models.kind)
+    if detected in ("masked", "causal"):
+        return detected
     name = type(model).__name__
-    if "MaskedLM" in name:
-        return "masked"
-    if "CausalLM" in name or getattr(model.config, "is_decoder", False):
-        return "causal"
     raise ValueError(f"cannot tell whether {name} is causal or masked: pass kind='causal' or 'masked'")
 
 

@@ -20,7 +20,6 @@ and shared by all cells (``tokenizers/<task>-<spec>-n<rows>``). Options:
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import logging
 import os
@@ -33,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from hf_genomics.evaluation.report import mean_sd, write_csv_atomic, write_json_atomic, write_text_atomic
+from hf_genomics.fingerprint import settings_fingerprint
 from hf_genomics.output_lock import lock_output_dir
 from hf_genomics.training.entrypoint import add_dataclass_arguments, config_from, setup_logging
 
@@ -170,9 +170,8 @@ def cell_settings(cell: Cell, preset: StudyPreset) -> dict[str, Any]:
 
 
 def settings_key(settings: dict[str, Any]) -> str:
-    """A short hash of a run's defining settings (key order does not matter)."""
-    text = json.dumps(settings, sort_keys=True, default=list)
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
+    """A short hash of a run's defining settings (:func:`hf_genomics.fingerprint.settings_fingerprint`)."""
+    return settings_fingerprint(settings)
 
 
 def cell_key(cell: Cell, preset: StudyPreset) -> str:

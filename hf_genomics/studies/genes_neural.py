@@ -107,10 +107,10 @@ def load_trained(folder: Path):
     from hf_genomics.models.learned_positions import extend_learned_positions
 
     chosen = folder / "selected" if (folder / "selected" / "config.json").exists() else folder
-    model = AutoModelForCausalLM.from_pretrained(chosen).eval()
+    model = AutoModelForCausalLM.from_pretrained(chosen, trust_remote_code=False).eval()
     uses_learned_positions = getattr(
         model.config, "position_embedding", model.config.model_type == "genes_transformer"
     )
     if uses_learned_positions and extend_learned_positions(model, STUDY_SEQ_LEN):
         logger.info("%s: learned positions grown to the study's %d for mutated genes", chosen, STUDY_SEQ_LEN)
-    return model, AutoTokenizer.from_pretrained(folder), chosen
+    return model, AutoTokenizer.from_pretrained(folder, trust_remote_code=False), chosen

@@ -16,9 +16,15 @@ Two questions on the shared GUE tasks (arXiv 2507.15087 proposes the second and 
    class-conditional enrichment of tokens in positive training sequences (one-sided Fisher, BH),
    with whether those tokens are motif matches.
 
-Writes to ``--output``: ``matches.csv`` (modisco patterns' Tomtom matches, baseline k-mers' and
-class-enriched tokens' JASPAR matches), ``enrichment.csv`` (per task x vocabulary x JASPAR matrix),
-``class_tokens.csv`` (class-enriched tokens), ``seqlet_enrichment.csv``, ``summary.json`` and ``logos/``.
+Writes to ``--output-dir`` (default ``runs/motifs``; the committed results in ``docs/results/motifs``
+are only rewritten when asked for by name): ``matches.csv`` (modisco patterns' Tomtom matches,
+baseline k-mers' and class-enriched tokens' JASPAR matches), ``enrichment.csv`` (per task x
+vocabulary x JASPAR matrix), ``class_tokens.csv`` (class-enriched tokens),
+``seqlet_enrichment.csv``, ``summary.json`` and ``logos/``. The folder is locked for the whole run and
+the outputs are published together at the end (:class:`~hf_genomics.staged_output.StagedOutput`):
+a rerun replaces every one of :data:`OUTPUTS` (nothing of an earlier run stays beside the new
+one; other files in the folder are left alone), a killed run leaves the previous results or a
+folder without ``summary.json``.
 """
 
 from __future__ import annotations
@@ -32,10 +38,21 @@ from pathlib import Path
 
 import numpy as np
 
+from hf_genomics.deprecated_option import add_deprecated_alias
+
 logger = logging.getLogger(__name__)
 
 DEFAULT_TASKS = ("prom/prom_core_tata", "prom/prom_300_tata", "tf/0", "mouse/0")
 TBP_ID = "MA0108"
+# everything a run writes: a rerun replaces all of these, whichever it writes itself
+OUTPUTS = (
+    "matches.csv",
+    "enrichment.csv",
+    "class_tokens.csv",
+    "seqlet_enrichment.csv",
+    "summary.json",
+    "logos",
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -47,7 +64,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--vocab-sizes", nargs="+", type=int, default=[4096], help="BPE vocabulary sizes trained per task"
     )
-    parser.add_argument("--output", type=Path, default=Path("docs/results/motifs"), help="results folder")
+    parser.add_argument(
+        "--output-dir", "--output_dir", type=Path, default=Path("runs/motifs"), help="results folder"
+    )
+    # every other command's --output is a file; the folder option is --output-dir everywhere
+    add_deprecated_alias(parser, "--output", "--output-dir", dest="output_dir", type=Path)
     parser.add_argument(
         "--controls", type=int, default=5, help="length- and GC-matched random k-mers per token"
     )
@@ -70,11 +91,36 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _read_task(gue: Path, task: str):
+    """``{split: (sequences, labels)}``; labels must be 0..C-1 with every class in train (the
+    positives, label 1, are what the attributions and the class enrichment look at)."""
     from hf_genomics.data.gue import load_gue
+    from hf_genomics.data.label_set import check_label_set
 
     data = load_gue(gue / task)
     column = next(name for name in data["train"].column_names if name != "label")
-    return {split: (list(data[split][column]), np.asarray(data[split]["label"])) for split in data}
+    splits = {split: (list(data[split][column]), np.asarray(data[split]["label"])) for split in data}
+    check_label_set({split: labels for split, (_, labels) in splits.items()}, str(gue / task))
+    return splits
+
+
+def ism_logo_name(task: str) -> str:
+    """The ISM example's file name, after the task it shows (``prom/prom_core_tata`` -> ``..._prom_prom_core_tata.png``)."""
+    return "ism_example_" + task.strip("/").replace("/", "_") + ".png"
+
+
+def check_arguments(args: argparse.Namespace) -> None:
+    """Refuse settings whose statistics are undefined (no controls: an odds ratio of 0/0)."""
+    for name in ("controls", "permutations", "min_token_length", "modisco_sequences"):
+        if getattr(args, name) < 1:
+            raise ValueError(f"--{name.replace('_', '-')} must be at least 1, got {getattr(args, name)}")
+    if not 0 < args.threshold <= 1:
+        raise ValueError(f"--threshold must be a p-value in (0, 1], got {args.threshold}")
+    if any(size < 8 for size in args.vocab_sizes):
+        raise ValueError(
+            f"--vocab-sizes must be at least 8 (4 bases + special tokens), got {args.vocab_sizes}"
+        )
+    if not args.tasks:
+        raise ValueError("--tasks needs at least one task")
 
 
 def _token_presence(tokenizer, sequences: list[str], vocab_size: int):
@@ -105,12 +151,17 @@ def vocabulary_study(
 
     started = time.perf_counter()
     train_sequences, train_labels = splits["train"]
+    logger.info("%s: training BPE %d on %d training sequences", task, vocab_size, len(train_sequences))
     tokenizer = train_dna_bpe(train_sequences, vocab_size=vocab_size)
     vocab = tokenizer.get_vocab()
     tokens = sorted(
         (t for t in vocab if set(t) <= set("ACGT") and len(t) >= args.min_token_length), key=vocab.__getitem__
     )
     controls = gc_matched_random_kmers(tokens, args.controls, seed=args.seed)
+    logger.info(
+        "%s bpe%d: scoring %d tokens and %d controls against %d JASPAR matrices, %d permutations",
+        task, vocab_size, len(tokens), len(controls), len(jaspar), args.permutations,
+    )  # fmt: skip
     scored = score_kmers(tokens + controls, jaspar)
     matched = scored.matches(args.threshold)
     token_matches, control_matches = matched[: len(tokens)], matched[len(tokens) :]
@@ -251,19 +302,24 @@ def attribution_study(task, splits, jaspar, args, logos: Path) -> tuple[list[dic
     from hf_genomics.evaluation.kmer_baseline import DEFAULT_KS, fit_kmer_baseline, kmer_frequency_matrix
 
     started = time.perf_counter()
-    baseline = fit_kmer_baseline(splits["train"], splits["validation"], splits["test"], seed=args.seed)
+    logger.info("%s: fitting the k-mer baseline (logistic regression, C chosen on validation)", task)
+    baseline = fit_kmer_baseline(
+        splits["train"], splits["validation"], splits["test"], seed=args.seed, source=task
+    )
     scaler = MaxAbsScaler().fit(kmer_frequency_matrix(splits["train"][0], DEFAULT_KS))
     sequences = [s for split in ("train", "validation", "test") for s, y in zip(*splits[split]) if y == 1]
     sequences = sequences[: args.modisco_sequences]
+    logger.info("%s: exact ISM of the baseline on %d positive sequences", task, len(sequences))
     ism = kmer_model_ism(baseline.model, scaler, sequences)
     hypothetical = hypothetical_from_ism(ism)
     save_map_figure(
         ism[0],
         sequences[0],
-        logos / "ism_example_prom_core_tata.png",
+        logos / ism_logo_name(task),
         mode="importance",
-        title="k-mer baseline ISM, first positive training sequence",
+        title=f"k-mer baseline ISM, {task}: first positive training sequence",
     )
+    logger.info("%s: seqlets from the ISM, FIMO enrichment of %d JASPAR matrices", task, len(jaspar))
     seqlet_rows, seqlet_summary = seqlet_motif_enrichment(sequences, hypothetical, jaspar, seed=args.seed)
     rows = [
         {
@@ -343,13 +399,34 @@ def attribution_study(task, splits, jaspar, args, logos: Path) -> tuple[list[dic
 
 
 def run(args: argparse.Namespace) -> int:
+    from hf_genomics.staged_output import StagedOutput
+    from hf_genomics.training.entrypoint import setup_logging
+
+    setup_logging()
+    check_arguments(args)
+    with StagedOutput(
+        args.output_dir,
+        command="study motifs",
+        completion="summary.json",
+        owned=lambda folder: [folder / name for name in OUTPUTS],
+        require_owned_folder=False,  # a results folder may hold other things (an ablation's subfolder)
+    ) as staged:
+        write_study(args, staged.staging)
+        staged.publish()
+    logger.info("results in %s", args.output_dir)
+    return 0
+
+
+def write_study(args: argparse.Namespace, output: Path) -> None:
+    """The whole study, written into ``output`` (the staging area)."""
     import pandas as pd
 
     from hf_genomics.analysis.jaspar import load_jaspar
 
-    output: Path = args.output
     logos = output / "logos"
     logos.mkdir(parents=True, exist_ok=True)
+    tasks = {task: _read_task(args.gue, task) for task in args.tasks}  # bad input fails before the work
+    logger.info("loading JASPAR (%s CORE vertebrates)", args.jaspar_release)
     jaspar = list(load_jaspar(args.jaspar_release))
     summary: dict = {
         "jaspar": f"{args.jaspar_release} CORE vertebrates, {len(jaspar)} matrices",
@@ -359,8 +436,7 @@ def run(args: argparse.Namespace) -> int:
         "tasks": {},
     }
     enrichment, classes, matches = [], [], []
-    for task in args.tasks:
-        splits = _read_task(args.gue, task)
+    for task, splits in tasks.items():
         summary["tasks"][task] = {}
         if args.modisco_task and task == args.modisco_task:
             rows, attribution, seqlet_rows = attribution_study(task, splits, jaspar, args, logos)
@@ -386,4 +462,3 @@ def run(args: argparse.Namespace) -> int:
     pd.DataFrame(enrichment).to_csv(output / "enrichment.csv", index=False)
     pd.DataFrame(classes).to_csv(output / "class_tokens.csv", index=False)
     (output / "summary.json").write_text(json.dumps(summary, indent=2, default=float) + "\n")
-    return 0

@@ -103,26 +103,62 @@ def corpus_records(
     return records
 
 
+def corpus_inputs(config: PretrainingStudyConfig, tasks: list[str], data_dir: Path | None) -> dict[str, Any]:
+    """What the corpus is made of (the tasks whose training rows it holds; genes, viruses when
+    present): the key a corpus in the work folder is reused on."""
+    genes = (
+        data_dir is not None
+        and config.corpus_genes
+        and (data_dir / "human_genes" / "validation.csv").is_file()
+    )
+    viruses = data_dir is not None and config.corpus_viruses and (data_dir / "viruses").is_dir()
+    return {"tasks": sorted(tasks), "genes": bool(genes), "viruses": bool(viruses)}
+
+
+def _recorded_inputs(manifest: dict[str, Any]) -> dict[str, Any]:
+    """A corpus manifest's inputs (read from its sources when written before they were recorded)."""
+    if "inputs" in manifest:
+        return manifest["inputs"]
+    sources = manifest.get("sources", {})
+    return {
+        "tasks": sorted(name[len("gue/") :] for name in sources if name.startswith("gue/")),
+        "genes": "genes" in sources,
+        "viruses": "virus" in sources,
+    }
+
+
 def build_corpus(
     config: PretrainingStudyConfig, tasks: list[str], gue_root: Path, data_dir: Path | None
 ) -> Path:
-    """``<work_dir>/corpus.fasta`` (+ ``corpus.json``), written once."""
+    """``<work_dir>/corpus.fasta`` (+ ``corpus.json``), written once per inputs: a corpus built from
+    other tasks (or without the genes/viruses this run adds) is refused, never reused."""
     from hf_genomics.data.io import write_fasta
+    from hf_genomics.studies.coding_schemes import StudySettingsConflict
 
     path = config.work_dir / "corpus.fasta"
-    if path.is_file() and (config.work_dir / "corpus.json").is_file():
-        return path
+    inputs = corpus_inputs(config, tasks, data_dir)
+    manifest_path = config.work_dir / "corpus.json"
+    if path.is_file() and manifest_path.is_file():
+        recorded = _recorded_inputs(json.loads(manifest_path.read_text()))
+        if recorded == inputs:
+            return path
+        raise StudySettingsConflict(
+            f"{path} was built from {recorded}, this run needs {inputs}: pretraining on it would mix "
+            "studies; use another --work_dir (or delete that one)"
+        )
     records = corpus_records(tasks, gue_root, data_dir, config.corpus_genes, config.corpus_viruses)
     by_source: dict[str, list[int]] = {}
     for name, seq in records:
         source = name.split("/")[0] if not name.startswith("gue/") else "/".join(name.split("/")[:3])
         by_source.setdefault(source, []).append(len(seq))
     config.work_dir.mkdir(parents=True, exist_ok=True)
+    manifest_path.unlink(missing_ok=True)  # corpus.json last: a corpus without it is rebuilt
     write_fasta(records, path.with_suffix(".tmp"))
     path.with_suffix(".tmp").rename(path)
     write_json_atomic(
-        config.work_dir / "corpus.json",
+        manifest_path,
         {
+            "inputs": inputs,
             "records": len(records),
             "nucleotides": sum(map(len, (seq for _, seq in records))),
             "sources": {k: {"records": len(v), "nucleotides": sum(v)} for k, v in sorted(by_source.items())},
@@ -237,16 +273,17 @@ def fine_tune(
     }
     key = settings_key(settings)
     if (folder / "results.json").is_file():
-        recorded = (
-            json.loads((folder / "cell.json").read_text()).get("key")
-            if (folder / "cell.json").is_file()
-            else None
-        )
-        if recorded == key:
+        if not (folder / "cell.json").is_file():  # killed between the two writes: never finished
+            logger.info(
+                "%s: results.json without cell.json (an interrupted run): fine-tuning it again", folder
+            )
+            shutil.rmtree(folder)
+        elif json.loads((folder / "cell.json").read_text()).get("key") == key:
             return json.loads((folder / "results.json").read_text())
-        raise StudySettingsConflict(
-            f"{folder} was fine-tuned with other settings; delete it or use another --output_dir"
-        )
+        else:
+            raise StudySettingsConflict(
+                f"{folder} was fine-tuned with other settings; delete it or use another --output_dir"
+            )
     result = run_cell(
         cell,
         preset,
@@ -433,7 +470,10 @@ def run_study(config: PretrainingStudyConfig) -> dict[str, Any]:
     from hf_genomics.output_lock import lock_output_dir
 
     with lock_output_dir(config.output_dir):
-        return _run_study(config)
+        if config.work_dir.resolve() == config.output_dir.resolve():
+            return _run_study(config)
+        with lock_output_dir(config.work_dir):  # the corpus and encoders: one study at a time too
+            return _run_study(config)
 
 
 def _run_study(config: PretrainingStudyConfig) -> dict[str, Any]:

@@ -4,9 +4,10 @@
 a FASTA file (``.gz`` too) or a ``datasets`` column, after the package's normalisation. Special
 tokens follow DNABERT-2: ``[UNK]=0 [CLS]=1 [SEP]=2 [PAD]=3 [MASK]=4`` (plus ``[BOS] [EOS]`` for
 causal models). ``DnaBpeTokenizer(tokenizer_file=...)`` wraps an existing DNA BPE
-``tokenizer.json`` (e.g. DNABERT-2's): ids are exactly the file's for upper-case A/C/G/T/N input;
-our normaliser is put in front so lowercase, ``U`` and IUPAC codes follow the same policy instead
-of turning into ``[UNK]``, and a ``Fuse`` decoder is attached when the file has none (decode must
+``tokenizer.json`` (e.g. DNABERT-2's, GENA-LM's): ids are exactly the file's for upper-case A/C/G/T/N
+input and for the IUPAC codes the vocabulary has tokens of its own (GENA-LM's R, Y, K, M, S, W, B);
+our normaliser is put in front so lowercase, ``U`` and the other IUPAC codes (-> N) follow the same
+policy instead of turning into ``[UNK]``, and a ``Fuse`` decoder is attached when the file has none (decode must
 not insert spaces between tokens).
 
 A vocabulary without an ``N`` token (DNABERT-2's has none) cannot encode ``N`` or the IUPAC codes
@@ -55,26 +56,39 @@ def _legacy_dna_normalizer() -> normalizers.Normalizer:
     )
 
 
+def vocabulary_iupac_codes(backend: Tokenizer) -> str:
+    """The IUPAC ambiguity codes a vocabulary has single-letter tokens for (GENA-LM: B K M R S W Y)."""
+    vocab = backend.get_vocab()
+    return "".join(code for code in IUPAC_AMBIGUITY if code in vocab)
+
+
+def _steps(normalizer: dict | None) -> list[dict]:
+    """A normaliser's JSON as its list of steps (a saved ``Sequence`` is stored flattened)."""
+    if normalizer is None:
+        return []
+    return list(normalizer["normalizers"]) if normalizer.get("type") == "Sequence" else [normalizer]
+
+
 def _with_dna_normalizer(backend: Tokenizer) -> Tokenizer:
-    """Put the DNA normaliser in front of a wrapped file's own (once: idempotent; old versions replaced)."""
-    ours = _normalizer_json(dna_normalizer())
-    legacy = _normalizer_json(_legacy_dna_normalizer())
-    current = json.loads(backend.to_str()).get("normalizer")
-    if current == ours:
+    """Put the DNA normaliser in front of a wrapped file's own (once: idempotent; old versions replaced).
+
+    IUPAC codes the vocabulary has tokens for keep them (the original's ids); the others become N.
+    A file saved with an earlier version of our normaliser in front gets the current one instead.
+    """
+    ours = _steps(_normalizer_json(dna_normalizer(vocabulary_iupac_codes(backend))))
+    earlier = [_steps(_normalizer_json(dna_normalizer())), _steps(_normalizer_json(_legacy_dna_normalizer()))]
+    state = json.loads(backend.to_str())
+    current = _steps(state.get("normalizer"))
+    own = current
+    for candidate in (ours, *earlier):
+        if current[: len(candidate)] == candidate:
+            own = current[len(candidate) :]
+            break
+    steps = ours + own
+    if steps == current:
         return backend
-    if current == legacy:
-        backend.normalizer = dna_normalizer()
-        return backend
-    if current is not None and (current.get("normalizers") or [None])[0] in (ours, legacy):
-        rest = json.loads(backend.to_str())
-        rest["normalizer"]["normalizers"][0] = ours
-        return Tokenizer.from_str(json.dumps(rest))
-    backend.normalizer = (
-        dna_normalizer()
-        if backend.normalizer is None
-        else normalizers.Sequence([dna_normalizer(), backend.normalizer])
-    )
-    return backend
+    state["normalizer"] = {"type": "Sequence", "normalizers": steps}
+    return Tokenizer.from_str(json.dumps(state))
 
 
 def _check_bases(backend: Tokenizer, n_as_unk: bool, source: str) -> bool:
@@ -88,6 +102,21 @@ def _check_bases(backend: Tokenizer, n_as_unk: bool, source: str) -> bool:
     if n_as_unk and getattr(backend.model, "unk_token", None) is None:
         raise ValueError(f"n_as_unk=True: {source} has neither an N token nor an unk_token to map N to")
     return False
+
+
+def close_offset_gaps(offsets: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Offsets whose content tokens (``end > start``) start where the previous content token ends (the
+    first at 0), for token offsets of one text (a text pair is not contiguous: not for pairs)."""
+    array = np.asarray(offsets, dtype=np.int64).reshape(-1, 2)
+    content = np.flatnonzero(array[:, 1] > array[:, 0])
+    if len(content) == 0:
+        return offsets
+    previous_ends = np.concatenate([[0], array[content[:-1], 1]])  # the first starts at the text's start
+    starts = array[content, 0]
+    if not (starts > previous_ends).any():
+        return offsets
+    array[content, 0] = np.minimum(starts, previous_ends)
+    return [(int(start), int(end)) for start, end in array]
 
 
 class DnaBpeTokenizer(DnaTokenizerBase):
@@ -131,6 +160,20 @@ class DnaBpeTokenizer(DnaTokenizerBase):
             mask_token=mask_token,
             **kwargs,
         )
+
+    def _convert_encoding(self, encoding, *args, **kwargs):
+        """transformers' conversion, with every base of the text inside some token's offsets.
+
+        A normaliser that collapses a run (GENA-LM's ``N{10,}`` -> one ``-`` token) leaves Rust's
+        offsets on the run's last character only; the token stands for the whole run, so its start
+        is moved back to where the previous token ends (likewise over removed whitespace).
+        """
+        encoding_dict, encodings = super()._convert_encoding(encoding, *args, **kwargs)
+        if "offset_mapping" in encoding_dict:
+            encoding_dict["offset_mapping"] = [
+                close_offset_gaps(offsets) for offsets in encoding_dict["offset_mapping"]
+            ]
+        return encoding_dict, encodings
 
     def _check_vocabulary_covers(self, texts: Sequence[str]) -> None:
         if not self._has_n and not self.n_as_unk:

@@ -95,4 +95,4 @@ def build_tokenizer(
 
     import hf_genomics  # noqa: F401  (registers our tokenizer classes)
 
-    return AutoTokenizer.from_pretrained(spec)
+    return AutoTokenizer.from_pretrained(spec, trust_remote_code=False)  # never a folder's own code

@@ -35,6 +35,12 @@ def tokenizer_name_field(default: str | None) -> Any:
     return field(default=default, metadata={"help": TOKENIZER_HELP, "aliases": ["--tokenizer"]})
 
 
+MAX_TRAIN_MINUTES_HELP = (
+    "stop training this many minutes after it starts (each seed, each resume), evaluating and "
+    "saving the step it stops at"
+)
+
+
 @dataclass
 class SequenceDataArguments:
     """Where the sequences come from, and how many to use (language-model scripts)."""
@@ -51,6 +57,7 @@ class SequenceDataArguments:
     max_eval_samples: int | None = field(
         default=None, metadata={"help": "keep the first N validation (and test) records"}
     )
+    max_train_minutes: float | None = field(default=None, metadata={"help": MAX_TRAIN_MINUTES_HELP})
 
 
 def first_records(data, limit: int | None):
@@ -60,4 +67,10 @@ def first_records(data, limit: int | None):
     return data.select(range(min(limit, len(data))))
 
 
-__all__ = ["SequenceDataArguments", "TOKENIZER_HELP", "first_records", "tokenizer_name_field"]
+__all__ = [
+    "MAX_TRAIN_MINUTES_HELP",
+    "SequenceDataArguments",
+    "TOKENIZER_HELP",
+    "first_records",
+    "tokenizer_name_field",
+]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import time
 
 from transformers import TrainerCallback
@@ -34,7 +35,7 @@ class TimeBudgetCallback(TrainerCallback):
         self.stopped_at_step: int | None = None
 
     def on_step_end(self, args, state, control, **kwargs):
-        if self.clock() >= self.deadline and state.global_step < state.max_steps:
+        if on_any_process(self.clock() >= self.deadline) and state.global_step < state.max_steps:
             logging.getLogger(__name__).info(
                 "time budget reached at step %d of %d: stopping", state.global_step, state.max_steps
             )
@@ -43,6 +44,35 @@ class TimeBudgetCallback(TrainerCallback):
             control.should_evaluate = True
             control.should_save = True
         return control
+
+
+class TrainingMinutesCallback(TimeBudgetCallback):
+    """``--max_train_minutes``: every ``trainer.train()`` call (each seed, each resume) stops
+    ``minutes`` after it begins, as :class:`TimeBudgetCallback` does at its deadline."""
+
+    def __init__(self, minutes: float, clock=time.monotonic):
+        if not minutes >= 0:
+            raise ValueError(f"--max_train_minutes must be >= 0, got {minutes}")
+        super().__init__(math.inf, clock)
+        self.minutes = minutes
+
+    def on_train_begin(self, args, state, control, **kwargs):
+        self.deadline = self.clock() + 60 * self.minutes
+        self.stopped_at_step = None
+
+
+def on_any_process(flag: bool) -> bool:
+    """``flag`` or'ed over the processes of a distributed run, so a clock read on each process
+    cannot stop one rank and leave the others waiting in the next collective."""
+    import torch
+    import torch.distributed as dist
+
+    if not (dist.is_available() and dist.is_initialized()) or dist.get_world_size() == 1:
+        return flag
+    device = torch.device("cuda", torch.cuda.current_device()) if dist.get_backend() == "nccl" else None
+    value = torch.tensor([int(flag)], device=device)
+    dist.all_reduce(value, op=dist.ReduceOp.MAX)
+    return bool(value.item())
 
 
 class EarlyStoppingOnMetric(TrainerCallback):

@@ -20,7 +20,6 @@ MSE for regression), evaluates the test split once at that checkpoint, and write
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import logging
 import os
@@ -54,7 +53,9 @@ from hf_genomics.evaluation.metrics import (
 )
 from hf_genomics.evaluation.report import mean_sd, write_json_atomic
 from hf_genomics.evaluation.strand import rc_averaged_probabilities
-from hf_genomics.training.arguments import tokenizer_name_field
+from hf_genomics.fingerprint import settings_fingerprint as fingerprint_of
+from hf_genomics.training.arguments import MAX_TRAIN_MINUTES_HELP, tokenizer_name_field
+from hf_genomics.training.callbacks import TrainingMinutesCallback
 from hf_genomics.training.checkpoints import RESUME_LAST, last_complete_checkpoint, saves_optimizer
 from hf_genomics.training.output_folder import output_dir_lock
 
@@ -113,6 +114,19 @@ class ClassificationArguments:
             "help": "Hub id of the pretrained model for the card (default: model_name_or_path unless a local folder)"
         },
     )
+    architecture: str = field(
+        default="encoder",
+        metadata={"help": "fresh model family: encoder (transformer) or cnn (dilated residual CNN)"},
+    )
+    reverse_complement_sharing: bool = field(
+        default=False, metadata={"help": "cnn: the same weights read both strands (RC-invariant output)"}
+    )
+    cnn_kmer_sizes: list[int] = field(
+        default_factory=list,
+        metadata={
+            "help": "cnn with the char tokenizer: add a bag of k-mer embeddings for these k (e.g. 3 4 5 6)"
+        },
+    )
     position_embedding_type: str = field(default="rope", metadata={"help": "sinusoidal, alibi or rope"})
     preset: str = field(
         default="small", metadata={"help": "DnaEncoderConfig preset: paper-L3/6/12/24, small, tiny"}
@@ -139,6 +153,7 @@ class ClassificationArguments:
     max_eval_samples: int | None = field(
         default=None, metadata={"help": "keep the first N validation/test rows"}
     )
+    max_train_minutes: float | None = field(default=None, metadata={"help": MAX_TRAIN_MINUTES_HELP})
     save_model: bool = field(
         default=True, metadata={"help": "save model + tokenizer + card of the best seed"}
     )
@@ -378,10 +393,20 @@ def build_model(
         from transformers import AutoModelForSequenceClassification
 
         import hf_genomics  # noqa: F401  (registers our model types with the Auto classes)
+        from hf_genomics.model_folders import NO_REMOTE_CODE, check_local_source
 
+        # a checkpoint fine-tuned for another label set gets a fresh head (transformers reports it)
         model = AutoModelForSequenceClassification.from_pretrained(
-            args.model_name_or_path, num_labels=num_labels, **label_config
+            check_local_source(args.model_name_or_path),
+            num_labels=num_labels,
+            ignore_mismatched_sizes=True,
+            **label_config,
+            **NO_REMOTE_CODE,
         )
+    elif args.architecture == "cnn":
+        model = build_cnn(args, tokenizer, num_labels, label_config)
+    elif args.architecture != "encoder":
+        raise ValueError(f"unknown architecture {args.architecture!r}: expected encoder or cnn")
     else:
         overrides = {
             name: getattr(args, name)
@@ -416,6 +441,35 @@ def build_model(
         )
         model = get_peft_model(model, lora)
     return model
+
+
+def build_cnn(args: ClassificationArguments, tokenizer, num_labels: int, label_config: dict[str, Any]):
+    """A fresh :class:`~hf_genomics.models.cnn.DnaCnnForSequenceClassification` from its preset
+    (``--preset``; ``--hidden_size`` / ``--num_hidden_layers`` override channels / blocks)."""
+    from hf_genomics.models.cnn.configuration_dna_cnn import DnaCnnConfig
+    from hf_genomics.models.cnn.modeling_dna_cnn import DnaCnnForSequenceClassification
+    from hf_genomics.tokenization.reverse_complement import base_token_codes, reverse_complement_token_map
+
+    overrides = {
+        name: getattr(args, name)
+        for name in ("num_hidden_layers", "hidden_size")
+        if getattr(args, name) is not None
+    }
+    config = DnaCnnConfig.from_preset(
+        args.preset,
+        vocab_size=len(tokenizer),
+        num_labels=num_labels,
+        pad_token_id=tokenizer.pad_token_id,
+        cls_token_id=tokenizer.cls_token_id,
+        sep_token_id=tokenizer.sep_token_id,
+        reverse_complement_sharing=args.reverse_complement_sharing,
+        rc_token_map=reverse_complement_token_map(tokenizer),
+        kmer_sizes=list(args.cnn_kmer_sizes),
+        base_token_codes=base_token_codes(tokenizer) if args.cnn_kmer_sizes else None,
+        **label_config,
+        **overrides,
+    )
+    return DnaCnnForSequenceClassification(config)
 
 
 def predict_test(
@@ -604,6 +658,8 @@ NON_DEFINING_TRAINING_FIELDS = frozenset(
     }
 )  # fmt: skip
 NON_DEFINING_ARGUMENTS = frozenset({"seeds", "save_model", "tokenizer_label", "dataset_id", "base_model"})
+# defining, but hashed only when set: seeds finished before the option existed keep their hash
+HASHED_WHEN_SET = frozenset({"max_train_minutes"})
 
 
 def seed_folder(output_dir: str | Path, seed: int) -> Path:
@@ -627,10 +683,13 @@ def wants_resume(training_args: TrainingArguments) -> bool:
 def settings_fingerprint(args: ClassificationArguments, training_args: TrainingArguments) -> str:
     """A hash of every setting that changes what a seed learns: a finished seed is reused only by
     a run whose settings hash the same."""
-    chosen = {k: v for k, v in dataclasses.asdict(args).items() if k not in NON_DEFINING_ARGUMENTS}
+    chosen = {
+        k: v
+        for k, v in dataclasses.asdict(args).items()
+        if k not in NON_DEFINING_ARGUMENTS and not (k in HASHED_WHEN_SET and v is None)
+    }
     training = {k: v for k, v in training_args.to_dict().items() if k not in NON_DEFINING_TRAINING_FIELDS}
-    text = json.dumps({"arguments": chosen, "training": training}, sort_keys=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
+    return fingerprint_of({"arguments": chosen, "training": training})
 
 
 def model_summary(model) -> dict[str, Any]:
@@ -708,7 +767,7 @@ def load_seed_model(output_dir: Path, seed: int):
                 f"the model of seed {seed} (the best) is missing from {folder}; rerun without "
                 "--resume_from_checkpoint"
             )
-    return AutoModelForSequenceClassification.from_pretrained(folder)
+    return AutoModelForSequenceClassification.from_pretrained(folder, trust_remote_code=False)
 
 
 def training_args_barrier(training_args: TrainingArguments) -> None:
@@ -739,6 +798,8 @@ def run_classification(
 def _run_classification(
     args: ClassificationArguments, training_args: TrainingArguments, callbacks: list | None = None
 ) -> dict[str, Any]:
+    if args.max_train_minutes is not None:  # each seed gets its own budget
+        callbacks = [*(callbacks or []), TrainingMinutesCallback(args.max_train_minutes)]
     output_dir = Path(training_args.output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
     warn_ignored_flags(args)
@@ -769,7 +830,9 @@ def _run_classification(
     if args.model_name_or_path:
         from transformers import AutoConfig
 
-        model_limit = model_token_limit(AutoConfig.from_pretrained(args.model_name_or_path), tokenizer)
+        model_limit = model_token_limit(
+            AutoConfig.from_pretrained(args.model_name_or_path, trust_remote_code=False), tokenizer
+        )
     encoded = encode_splits(data, tokenizer)  # each split tokenized once: budget and training ids
     max_length_nt, max_tokens, truncation = token_budget(
         data, tokenizer, args.max_length_nt, model_limit, encoded=encoded

@@ -47,7 +47,7 @@ from hf_genomics.data.sequences import max_tokens_for, tokenize_windows
 from hf_genomics.evaluation.report import write_json_atomic
 from hf_genomics.tokenization.spec import build_tokenizer
 from hf_genomics.training.arguments import SequenceDataArguments, first_records, tokenizer_name_field
-from hf_genomics.training.callbacks import EarlyStoppingOnMetric, TimeBudgetCallback
+from hf_genomics.training.callbacks import EarlyStoppingOnMetric, TrainingMinutesCallback
 from hf_genomics.training.checkpoints import resolve_checkpoint
 from hf_genomics.training.entrypoint import parse_and_run
 from hf_genomics.training.mlm import load_splits, parse_overrides, tokenizer_source
@@ -96,9 +96,6 @@ class ClmDataArguments(SequenceDataArguments):
     selection_train_samples: int = field(
         default=256, metadata={"help": "training windows used to measure train perplexity for the rule"}
     )
-    max_train_minutes: float | None = field(
-        default=None, metadata={"help": "stop training after this many minutes"}
-    )
     early_stopping_patience: int | None = field(
         default=None,
         metadata={
@@ -123,7 +120,11 @@ def build_causal_lm(args: ClmModelArguments, tokenizer: PreTrainedTokenizerBase,
     import hf_genomics  # noqa: F401  (Auto registration of dna_lstm)
 
     if args.model_name_or_path:
-        return AutoModelForCausalLM.from_pretrained(args.model_name_or_path)
+        from hf_genomics.model_folders import NO_REMOTE_CODE, check_local_source
+
+        return AutoModelForCausalLM.from_pretrained(
+            check_local_source(args.model_name_or_path), **NO_REMOTE_CODE
+        )
     special = {
         "vocab_size": len(tokenizer),
         "pad_token_id": tokenizer.pad_token_id,
@@ -290,7 +291,7 @@ def _run(
         callbacks.append(selection)
     budget = None
     if data_args.max_train_minutes is not None:
-        budget = TimeBudgetCallback(time.monotonic() + 60 * data_args.max_train_minutes)
+        budget = TrainingMinutesCallback(data_args.max_train_minutes)
         callbacks.append(budget)
     early_stopping = None
     if data_args.early_stopping_patience is not None:
@@ -318,7 +319,9 @@ def _run(
     if trainer.is_world_process_zero():
         final_model = trainer.model
         if selection is not None and selection.selected is not None:
-            final_model = AutoModelForCausalLM.from_pretrained(selection.folder).to(trainer.model.device)
+            final_model = AutoModelForCausalLM.from_pretrained(selection.folder, trust_remote_code=False).to(
+                trainer.model.device
+            )
         scored = {"validation": validation[SEQUENCE_COLUMN]}
         if test is not None:
             scored["test"] = test[SEQUENCE_COLUMN]

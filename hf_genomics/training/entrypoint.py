@@ -29,7 +29,10 @@ def parse_and_run(
     import torch
     from transformers import HfArgumentParser
 
-    parser = HfArgumentParser(tuple(dataclass_types))
+    from hf_genomics.help_format import DefaultsHelpFormatter
+
+    # each default shown once ("(default: None)" and doubled defaults left out), as in hf-genomics
+    parser = HfArgumentParser(tuple(dataclass_types), formatter_class=DefaultsHelpFormatter)
     argv = sys.argv[1:] if argv is None else argv
     if len(argv) == 1 and argv[0].endswith(".json"):
         parsed = parser.parse_json_file(argv[0])

@@ -35,7 +35,7 @@ from hf_genomics.models.encoder.configuration_dna_encoder import DnaEncoderConfi
 from hf_genomics.models.encoder.modeling_dna_encoder import DnaEncoderForMaskedLM
 from hf_genomics.tokenization.spec import build_tokenizer
 from hf_genomics.training.arguments import SequenceDataArguments, first_records, tokenizer_name_field
-from hf_genomics.training.callbacks import MaskingEpochCallback
+from hf_genomics.training.callbacks import MaskingEpochCallback, TrainingMinutesCallback
 from hf_genomics.training.checkpoints import resolve_checkpoint
 from hf_genomics.training.entrypoint import parse_and_run
 from hf_genomics.training.output_folder import output_dir_lock
@@ -89,13 +89,15 @@ def build_model(args: ModelArguments, tokenizer: PreTrainedTokenizerBase, max_to
     """A fresh encoder sized to the tokenizer, or a saved masked LM (any transformers family)."""
     if args.model_name_or_path:
         import hf_genomics  # noqa: F401  (registers our model types with the Auto classes)
+        from hf_genomics.model_folders import NO_REMOTE_CODE, check_local_source
 
+        source = check_local_source(args.model_name_or_path)
         try:
             return AutoModelForMaskedLM.from_pretrained(
-                args.model_name_or_path, attn_implementation=args.attn_implementation
+                source, attn_implementation=args.attn_implementation, **NO_REMOTE_CODE
             )
         except (ValueError, ImportError):  # a family without this attention implementation
-            return AutoModelForMaskedLM.from_pretrained(args.model_name_or_path)
+            return AutoModelForMaskedLM.from_pretrained(source, **NO_REMOTE_CODE)
     config = DnaEncoderConfig.from_preset(
         args.preset,
         **{
@@ -185,6 +187,9 @@ def _run(model_args: ModelArguments, data_args: DataArguments, training_args: Tr
     model = build_model(model_args, tokenizer, max_tokens)
     span = data_args.mask_span or default_span(tokenizer)
     collator = DnaMlmCollator(tokenizer, data_args.mlm_probability, span=span, seed=training_args.seed)
+    budget = (
+        None if data_args.max_train_minutes is None else TrainingMinutesCallback(data_args.max_train_minutes)
+    )
     trainer = Trainer(
         model=model,
         args=training_args,
@@ -192,7 +197,7 @@ def _run(model_args: ModelArguments, data_args: DataArguments, training_args: Tr
         eval_dataset=eval_ids,
         data_collator=collator,
         processing_class=tokenizer,
-        callbacks=[MaskingEpochCallback(collator)],
+        callbacks=[MaskingEpochCallback(collator), *([budget] if budget else [])],
     )
     train_result = trainer.train(resume_from_checkpoint=checkpoint)
     record_training_length(trainer.model, tokenizer, data_args.max_length_nt)  # read back by analysis
@@ -222,6 +227,9 @@ def _run(model_args: ModelArguments, data_args: DataArguments, training_args: Tr
                 for entry in trainer.state.log_history
                 if "loss" in entry
             ],
+            "global_step": trainer.state.global_step,
+            "epochs": trainer.state.epoch,
+            "stopped_by_time_budget": budget is not None and budget.stopped_at_step is not None,
             "n_train_windows": len(train_ids),
             "n_eval_windows": len(eval_ids),
             "n_eval_records": len(validation),

@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
+from functools import partial
 
-from hf_genomics.analysis.commands.common import add_model_arguments, load, read_records, safe_name
+from hf_genomics.analysis.commands.common import (
+    add_model_arguments,
+    load,
+    positive_int,
+    prepare_output_dir,
+    read_records,
+    record_file_stems,
+    renaming_note,
+    write_record_index,
+    write_replacing,
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -20,8 +30,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--target", type=int, default=None, help="class index for classifiers (default: last)"
     )
     parser.add_argument("--baseline", default="mean", help="mean, zeros, pad, mask or a token string")
-    parser.add_argument("--n-steps", type=int, default=50, help="integration steps")
-    parser.add_argument("--max-records", type=int, default=None, help="only the first N records")
+    parser.add_argument("--n-steps", type=positive_int, default=50, help="integration steps")
+    parser.add_argument("--max-records", type=positive_int, default=None, help="only the first N records")
     parser.add_argument("--no-plots", action="store_true", help="arrays only")
 
 
@@ -29,11 +39,11 @@ def run(args: argparse.Namespace) -> int:
     from hf_genomics.analysis.attributions import integrated_gradients
     from hf_genomics.analysis.plots import save_map_figure
 
+    folder = prepare_output_dir(args.output_dir, args)  # refused before any work
     model, tokenizer = load(args)
     ids, sequences = read_records(args.fasta, args.max_records)
-    folder = Path(args.output_dir)
-    folder.mkdir(parents=True, exist_ok=True)
-    for record_id, sequence in zip(ids, sequences):
+    stems, renamed = record_file_stems(ids)
+    for record_id, sequence, stem in zip(ids, sequences, stems):
         result = integrated_gradients(
             model,
             tokenizer,
@@ -44,9 +54,12 @@ def run(args: argparse.Namespace) -> int:
             internal_batch_size=args.batch_size,
             window_nt=args.window_nt,
         )
-        stem = folder / f"{safe_name(record_id)}.ig"
-        result.save(stem.parent / (stem.name + ".npz"))
+        write_replacing(folder / f"{stem}.ig.npz", result.save)
         if not args.no_plots:
-            save_map_figure(result.scores, sequence, stem.parent / (stem.name + ".png"), title=record_id)
-    print(f"{len(ids)} attribution maps -> {folder}")
+            write_replacing(
+                folder / f"{stem}.ig.png",
+                partial(save_map_figure, result.scores, sequence, title=record_id),
+            )
+    index = write_record_index(folder, ids, stems, ".ig")
+    print(f"{len(ids)} attribution maps -> {folder}{renaming_note(renamed, index)}")
     return 0

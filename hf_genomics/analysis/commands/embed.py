@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import argparse
 
-from hf_genomics.analysis.commands.common import add_model_arguments, load, prepare_output, read_records
+from hf_genomics.analysis.commands.common import (
+    add_model_arguments,
+    load,
+    positive_int,
+    prepare_output,
+    read_records,
+    write_replacing,
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -23,7 +30,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="how to pool tokens",
     )
     parser.add_argument("--layer", type=int, default=None, help="hidden layer index (default: final output)")
-    parser.add_argument("--stride-nt", type=int, default=None, help="window step (default: half a window)")
+    parser.add_argument(
+        "--stride-nt", type=positive_int, default=None, help="window step (default: half a window)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -32,6 +41,7 @@ def run(args: argparse.Namespace) -> int:
 
     from hf_genomics.analysis.embed import embed
 
+    output = prepare_output(args.output, args)  # refused before any work
     model, tokenizer = load(args)
     ids, sequences = read_records(args.fasta)
     vectors = embed(
@@ -50,6 +60,6 @@ def run(args: argparse.Namespace) -> int:
     else:
         column = pa.array(list(vectors), type=pa.list_(pa.float32()))
     table = pa.table({"id": ids, "length_nt": [len(s) for s in sequences], "embedding": column})
-    pq.write_table(table, prepare_output(args.output))
+    write_replacing(output, lambda path: pq.write_table(table, path))
     print(f"{len(ids)} embeddings ({args.pooling}) -> {args.output}")
     return 0

@@ -3,9 +3,20 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
+from functools import partial
 
-from hf_genomics.analysis.commands.common import add_model_arguments, load, read_records, safe_name
+from hf_genomics.analysis.commands.common import (
+    add_model_arguments,
+    load,
+    positive_int,
+    prepare_output_dir,
+    read_records,
+    record_file_stems,
+    renaming_note,
+    write_record_index,
+    write_replacing,
+)
+from hf_genomics.deprecated_option import add_deprecated_alias
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -20,9 +31,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--target", type=int, default=None, help="class index for classifiers (default: last)"
     )
     parser.add_argument(
-        "--output", default="logit", choices=["logit", "probability"], help="classifier value to difference"
+        "--quantity",
+        default="logit",
+        choices=["logit", "probability"],
+        help="the classifier value whose change each mutation scores",
     )
-    parser.add_argument("--max-records", type=int, default=None, help="only the first N records")
+    # --output names an output file in predict/embed/score-variants; here it was the quantity
+    add_deprecated_alias(parser, "--output", "--quantity", dest="quantity", choices=["logit", "probability"])
+    parser.add_argument("--max-records", type=positive_int, default=None, help="only the first N records")
     parser.add_argument("--no-plots", action="store_true", help="arrays only")
 
 
@@ -30,30 +46,27 @@ def run(args: argparse.Namespace) -> int:
     from hf_genomics.analysis.mutagenesis import saturation_mutagenesis
     from hf_genomics.analysis.plots import save_map_figure
 
+    folder = prepare_output_dir(args.output_dir, args)  # refused before any work
     model, tokenizer = load(args)
     ids, sequences = read_records(args.fasta, args.max_records)
-    folder = Path(args.output_dir)
-    folder.mkdir(parents=True, exist_ok=True)
-    for record_id, sequence in zip(ids, sequences):
+    stems, renamed = record_file_stems(ids)
+    for record_id, sequence, stem in zip(ids, sequences, stems):
         result = saturation_mutagenesis(
             model,
             tokenizer,
             sequence,
             target=args.target,
-            output=args.output,
+            output=args.quantity,
             window_nt=args.window_nt,
             batch_size=args.batch_size,
             progress=not args.quiet,
         )
-        stem = folder / f"{safe_name(record_id)}.ism"
-        result.save(stem.parent / (stem.name + ".npz"))
+        write_replacing(folder / f"{stem}.ism.npz", result.save)
         if not args.no_plots:
-            save_map_figure(
-                result.scores,
-                sequence,
-                stem.parent / (stem.name + ".png"),
-                mode="importance",
-                title=record_id,
+            write_replacing(
+                folder / f"{stem}.ism.png",
+                partial(save_map_figure, result.scores, sequence, mode="importance", title=record_id),
             )
-    print(f"{len(ids)} ISM maps -> {folder}")
+    index = write_record_index(folder, ids, stems, ".ism")
+    print(f"{len(ids)} ISM maps -> {folder}{renaming_note(renamed, index)}")
     return 0

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import argparse
 
-from hf_genomics.analysis.commands.common import add_model_arguments, load, prepare_output, read_records
+from hf_genomics.analysis.commands.common import (
+    add_model_arguments,
+    load,
+    positive_int,
+    prepare_output,
+    read_records,
+    write_replacing,
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -13,7 +20,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--output", required=True, help="TSV: id, length_nt, n_windows, prob_<label>..., predicted"
     )
-    parser.add_argument("--stride-nt", type=int, default=None, help="window step (default: half a window)")
+    parser.add_argument(
+        "--stride-nt", type=positive_int, default=None, help="window step (default: half a window)"
+    )
     parser.add_argument("--rc-average", action="store_true", help="average the probabilities of both strands")
 
 
@@ -23,6 +32,7 @@ def run(args: argparse.Namespace) -> int:
     from hf_genomics.analysis.loading import label_names
     from hf_genomics.analysis.predict import predict
 
+    output = prepare_output(args.output, args)  # refused before any work
     model, tokenizer = load(args)
     ids, sequences = read_records(args.fasta)
     result = predict(
@@ -40,6 +50,6 @@ def run(args: argparse.Namespace) -> int:
     for column, label in enumerate(labels):
         table[f"prob_{label}"] = result.probabilities[:, column]
     table["predicted"] = [labels[i] for i in result.probabilities.argmax(axis=1)]
-    table.to_csv(prepare_output(args.output), sep="\t", index=False)
+    write_replacing(output, lambda path: table.to_csv(path, sep="\t", index=False))
     print(f"{len(table)} predictions -> {args.output}")
     return 0

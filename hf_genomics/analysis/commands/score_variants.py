@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from hf_genomics.analysis.commands.common import add_model_arguments, load, prepare_output
+from hf_genomics.help_format import RawDescriptionDefaultsHelpFormatter
 
 DESCRIPTION = """Score every ALT allele of a VCF/BCF with a model, on a reference FASTA.
 
@@ -76,8 +77,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-class _Formatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
-    """Keeps the description's layout and shows defaults."""
+class _Formatter(RawDescriptionDefaultsHelpFormatter):
+    """Keeps the description's layout and shows defaults (once; none for unset options)."""
 
 
 def _output_kind(path: str) -> str:

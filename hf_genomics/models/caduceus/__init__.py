@@ -1,17 +1,9 @@
-"""Caduceus (kuleshov-group/caduceus-{ph,ps}_*): BiMamba with reverse-complement equivariance, native."""
+"""Caduceus (kuleshov-group/caduceus-{ph,ps}_*): BiMamba with reverse-complement equivariance, native.
 
-from .configuration_caduceus import CaduceusConfig
-from .modeling_caduceus import (
-    CaduceusForMaskedLM,
-    CaduceusForSequenceClassification,
-    CaduceusModel,
-    CaduceusPreTrainedModel,
-)
+Public names are imported lazily; they are listed in :mod:`hf_genomics.models.families`."""
 
-__all__ = [
-    "CaduceusConfig",
-    "CaduceusForMaskedLM",
-    "CaduceusForSequenceClassification",
-    "CaduceusModel",
-    "CaduceusPreTrainedModel",
-]
+from __future__ import annotations
+
+from hf_genomics.models.families import family_exports
+
+__all__, __getattr__, __dir__ = family_exports(__name__)

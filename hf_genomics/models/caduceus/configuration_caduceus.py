@@ -33,6 +33,9 @@ class CaduceusConfig(PreTrainedConfig):
     The original ``config.json`` (mamba-ssm names: ``d_model``, ``n_layer``, ``ssm_cfg`` ...) is read
     as published (``original_layout.py``), so original folders load natively.
     bidirectional_strategy: how the forward and reversed Mamba outputs combine ("add" or "ew_multiply").
+    mixer_chunk_size: inputs longer than this many tokens are mixed this many positions at a time,
+        carrying the scan state across pieces (same outputs, memory bounded by the piece, not the
+        length: a 131 kb sequence fits a laptop); None mixes every length at once.
     The Mamba fields follow mamba-ssm's ``Mamba`` (``state_size`` = d_state, ``conv_kernel`` = d_conv,
     ``time_step_rank`` = dt_rank, "auto" meaning ``ceil(hidden_size / 16)``).
     """
@@ -66,6 +69,7 @@ class CaduceusConfig(PreTrainedConfig):
     rescale_prenorm_residual: bool = True
     pooling_strategy: Literal["mean", "max", "first", "last"] = "mean"
     conjoin_eval: bool = False
+    mixer_chunk_size: int | None = 4096
     pad_token_id: int | None = 4
     mask_token_id: int | None = 3
     sep_token_id: int | None = 1

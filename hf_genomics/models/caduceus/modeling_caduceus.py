@@ -5,9 +5,12 @@ equivariant through parameter sharing across strands (RCPS, the ``-ps`` models).
 The original needs mamba-ssm's CUDA/Triton kernels; here the short convolution is ``F.conv1d``
 and the selective scan is a chunked pure-PyTorch scan (``selective_scan.py``).
 
-Padding: like the original, Mamba has no attention mask; ``attention_mask`` is accepted (so
-Trainer and pipelines can pass it) but padding tokens flow through the recurrence exactly as in
-the original, which pads on the left.
+Padding: the original has no mask and lets its left padding flow through the recurrence (the same
+sequence alone and in a padded batch differ). Here an ``attention_mask`` with zeros keeps padding
+out: padded inputs are zeroed before the short convolutions and the scan's step size is 0 there (the
+state passes through unchanged), in both directions and both strands, and pooling skips padding;
+so a sequence gives the same outputs alone and in a padded batch, on either padding side. Without a
+mask (or an all-ones one) the computation is the original's.
 """
 
 from __future__ import annotations
@@ -17,7 +20,6 @@ import math
 import torch
 import torch.nn.functional as F
 from torch import nn
-from torch.nn import CrossEntropyLoss
 from transformers import initialization as init
 from transformers.modeling_layers import GradientCheckpointingLayer
 from transformers.modeling_outputs import (
@@ -50,6 +52,13 @@ def flip_strand(x: torch.Tensor) -> torch.Tensor:
 def reverse_complement_ids(input_ids: torch.Tensor, complement_map: torch.Tensor) -> torch.Tensor:
     """Token ids of the reverse-complement strand."""
     return complement_map[input_ids.flip(-1)]
+
+
+def keep_mask(attention_mask: torch.Tensor | None) -> torch.Tensor | None:
+    """The padding mask, or None when nothing is padded (the original's exact computation)."""
+    if attention_mask is None or bool(attention_mask.all()):
+        return None
+    return attention_mask
 
 
 class CaduceusRMSNorm(nn.Module):
@@ -89,11 +98,24 @@ class CaduceusSSM(nn.Module):
         )
         self.D = nn.Parameter(torch.ones(d_inner))
 
-    def scan_inputs(self, xz: torch.Tensor) -> tuple[torch.Tensor, ...]:
-        """(batch, 2 * d_inner, length) projections -> the scan's u, delta, B, C, z (Mamba's slow path)."""
+    def scan_inputs(
+        self, xz: torch.Tensor, keep: torch.Tensor | None = None, conv_history: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, ...]:
+        """(batch, 2 * d_inner, length) projections -> the scan's u, delta, B, C, z (Mamba's slow path).
+
+        ``keep`` (batch, length): padding is zeroed before the causal convolution, as its own zero padding.
+        ``conv_history``: the (batch, d_inner, kernel - 1) convolution inputs just before this piece of a
+        longer sequence (zeros at its start), in place of the convolution's zero padding.
+        """
         length = xz.shape[-1]
         x, z = xz.chunk(2, dim=1)
-        x = F.silu(self.conv1d(x)[..., :length])
+        if keep is not None:
+            x = x * keep.to(x.dtype).unsqueeze(1)
+        if conv_history is None:
+            x = F.silu(self.conv1d(x)[..., :length])
+        else:
+            weight, bias = self.conv1d.weight, self.conv1d.bias
+            x = F.silu(F.conv1d(torch.cat([conv_history, x], dim=-1), weight, bias, groups=x.shape[1]))
         dt, B, C = torch.split(
             self.x_proj(x.transpose(1, 2)), [self.dt_rank, self.n_state, self.n_state], dim=-1
         )
@@ -122,20 +144,25 @@ class CaduceusMixer(nn.Module):
             nn.Linear(config.hidden_size, 2 * d_inner, bias=config.use_bias) if untied else None
         )
         self.rev_out_proj = nn.Linear(d_inner, config.hidden_size, bias=config.use_bias) if untied else None
+        self.chunk_size = config.mixer_chunk_size
 
-    def forward(self, hidden_states: torch.Tensor) -> torch.Tensor:
+    def forward(self, hidden_states: torch.Tensor, keep: torch.Tensor | None = None) -> torch.Tensor:
+        """``keep`` (batch, length): 1 for tokens, 0 for padding (kept out of both scans), or None."""
+        if self.chunk_size and hidden_states.shape[1] > self.chunk_size:
+            return self.forward_in_chunks(hidden_states, keep, self.chunk_size)
         xz = self.in_proj(hidden_states).transpose(1, 2)  # (batch, 2 * d_inner, length)
-        directions = [(self.fwd, xz)]
+        directions = [(self.fwd, xz, keep)]
         if self.rev is not None:  # a per-position projection commutes with reversing the sequence
             rev_xz = (
                 xz.flip(-1)
                 if self.rev_in_proj is None
                 else self.rev_in_proj(hidden_states.flip(1)).transpose(1, 2)
             )
-            directions.append((self.rev, rev_xz))
-        inputs = [ssm.scan_inputs(projected) for ssm, projected in directions]
+            directions.append((self.rev, rev_xz, None if keep is None else keep.flip(-1)))
+        inputs = [ssm.scan_inputs(projected, kept) for ssm, projected, kept in directions]
         u, delta, B, C, z = (torch.stack(parts, dim=1) for parts in zip(*inputs))
-        ssms = [ssm for ssm, _ in directions]
+        ssms = [ssm for ssm, _, _ in directions]
+        keeps = None if keep is None else torch.stack([kept for _, _, kept in directions], dim=1)
         y = selective_scan(
             u,
             delta,
@@ -145,6 +172,7 @@ class CaduceusMixer(nn.Module):
             torch.stack([ssm.D for ssm in ssms]),
             z,
             delta_bias=torch.stack([ssm.dt_proj.bias for ssm in ssms]),
+            keep=keeps,
         )
         out = self.out_proj(y[:, 0].transpose(1, 2))
         if self.rev is None:
@@ -152,6 +180,62 @@ class CaduceusMixer(nn.Module):
         out_proj = self.out_proj if self.rev_out_proj is None else self.rev_out_proj
         out_rev = out_proj(y[:, 1].transpose(1, 2)).flip(1)
         return out + out_rev if self.strategy == "add" else out * out_rev
+
+    def forward_in_chunks(
+        self, hidden_states: torch.Tensor, keep: torch.Tensor | None, chunk_size: int
+    ) -> torch.Tensor:
+        """The same outputs as ``forward`` with memory O(chunk_size) per layer instead of O(length).
+
+        Both directions walk their sequence (the reversed one for ``rev``) ``chunk_size`` positions
+        at a time, carrying the scan state and the convolution's last ``kernel - 1`` inputs from one
+        piece to the next; only the (batch, length, hidden) outputs are kept whole. Nothing of size
+        length x d_inner (x state) is ever held.
+        """
+        batch, length, _ = hidden_states.shape
+        ssms = [self.fwd] + ([self.rev] if self.rev is not None else [])
+        in_projs = [self.in_proj] + ([self.rev_in_proj or self.in_proj] if self.rev is not None else [])
+        out_projs = [self.out_proj] + ([self.rev_out_proj or self.out_proj] if self.rev is not None else [])
+        sequences = [hidden_states] + ([hidden_states.flip(1)] if self.rev is not None else [])
+        keeps = None if keep is None else [keep] + ([keep.flip(-1)] if self.rev is not None else [])
+        A = -torch.exp(torch.stack([ssm.A_log.float() for ssm in ssms]))
+        D = torch.stack([ssm.D for ssm in ssms])
+        delta_bias = torch.stack([ssm.dt_proj.bias for ssm in ssms])
+        d_inner, kernel = self.out_proj.in_features, self.fwd.conv1d.kernel_size[0]
+        histories = [hidden_states.new_zeros(batch, d_inner, kernel - 1) for _ in ssms]
+        state = None
+        outputs = [hidden_states.new_empty(batch, length, self.out_proj.out_features) for _ in ssms]
+        for start in range(0, length, chunk_size):
+            piece = slice(start, start + chunk_size)
+            inputs = []
+            for index, ssm in enumerate(ssms):
+                xz = in_projs[index](sequences[index][:, piece]).transpose(1, 2)
+                kept = None if keeps is None else keeps[index][:, piece]
+                inputs.append(ssm.scan_inputs(xz, kept, conv_history=histories[index]))
+                x_masked = (
+                    xz[:, :d_inner] if kept is None else xz[:, :d_inner] * kept.to(xz.dtype).unsqueeze(1)
+                )
+                histories[index] = torch.cat([histories[index], x_masked], dim=-1)[..., -(kernel - 1) :]
+            u, delta, B, C, z = (torch.stack(parts, dim=1) for parts in zip(*inputs))
+            kept = None if keeps is None else torch.stack([k[:, piece] for k in keeps], dim=1)
+            y, state = selective_scan(
+                u,
+                delta,
+                A,
+                B,
+                C,
+                D,
+                z,
+                delta_bias=delta_bias,
+                keep=kept,
+                initial_state=state,
+                return_state=True,
+            )
+            for index in range(len(ssms)):
+                outputs[index][:, piece] = out_projs[index](y[:, index].transpose(1, 2))
+        if self.rev is None:
+            return outputs[0]
+        out_rev = outputs[1].flip(1)
+        return outputs[0] + out_rev if self.strategy == "add" else outputs[0] * out_rev
 
 
 def _norm(config: CaduceusConfig) -> nn.Module:
@@ -176,7 +260,10 @@ class CaduceusBlock(GradientCheckpointingLayer):
         self.mixer = CaduceusMixer(config)
 
     def forward(
-        self, hidden_states: torch.Tensor, residual: torch.Tensor | None = None
+        self,
+        hidden_states: torch.Tensor,
+        residual: torch.Tensor | None = None,
+        keep: torch.Tensor | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor]:
         if self.rcps:
             hidden_states, residual = rcps_add_norm(hidden_states, residual, self.norm, self.swap_halves)
@@ -188,9 +275,10 @@ class CaduceusBlock(GradientCheckpointingLayer):
         if self.rcps:  # both strands through the shared mixer as one batch
             half = hidden_states.shape[-1] // 2
             strands = torch.cat([hidden_states[..., :half], flip_strand(hidden_states[..., half:])], dim=0)
-            fwd, rc = self.mixer(strands).chunk(2, dim=0)
+            strand_keep = None if keep is None else torch.cat([keep, keep.flip(-1)], dim=0)
+            fwd, rc = self.mixer(strands, strand_keep).chunk(2, dim=0)
             return torch.cat([fwd, flip_strand(rc)], dim=-1), residual
-        return self.mixer(hidden_states), residual
+        return self.mixer(hidden_states, keep), residual
 
 
 def rcps_add_norm(
@@ -339,12 +427,13 @@ class CaduceusModel(CaduceusPreTrainedModel):
             output_hidden_states if output_hidden_states is not None else self.config.output_hidden_states
         )
         hidden_states = self.embeddings(input_ids) if inputs_embeds is None else inputs_embeds
+        keep = keep_mask(attention_mask)
         all_hidden_states = []
         residual = None
         for layer in self.layers:
             if output_hidden_states:
                 all_hidden_states.append(hidden_states)
-            hidden_states, residual = layer(hidden_states, residual)
+            hidden_states, residual = layer(hidden_states, residual, keep)
         if self.config.rcps:
             hidden_states, _ = rcps_add_norm(hidden_states, residual, self.final_norm)
         else:
@@ -415,22 +504,40 @@ class CaduceusForMaskedLM(CaduceusPreTrainedModel):
         **kwargs,
     ) -> MaskedLMOutput:
         outputs = self.model(
-            input_ids=input_ids, inputs_embeds=inputs_embeds, output_hidden_states=output_hidden_states
+            input_ids=input_ids,
+            attention_mask=attention_mask,
+            inputs_embeds=inputs_embeds,
+            output_hidden_states=output_hidden_states,
         )
         logits = self.lm_head(outputs.last_hidden_state).float()
         loss = None
         if labels is not None:
-            loss = CrossEntropyLoss()(logits.view(-1, logits.shape[-1]), labels.view(-1))
+            loss = self.loss_function(logits, labels, vocab_size=logits.shape[-1], **kwargs)
         return MaskedLMOutput(loss=loss, logits=logits, hidden_states=outputs.hidden_states)
 
 
-def pool_positions(hidden_states: torch.Tensor, how: str) -> torch.Tensor:
-    """Pool over the length dimension (1): mean, max, first or last position (the original's options)."""
+def pool_positions(hidden_states: torch.Tensor, how: str, keep: torch.Tensor | None = None) -> torch.Tensor:
+    """Pool over the length dimension (1): mean, max, first or last position (the original's options),
+    over the tokens ``keep`` (batch, length) marks (all when None): padding never enters a pool."""
+    if keep is None:
+        if how == "mean":
+            return hidden_states.mean(dim=1)
+        if how == "max":
+            return hidden_states.max(dim=1).values
+        return hidden_states[:, 0] if how == "first" else hidden_states[:, -1]
+    weights = keep.to(hidden_states.dtype).unsqueeze(-1)
     if how == "mean":
-        return hidden_states.mean(dim=1)
+        return (hidden_states * weights).sum(1) / weights.sum(1).clamp(min=1.0)
     if how == "max":
-        return hidden_states.max(dim=1).values
-    return hidden_states[:, 0] if how == "first" else hidden_states[:, -1]
+        return hidden_states.masked_fill(weights == 0, torch.finfo(hidden_states.dtype).min).max(dim=1).values
+    positions = torch.arange(hidden_states.shape[1], device=hidden_states.device)
+    real = keep.bool()
+    index = (
+        torch.where(real, positions, hidden_states.shape[1]).min(-1).values
+        if how == "first"
+        else torch.where(real, positions, -1).max(-1).values
+    )
+    return hidden_states[torch.arange(hidden_states.shape[0], device=hidden_states.device), index]
 
 
 class CaduceusForSequenceClassification(CaduceusPreTrainedModel):
@@ -479,18 +586,27 @@ class CaduceusForSequenceClassification(CaduceusPreTrainedModel):
         elif conjoin:
             raise ValueError("conjoin_eval needs input_ids (the reverse complement is computed from them)")
         outputs = self.model(
-            input_ids=input_ids, inputs_embeds=inputs_embeds, output_hidden_states=output_hidden_states
+            input_ids=input_ids,
+            attention_mask=attention_mask,
+            inputs_embeds=inputs_embeds,
+            output_hidden_states=output_hidden_states,
         )
         hidden = outputs.last_hidden_state
+        keep = keep_mask(attention_mask)
+        rc_keep = None if keep is None else keep.flip(-1)  # the reverse complement's positions run backwards
         if self.config.rcps:
             half = self.config.hidden_size
             fwd, rc = hidden[..., :half], torch.flip(hidden[..., half:], dims=[1, 2])
-            logits = (self.score(pool_positions(fwd, how)) + self.score(pool_positions(rc, how))) / 2
+            logits = (
+                self.score(pool_positions(fwd, how, keep)) + self.score(pool_positions(rc, how, rc_keep))
+            ) / 2
         elif conjoin:
-            rc = self.model(input_ids=rc_ids).last_hidden_state
-            logits = (self.score(pool_positions(hidden, how)) + self.score(pool_positions(rc, how))) / 2
+            rc = self.model(input_ids=rc_ids, attention_mask=rc_keep).last_hidden_state
+            logits = (
+                self.score(pool_positions(hidden, how, keep)) + self.score(pool_positions(rc, how, rc_keep))
+            ) / 2
         else:
-            logits = self.score(pool_positions(hidden, how))
+            logits = self.score(pool_positions(hidden, how, keep))
         loss = None
         if (
             labels is not None

@@ -24,19 +24,31 @@ def selective_scan(
     z: torch.Tensor,
     delta_bias: torch.Tensor,
     block: int = 256,
-) -> torch.Tensor:
+    keep: torch.Tensor | None = None,
+    initial_state: torch.Tensor | None = None,
+    return_state: bool = False,
+) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
     """``mamba_ssm.selective_scan_fn`` semantics (``delta_softplus=True``) for ``groups`` scans at once.
 
     u, delta, z: (batch, groups, channels, length); A: (groups, channels, state);
     B, C: (batch, groups, state, length); D, delta_bias: (groups, channels).
-    Returns (batch, groups, channels, length), computed in fp32, in u's dtype.
+    keep: optional (batch, groups, length), 0 at padding: there the step size is 0, so the state passes
+    through unchanged (``exp(0 A) h + 0``) and padding never enters the recurrence.
+    initial_state / return_state: the (batch, groups, channels, state) state to start from and to
+    return with the output, so a long sequence can be scanned piece by piece (the recurrence carried).
+    Returns (batch, groups, channels, length), computed in fp32, in u's dtype. Memory: the inputs plus
+    (block, batch, groups, channels, state) per block; no (length x channels x state) tensor.
     """
     dtype = u.dtype
     u, z, A, B, C = u.float(), z.float(), A.float(), B.float(), C.float()
     delta = F.softplus(delta.float() + delta_bias.float()[..., None])
+    if keep is not None:
+        delta = delta * keep.to(delta.dtype).unsqueeze(2)
     batch, groups, channels, length = u.shape
     differentiable = torch.is_grad_enabled() and any(t.requires_grad for t in (u, delta, A, B, C))
-    state = u.new_zeros(batch, groups, channels, A.shape[-1])
+    state = (
+        u.new_zeros(batch, groups, channels, A.shape[-1]) if initial_state is None else initial_state.float()
+    )
     pieces = []
     for start in range(0, length, block):
         window = slice(start, start + block)
@@ -62,7 +74,8 @@ def selective_scan(
         state = state.clone() if not differentiable else state
     y = torch.cat(pieces, dim=-1) if len(pieces) > 1 else pieces[0]
     y = y + u * D.float()[..., None]
-    return (y * F.silu(z)).to(dtype)
+    y = (y * F.silu(z)).to(dtype)
+    return (y, state) if return_state else y
 
 
 def selective_scan_sequential(u, delta, A, B, C, D, z, delta_bias) -> torch.Tensor:

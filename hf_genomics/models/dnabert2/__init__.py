@@ -1,17 +1,9 @@
-"""DNABERT-2 / DNABERT-S (MosaicBERT) as native transformers classes; convert with ``hf-genomics convert``."""
+"""DNABERT-2 / DNABERT-S (MosaicBERT) as native transformers classes; convert with ``hf-genomics convert``.
 
-from hf_genomics.models.dnabert2.configuration_dnabert2 import Dnabert2Config
-from hf_genomics.models.dnabert2.modeling_dnabert2 import (
-    Dnabert2ForMaskedLM,
-    Dnabert2ForSequenceClassification,
-    Dnabert2Model,
-    Dnabert2PreTrainedModel,
-)
+Public names are imported lazily; they are listed in :mod:`hf_genomics.models.families`."""
 
-__all__ = [
-    "Dnabert2Config",
-    "Dnabert2ForMaskedLM",
-    "Dnabert2ForSequenceClassification",
-    "Dnabert2Model",
-    "Dnabert2PreTrainedModel",
-]
+from __future__ import annotations
+
+from hf_genomics.models.families import family_exports
+
+__all__, __getattr__, __dir__ = family_exports(__name__)

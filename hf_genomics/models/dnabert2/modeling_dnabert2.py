@@ -25,10 +25,8 @@ from transformers.modeling_utils import ALL_ATTENTION_FUNCTIONS, PreTrainedModel
 from transformers.utils.generic import can_return_tuple
 from transformers.utils.output_capturing import capture_outputs
 
-from hf_genomics.models.encoder.modeling_dna_encoder import (
-    alibi_slopes,
-    eager_attention_forward,
-)
+from hf_genomics.models.layers.alibi import alibi_slopes
+from hf_genomics.models.layers.attention import eager_attention_forward
 from hf_genomics.remote_code import RemoteCodeMixin
 
 from .configuration_dnabert2 import Dnabert2Config

@@ -29,14 +29,13 @@ from transformers.modeling_outputs import (
     SequenceClassifierOutput,
     TokenClassifierOutput,
 )
-from transformers.modeling_rope_utils import ROPE_INIT_FUNCTIONS, dynamic_rope_update
 from transformers.modeling_utils import ALL_ATTENTION_FUNCTIONS, PreTrainedModel
 from transformers.utils.generic import can_return_tuple
 from transformers.utils.output_capturing import capture_outputs
 
 from hf_genomics.models.layers.alibi import alibi_slopes, query_rows_per_chunk, symmetric_alibi_bias
 from hf_genomics.models.layers.attention import check_scores_fit, eager_attention_forward
-from hf_genomics.models.layers.rotary import apply_rotary_pos_emb, rotate_half
+from hf_genomics.models.layers.rotary import RotaryEmbedding, apply_rotary_pos_emb, rotate_half
 from hf_genomics.models.layers.sinusoidal import sinusoidal_inv_freq, sinusoidal_positions, sinusoidal_table
 from hf_genomics.remote_code import RemoteCodeMixin
 
@@ -82,43 +81,7 @@ class DnaEncoderAlibi(nn.Module):
         return symmetric_alibi_bias(self.slopes, query_positions, key_positions, key_padding_mask, dtype)
 
 
-class DnaEncoderRotaryEmbedding(nn.Module):
-    """Rotary cos/sin tables from transformers' rope utilities (same shape as LlamaRotaryEmbedding)."""
-
-    def __init__(self, config: DnaEncoderConfig):
-        super().__init__()
-        self.max_seq_len_cached = config.max_position_embeddings
-        self.original_max_seq_len = config.max_position_embeddings
-        self.config = config
-        self.rope_type = config.rope_parameters["rope_type"]
-        inv_freq, self.attention_scaling = self.rope_init_fn(config)
-        self.inv_freq = nn.Buffer(inv_freq, persistent=False)
-        self.original_inv_freq = nn.Buffer(inv_freq.clone(), persistent=False)
-
-    @property
-    def rope_init_fn(self) -> Callable:
-        if self.rope_type == "default":
-            return self.compute_default_rope_parameters
-        return ROPE_INIT_FUNCTIONS[self.rope_type]
-
-    @staticmethod
-    def compute_default_rope_parameters(
-        config: DnaEncoderConfig, device=None, **kwargs
-    ) -> tuple[torch.Tensor, float]:
-        """Original RoPE: ``inv_freq[i] = theta^(-2i/d)`` over the head dimension."""
-        base = config.rope_parameters["rope_theta"]
-        dim = config.hidden_size // config.num_attention_heads
-        inv_freq = 1.0 / (base ** (torch.arange(0, dim, 2, dtype=torch.float32, device=device) / dim))
-        return inv_freq, 1.0
-
-    @torch.no_grad()
-    @dynamic_rope_update
-    def forward(self, x: torch.Tensor, position_ids: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        freqs = position_ids[..., None].float() * self.inv_freq.to(device=x.device, dtype=torch.float32)
-        emb = torch.cat((freqs, freqs), dim=-1)
-        cos = emb.cos() * self.attention_scaling
-        sin = emb.sin() * self.attention_scaling
-        return cos.to(dtype=x.dtype), sin.to(dtype=x.dtype)
+DnaEncoderRotaryEmbedding = RotaryEmbedding  # the shared layer, under the family's name
 
 
 # ----------------------------------------------------------------------------------------------

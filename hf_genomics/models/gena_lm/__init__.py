@@ -1,19 +1,9 @@
-"""GENA-LM (AIRI-Institute/gena-lm-bert-*): dense pre-LN BERT, native."""
+"""GENA-LM (AIRI-Institute/gena-lm-bert-*): dense pre-LN BERT, native.
 
-from .configuration_gena_lm import GenaLmConfig
-from .modeling_gena_lm import (
-    GenaLmForMaskedLM,
-    GenaLmForSequenceClassification,
-    GenaLmForTokenClassification,
-    GenaLmModel,
-    GenaLmPreTrainedModel,
-)
+Public names are imported lazily; they are listed in :mod:`hf_genomics.models.families`."""
 
-__all__ = [
-    "GenaLmConfig",
-    "GenaLmForMaskedLM",
-    "GenaLmForSequenceClassification",
-    "GenaLmForTokenClassification",
-    "GenaLmModel",
-    "GenaLmPreTrainedModel",
-]
+from __future__ import annotations
+
+from hf_genomics.models.families import family_exports
+
+__all__, __getattr__, __dir__ = family_exports(__name__)

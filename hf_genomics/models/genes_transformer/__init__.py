@@ -1,6 +1,9 @@
-"""The human-genes study's Transformer decoder (post-LN, learned positions), native in transformers."""
+"""The human-genes study's Transformer decoder (post-LN, learned positions), native in transformers.
 
-from .configuration_genes_transformer import GenesTransformerConfig
-from .modeling_genes_transformer import GenesTransformerForCausalLM, GenesTransformerModel
+Public names are imported lazily; they are listed in :mod:`hf_genomics.models.families`."""
 
-__all__ = ["GenesTransformerConfig", "GenesTransformerForCausalLM", "GenesTransformerModel"]
+from __future__ import annotations
+
+from hf_genomics.models.families import family_exports
+
+__all__, __getattr__, __dir__ = family_exports(__name__)

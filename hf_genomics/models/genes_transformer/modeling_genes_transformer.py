@@ -21,7 +21,7 @@ from transformers.modeling_layers import GradientCheckpointingLayer
 from transformers.modeling_outputs import BaseModelOutput, CausalLMOutput
 from transformers.modeling_utils import ALL_ATTENTION_FUNCTIONS, PreTrainedModel
 
-from hf_genomics.models.encoder.modeling_dna_encoder import eager_attention_forward
+from hf_genomics.models.layers.attention import eager_attention_forward
 from hf_genomics.remote_code import RemoteCodeMixin
 
 from .configuration_genes_transformer import GenesTransformerConfig

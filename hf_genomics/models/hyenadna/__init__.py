@@ -1,1 +1,9 @@
-"""HyenaDNA: configuration, models and the original character tokenizer's ids."""
+"""HyenaDNA: configuration, models and the original character tokenizer's ids.
+
+Public names are imported lazily; they are listed in :mod:`hf_genomics.models.families`."""
+
+from __future__ import annotations
+
+from hf_genomics.models.families import family_exports
+
+__all__, __getattr__, __dir__ = family_exports(__name__)

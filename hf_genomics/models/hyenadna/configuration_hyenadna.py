@@ -41,6 +41,9 @@ class HyenaDnaConfig(PreTrainedConfig):
     classifier_pooling: ``"last"`` (last non-padding token, as the -hf checkpoints'
         HyenaDNAForSequenceClassification) or ``"mean"`` (over non-padding tokens, as the original
         repository's ``SequenceDecoder(mode="pool")``); classifier_bias: bias of the score layer.
+    long_input_chunk_size: inputs longer than this many tokens run in bounded memory (filters, MLP
+        and output projection this many positions at a time, the Hyena operator a group of channels
+        at a time), with the same outputs; None runs every length at once.
     """
 
     model_type = "hyenadna"
@@ -74,6 +77,7 @@ class HyenaDnaConfig(PreTrainedConfig):
     pad_vocab_size_multiple: int = 8
     classifier_pooling: str = "last"
     classifier_bias: bool = False
+    long_input_chunk_size: int | None = 16384
     pad_token_id: int | None = 4
     bos_token_id: int | None = None
     eos_token_id: int | None = 1

@@ -56,6 +56,11 @@ AUTO_MAP = {
 # ----------------------------------------------------------------------------------------------
 
 
+# channels x FFT points of one group of a long convolution (about 64 MB of complex spectrum per
+# tensor): for a 450 kb input, 16 channels at a time
+LONG_CONV_ELEMENTS = 8_000_000
+
+
 def filter_positional_embedding(seq_len: int, emb_dim: int) -> tuple[torch.Tensor, torch.Tensor]:
     """``z`` (1, L, emb_dim) = [t, cos(-f w), sin(-f w)] with t in [0, 1] and ``(emb_dim-1)/2`` bands,
     and ``t`` (1, L, 1): the initial values of the filters' positional embedding (as in the original)."""
@@ -87,13 +92,17 @@ def fft_causal_conv(u: torch.Tensor, k: torch.Tensor, skip: torch.Tensor) -> tor
     return (y + u * skip.unsqueeze(-1)).to(u.dtype)
 
 
-def causal_depthwise_conv(u: torch.Tensor, conv: nn.Conv1d) -> torch.Tensor:
+def causal_depthwise_conv(
+    u: torch.Tensor, conv: nn.Conv1d, weight: torch.Tensor | None = None, bias: torch.Tensor | None = None
+) -> torch.Tensor:
     """``conv`` (depthwise, kernel K, padding K-1, output cut to L) applied to channels-last u (B, L, C):
     ``y[t] = b + sum_j w[j] u[t + j - K + 1]`` as K fused multiply-adds on shifted slices (no
-    transpose, no padded copy of u)."""
-    kernel = conv.kernel_size[0]
-    weights = conv.weight[:, 0, :].t()  # (K, C)
-    y = torch.addcmul(conv.bias, u, weights[kernel - 1])
+    transpose, no padded copy of u). ``weight``/``bias``: rows of ``conv``'s, for a group of channels."""
+    weight = conv.weight if weight is None else weight
+    bias = conv.bias if bias is None else bias
+    kernel = weight.shape[-1]
+    weights = weight[:, 0, :].t()  # (K, C)
+    y = torch.addcmul(bias, u, weights[kernel - 1])
     for shift in range(1, min(kernel, u.shape[1])):
         y[:, shift:] += u[:, :-shift] * weights[kernel - 1 - shift]
     return y
@@ -129,15 +138,30 @@ class HyenaDnaImplicitFilter(nn.Module):
         self.deltas = nn.Buffer(modulation_deltas(self.channels))
         self.bias = nn.Parameter(torch.randn(self.channels))
 
-    def forward(self, seq_len: int) -> torch.Tensor:
-        """Filters for the first ``seq_len`` positions, shaped (order - 1, d_model, seq_len)."""
-        h = self.z[:, :seq_len].to(self.out.weight.dtype)
+    def forward(self, seq_len: int, chunk_size: int | None = None) -> torch.Tensor:
+        """Filters for the first ``seq_len`` positions, shaped (order - 1, d_model, seq_len).
+
+        Every position's filter values depend on that position only, so a long filter is made
+        ``chunk_size`` positions at a time (the MLP's activations never exist for all of them).
+        """
+        if chunk_size and seq_len > chunk_size:
+            filters = self.z.new_empty(self.channels, seq_len, dtype=self.out.weight.dtype)
+            for start in range(0, seq_len, chunk_size):
+                stop = min(start + chunk_size, seq_len)
+                filters[:, start:stop] = self._positions(start, stop)[0].transpose(0, 1)
+            return filters.view(self.order - 1, self.d_model, seq_len)
+        h = self._positions(0, seq_len)
+        return h[0].transpose(0, 1).reshape(self.order - 1, self.d_model, seq_len)
+
+    def _positions(self, start: int, stop: int) -> torch.Tensor:
+        """(1, stop - start, channels) filter values at positions [start, stop)."""
+        h = self.z[:, start:stop].to(self.out.weight.dtype)
         for linear in self.mlp:
             h = torch.sin(self.freq * linear(h))
         h = self.out(h)
         if self.modulate:
-            h = h * (torch.exp(-self.t[:, :seq_len] * self.deltas.abs()) + self.shift)
-        return h[0].transpose(0, 1).reshape(self.order - 1, self.d_model, seq_len)
+            h = h * (torch.exp(-self.t[:, start:stop] * self.deltas.abs()) + self.shift)
+        return h
 
 
 # ----------------------------------------------------------------------------------------------
@@ -164,12 +188,15 @@ class HyenaDnaOperator(nn.Module):
         self.filter_fn = HyenaDnaImplicitFilter(config)
         self.dropout = nn.Dropout(config.hyena_dropout)
         self.out_proj = nn.Linear(config.d_model, config.d_model)
+        self.chunk_size = config.long_input_chunk_size
 
     def forward(self, hidden_states: torch.Tensor, keep: torch.Tensor | None = None) -> torch.Tensor:
         """hidden_states (B, L, d_model); ``keep`` (B, L) 1 for real tokens, 0 for padding, or None.
 
         Channels-last until the long convolutions (the original transposes first; same values)."""
         seq_len = hidden_states.shape[1]
+        if self.chunk_size and seq_len > self.chunk_size:
+            return self.forward_in_groups(hidden_states, keep)
         u = self.in_proj(hidden_states)
         if keep is not None:
             u = u * keep[..., None]
@@ -183,6 +210,48 @@ class HyenaDnaOperator(nn.Module):
                 v = v * keep[:, None, :]
             v = fft_causal_conv(v, filters[step], skips[step])
         return self.out_proj(v.transpose(1, 2) * gates[0])
+
+    def forward_in_groups(
+        self, hidden_states: torch.Tensor, keep: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """``forward`` for long inputs, in bounded memory, with the same outputs.
+
+        Up to ``out_proj`` every operation is per channel (the input projection's rows, the depthwise
+        short and long convolutions, the gates), so the channels are processed a group at a time:
+        the (order + 1) x d_model wide projection and the FFTs over 2L points never exist for all
+        channels at once; the filters and the output projection are made ``chunk_size`` positions at
+        a time.
+        """
+        batch, seq_len, _ = hidden_states.shape
+        d_model, order, chunk = self.d_model, self.order, self.chunk_size
+        group = max(1, min(d_model, LONG_CONV_ELEMENTS // seq_len))
+        filters = self.filter_fn(seq_len, chunk)
+        skips = self.filter_fn.bias.view(order - 1, d_model)
+        mixed = hidden_states.new_empty(batch, seq_len, d_model)
+        for first in range(0, d_model, group):
+            last = min(first + group, d_model)
+            rows = torch.cat(
+                [torch.arange(j * d_model + first, j * d_model + last) for j in range(order + 1)]
+            )
+            u = nn.functional.linear(hidden_states, self.in_proj.weight[rows], self.in_proj.bias[rows])
+            if keep is not None:
+                u = u * keep[..., None]
+            u = causal_depthwise_conv(
+                u, self.short_filter, self.short_filter.weight[rows], self.short_filter.bias[rows]
+            )
+            *gates, v = u.split(last - first, dim=-1)
+            v = v.transpose(1, 2)
+            for step, gate in enumerate(reversed(gates[1:])):
+                v = self.dropout(v * gate.transpose(1, 2))
+                if keep is not None:
+                    v = v * keep[:, None, :]
+                v = fft_causal_conv(v, filters[step, first:last], skips[step, first:last])
+            mixed[..., first:last] = v.transpose(1, 2) * gates[0]
+            del u, gates, v
+        out = torch.empty_like(mixed)
+        for start in range(0, seq_len, chunk):
+            out[:, start : start + chunk] = self.out_proj(mixed[:, start : start + chunk])
+        return out
 
 
 class HyenaDnaMLP(nn.Module):
@@ -210,6 +279,13 @@ class HyenaDnaBlock(GradientCheckpointingLayer):
 
     def forward(self, hidden_states: torch.Tensor, keep: torch.Tensor | None = None) -> torch.Tensor:
         hidden_states = hidden_states + self.dropout(self.mixer(self.norm1(hidden_states), keep))
+        chunk = self.mixer.chunk_size
+        if chunk and hidden_states.shape[1] > chunk:  # per position: d_inner wide only a chunk at a time
+            out = torch.empty_like(hidden_states)
+            for start in range(0, hidden_states.shape[1], chunk):
+                piece = hidden_states[:, start : start + chunk]
+                out[:, start : start + chunk] = piece + self.dropout(self.mlp(self.norm2(piece)))
+            return out
         return hidden_states + self.dropout(self.mlp(self.norm2(hidden_states)))
 
 

@@ -18,7 +18,6 @@ from collections.abc import Callable
 
 import torch
 from torch import nn
-from torch.nn import CrossEntropyLoss
 from transformers import initialization as init
 from transformers.activations import ACT2FN
 from transformers.masking_utils import create_bidirectional_mask
@@ -33,11 +32,8 @@ from transformers.modeling_utils import ALL_ATTENTION_FUNCTIONS, PreTrainedModel
 from transformers.utils.generic import can_return_tuple
 from transformers.utils.output_capturing import capture_outputs
 
-from hf_genomics.models.encoder.modeling_dna_encoder import (
-    DnaEncoderRotaryEmbedding,
-    apply_rotary_pos_emb,
-    eager_attention_forward,
-)
+from hf_genomics.models.layers.attention import eager_attention_forward
+from hf_genomics.models.layers.rotary import RotaryEmbedding, apply_rotary_pos_emb
 from hf_genomics.remote_code import RemoteCodeMixin
 
 from .configuration_nucleotide_transformer import NucleotideTransformerConfig
@@ -58,7 +54,7 @@ AUTO_MAP = {
 MASK_RATIO_TRAIN = 0.15 * 0.8
 
 
-class NucleotideTransformerRotaryEmbedding(DnaEncoderRotaryEmbedding):
+class NucleotideTransformerRotaryEmbedding(RotaryEmbedding):
     """Rotary cos/sin over the head dimension, theta 10,000 (the shared encoder implementation)."""
 
 
@@ -317,9 +313,7 @@ class NucleotideTransformerForMaskedLM(NucleotideTransformerPreTrainedModel):
         logits = self.lm_head(outputs.last_hidden_state)
         loss = None
         if labels is not None:
-            loss = CrossEntropyLoss()(
-                logits.view(-1, self.config.vocab_size), labels.view(-1).to(logits.device)
-            )
+            loss = self.loss_function(logits, labels, vocab_size=self.config.vocab_size, **kwargs)
         return MaskedLMOutput(
             loss=loss, logits=logits, hidden_states=outputs.hidden_states, attentions=outputs.attentions
         )
@@ -410,7 +404,7 @@ class NucleotideTransformerForTokenClassification(NucleotideTransformerPreTraine
         logits = self.classifier(self.dropout(outputs.last_hidden_state))
         loss = None
         if labels is not None:
-            loss = CrossEntropyLoss()(logits.view(-1, self.num_labels), labels.view(-1).to(logits.device))
+            loss = self.loss_function(logits, labels, self.config, **kwargs)
         return TokenClassifierOutput(
             loss=loss, logits=logits, hidden_states=outputs.hidden_states, attentions=outputs.attentions
         )

@@ -52,6 +52,10 @@ COMMANDS: dict[tuple[str, ...], tuple[str, str]] = {
         "hf_genomics.training.gue_recipe",
         "best measured CPU recipe on a GUE-layout folder within a time budget, beside the k-mer baseline",
     ),
+    ("benchmark", "gue"): (
+        "hf_genomics.training.gue_benchmark",
+        "fine-tune any model on every GUE task with the DNABERT-2 protocol: Table-4-shaped results",
+    ),
     ("ngram", "fit"): (
         "hf_genomics.training.ngram_fit",
         "count an n-gram LM from sequence files (FASTA, CSV, Parquet, ...) and save it",

@@ -95,10 +95,21 @@ def test_gue_recipe_end_to_end(tmp_path):
 
     task = write_planted_motif_task(tmp_path / "prom" / "planted", sizes=(192, 64, 64))
     out = tmp_path / "out"
-    results = gue_recipe.run_recipe(task, out, budget_minutes=0.4, threads=1, max_epochs=2)
+    results = gue_recipe.run_recipe(
+        task, out, budget_minutes=0.5, threads=1, max_epochs=2, models=["cnn", "transformer"]
+    )
     saved = json.loads((out / "results.json").read_text())
     assert saved["test_mcc"] == pytest.approx(saved["per_seed"][0]["test"]["mcc"]) == results["test_mcc"]
-    assert saved["tokenizer"] == "kmer:4" and saved["position_embedding_type"] == "rope"
+    # both neural candidates trained on half the budget each; the one kept is the better on validation
+    candidates = saved["candidates"]
+    assert set(candidates) == {"cnn", "transformer"}
+    neural = saved["neural_model"]
+    assert neural == max(candidates, key=lambda name: candidates[name]["dev_mcc"])
+    assert saved["dev_mcc"] == candidates[neural]["dev_mcc"]
+    if neural == "transformer":
+        assert saved["tokenizer"] == "kmer:4" and saved["position_embedding_type"] == "rope"
+    else:
+        assert saved["tokenizer"] == "char" and saved["num_parameters"] == candidates["cnn"]["num_parameters"]
     # a 24-s budget is below the fixed costs on a loaded CI core (imports, baseline, probe): the plan
     # then falls back to one step, one evaluation, the test pass and saving -- bounded, not zero
     assert saved["budget"]["total_seconds"] <= 0.4 * 60 + 60
@@ -110,7 +121,7 @@ def test_gue_recipe_end_to_end(tmp_path):
     reference = fit_kmer_baseline(splits["train"], splits["validation"], splits["test"], seed=1)
     assert saved["kmer_baseline_test_mcc"] == pytest.approx(reference.test["mcc"])
     assert saved["kmer_baseline_dev_mcc"] == pytest.approx(reference.validation["mcc"])
-    expected = "kmer_baseline" if saved["kmer_baseline_dev_mcc"] > saved["dev_mcc"] else "transformer"
+    expected = "kmer_baseline" if saved["kmer_baseline_dev_mcc"] > saved["dev_mcc"] else neural
     assert saved["better_on_dev"] == expected
 
     # the blend: its end points are the two models (the saved transformer, re-read from disk, scores
@@ -122,11 +133,11 @@ def test_gue_recipe_end_to_end(tmp_path):
         assert by_weight[1.0] == pytest.approx(saved["dev_mcc"], abs=1e-6)
         assert blend["transformer_test"]["mcc"] == pytest.approx(saved["test_mcc"], abs=1e-6)
     assert blend["dev_mcc"] == max(by_weight.values()) == by_weight[blend["weight_transformer"]]
-    names = {0.0: "kmer_baseline", 1.0: "transformer"}
+    names = {0.0: "kmer_baseline", 1.0: neural}
     assert saved["selected_model"] == names.get(blend["weight_transformer"], "blend")
     test_mcc_of = {
         "kmer_baseline": saved["kmer_baseline_test_mcc"],
-        "transformer": blend["transformer_test"]["mcc"],
+        neural: blend["transformer_test"]["mcc"],
         "blend": blend["test"]["mcc"],
     }
     assert saved["selected_test_mcc"] == test_mcc_of[saved["selected_model"]]
@@ -143,7 +154,7 @@ def test_gue_recipe_end_to_end(tmp_path):
 
     # the model folder loads through the Auto classes and has a card naming the baseline
     model = AutoModelForSequenceClassification.from_pretrained(out)
-    assert model.config.position_embedding_type == "rope"
+    assert model.config.model_type == {"cnn": "dna_cnn", "transformer": "dna_encoder"}[neural]
     assert "k-mer" in (out / "README.md").read_text() or "3–6-mers" in (out / "README.md").read_text()
     assert not list(out.glob("checkpoint*")) and not list(out.glob("checkpoints-seed*"))
     shutil.rmtree(out)
@@ -176,7 +187,9 @@ def test_spare_budget_trains_more_seeds_and_averages_them(tmp_path, monkeypatch)
     monkeypatch.setattr(gue_recipe, "MAX_SEEDS", 2)
     task = write_planted_motif_task(tmp_path / "prom" / "planted", sizes=(160, 48, 48))
     out = tmp_path / "out"
-    results = gue_recipe.run_recipe(task, out, budget_minutes=0.3, threads=1, max_epochs=1)
+    results = gue_recipe.run_recipe(
+        task, out, budget_minutes=0.3, threads=1, max_epochs=1, models=["transformer"]
+    )
     assert results["transformer_seeds"] == [1, 2] and results["blend"]["transformer_models"] == 2
     data = load_gue(task)
     mean = {}

@@ -81,6 +81,16 @@ FAMILIES: tuple[Family, ...] = (
         extras=("modeling_dna_lstm.DnaLstmPreTrainedModel",),
     ),
     Family(
+        "dna_cnn",
+        "cnn",
+        "configuration_dna_cnn.DnaCnnConfig",
+        {
+            "AutoModel": "modeling_dna_cnn.DnaCnnModel",
+            "AutoModelForSequenceClassification": "modeling_dna_cnn.DnaCnnForSequenceClassification",
+        },
+        extras=("modeling_dna_cnn.DnaCnnPreTrainedModel", "modeling_dna_cnn.reverse_complement_ids"),
+    ),
+    Family(
         "genes_transformer",
         "genes_transformer",
         "configuration_genes_transformer.GenesTransformerConfig",

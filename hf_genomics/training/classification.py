@@ -114,6 +114,19 @@ class ClassificationArguments:
             "help": "Hub id of the pretrained model for the card (default: model_name_or_path unless a local folder)"
         },
     )
+    architecture: str = field(
+        default="encoder",
+        metadata={"help": "fresh model family: encoder (transformer) or cnn (dilated residual CNN)"},
+    )
+    reverse_complement_sharing: bool = field(
+        default=False, metadata={"help": "cnn: the same weights read both strands (RC-invariant output)"}
+    )
+    cnn_kmer_sizes: list[int] = field(
+        default_factory=list,
+        metadata={
+            "help": "cnn with the char tokenizer: add a bag of k-mer embeddings for these k (e.g. 3 4 5 6)"
+        },
+    )
     position_embedding_type: str = field(default="rope", metadata={"help": "sinusoidal, alibi or rope"})
     preset: str = field(
         default="small", metadata={"help": "DnaEncoderConfig preset: paper-L3/6/12/24, small, tiny"}
@@ -382,12 +395,18 @@ def build_model(
         import hf_genomics  # noqa: F401  (registers our model types with the Auto classes)
         from hf_genomics.model_folders import NO_REMOTE_CODE, check_local_source
 
+        # a checkpoint fine-tuned for another label set gets a fresh head (transformers reports it)
         model = AutoModelForSequenceClassification.from_pretrained(
             check_local_source(args.model_name_or_path),
             num_labels=num_labels,
+            ignore_mismatched_sizes=True,
             **label_config,
             **NO_REMOTE_CODE,
         )
+    elif args.architecture == "cnn":
+        model = build_cnn(args, tokenizer, num_labels, label_config)
+    elif args.architecture != "encoder":
+        raise ValueError(f"unknown architecture {args.architecture!r}: expected encoder or cnn")
     else:
         overrides = {
             name: getattr(args, name)
@@ -422,6 +441,35 @@ def build_model(
         )
         model = get_peft_model(model, lora)
     return model
+
+
+def build_cnn(args: ClassificationArguments, tokenizer, num_labels: int, label_config: dict[str, Any]):
+    """A fresh :class:`~hf_genomics.models.cnn.DnaCnnForSequenceClassification` from its preset
+    (``--preset``; ``--hidden_size`` / ``--num_hidden_layers`` override channels / blocks)."""
+    from hf_genomics.models.cnn.configuration_dna_cnn import DnaCnnConfig
+    from hf_genomics.models.cnn.modeling_dna_cnn import DnaCnnForSequenceClassification
+    from hf_genomics.tokenization.reverse_complement import base_token_codes, reverse_complement_token_map
+
+    overrides = {
+        name: getattr(args, name)
+        for name in ("num_hidden_layers", "hidden_size")
+        if getattr(args, name) is not None
+    }
+    config = DnaCnnConfig.from_preset(
+        args.preset,
+        vocab_size=len(tokenizer),
+        num_labels=num_labels,
+        pad_token_id=tokenizer.pad_token_id,
+        cls_token_id=tokenizer.cls_token_id,
+        sep_token_id=tokenizer.sep_token_id,
+        reverse_complement_sharing=args.reverse_complement_sharing,
+        rc_token_map=reverse_complement_token_map(tokenizer),
+        kmer_sizes=list(args.cnn_kmer_sizes),
+        base_token_codes=base_token_codes(tokenizer) if args.cnn_kmer_sizes else None,
+        **label_config,
+        **overrides,
+    )
+    return DnaCnnForSequenceClassification(config)
 
 
 def predict_test(

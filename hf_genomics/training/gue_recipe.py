@@ -33,7 +33,9 @@ import dataclasses
 import json
 import logging
 import math
+import shutil
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +56,30 @@ EVALUATIONS = 6  # validation passes planned over the run (best checkpoint chose
 EVAL_SHARE = 0.25  # ...fewer (at least one) when they would take more than this share of the time
 PROBE_STEPS = 6
 SAFETY = 0.85  # fraction of the estimated affordable steps actually planned
+# The dilated residual CNN (hf_genomics.models.cnn) on one-base tokens with a bag of 3-6-mer
+# embeddings beside the convolutions; sized so that a 15-minute budget on one shared core gives it
+# several epochs of the small GUE tasks (docs/gue-benchmark.md has the validation runs it came from).
+CNN_RECIPE: dict[str, Any] = {
+    "architecture": "cnn",
+    "tokenizer": "char",
+    "preset": "small",
+    "hidden_size": 64,
+    "num_hidden_layers": 4,
+    # (channels, blocks) tried in order: the first whose planned training reaches min_epochs in the
+    # budget left (the step time is measured), else the last: a starved CPU gets the smaller CNN
+    "sizes": [(64, 4), (32, 3)],
+    "min_epochs": 2.0,
+    "cnn_kmer_sizes": [3, 4, 5, 6],
+    "reverse_complement_sharing": False,
+    "position_embedding_type": "rope",  # unused by the CNN
+    "learning_rate": 2e-3,
+    "max_epochs": 30,
+    "batch_size": 64,
+    "rc_augment": False,
+    "rc_average": False,
+}
+RECIPES: dict[str, dict[str, Any]] = {"cnn": CNN_RECIPE, "transformer": RECIPE}
+DEFAULT_MODELS = ("cnn",)
 MAX_SEEDS = 3  # seeds averaged when the budget leaves room after the first
 SEED_MARGIN = 1.15  # another seed starts only if this many times the first seed's time is left
 
@@ -227,10 +253,12 @@ def run_recipe(
     rc: bool | None = None,
     max_epochs: float | None = None,
     started: float | None = None,
+    models: Sequence[str] | None = None,
 ) -> dict[str, Any]:
-    """Fit the k-mer baseline, train :data:`RECIPE` inside what is left of the budget, blend the two
-    on validation, write ``results.json`` (all three, ``selected_model``), the model + tokenizer + card
-    and the baseline.
+    """Fit the k-mer baseline, train the neural candidate(s) ``models`` (names in :data:`RECIPES`,
+    default :data:`DEFAULT_MODELS`; the budget left is shared evenly) inside what is left of the
+    budget, keep the one with the best validation MCC, blend it with the baseline on validation, write
+    ``results.json`` (all of them, ``selected_model``), the model + tokenizer + card and the baseline.
 
     ``started`` (``time.monotonic()``) is when the budget began; default: now.
 
@@ -251,7 +279,7 @@ def run_recipe(
     ) as staged:
         results = _run_recipe(
             task_dir, staged.staging, budget_minutes, threads=threads, seed=seed, rc=rc,
-            max_epochs=max_epochs, started=started,
+            max_epochs=max_epochs, started=started, models=models,
         )  # fmt: skip
         results["files"] = staged.publish()
     return results
@@ -275,6 +303,7 @@ def _run_recipe(
     rc: bool | None,
     max_epochs: float | None,
     started: float | None,
+    models: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """:func:`run_recipe`'s work, written into ``output_dir`` (the staging area)."""
     import torch
@@ -284,22 +313,12 @@ def _run_recipe(
     from hf_genomics.evaluation.kmer_baseline import fit_kmer_baseline
     from hf_genomics.evaluation.report import write_json_atomic
     from hf_genomics.hub import write_model_card
-    from hf_genomics.tokenization.spec import build_tokenizer
-    from hf_genomics.training.callbacks import TimeBudgetCallback
-    from hf_genomics.training.classification import (
-        ClassificationArguments,
-        StudyTrainingArguments,
-        build_model,
-        run_classification,
-        token_budget,
-    )
 
     started = time.monotonic() if started is None else started
     deadline = started + 60 * budget_minutes
     torch.set_num_threads(threads)
     folder = find_task_dir(task_dir)
     rc = RECIPE["rc_augment"] if rc is None else rc
-    max_epochs = RECIPE["max_epochs"] if max_epochs is None else max_epochs
 
     data = load_gue(folder)
     if "sequence_2" in data["train"].column_names:
@@ -321,89 +340,48 @@ def _run_recipe(
         baseline.seconds,
     )
 
-    args = ClassificationArguments(
-        task_dir=str(folder),
-        tokenizer_name=RECIPE["tokenizer"],
-        position_embedding_type=RECIPE["position_embedding_type"],
-        preset=RECIPE["preset"],
-        seeds=[seed],
-        rc_augment=rc,
-        rc_average=rc,
-    )
-    tokenizer = build_tokenizer(RECIPE["tokenizer"], train_sequences=data["train"]["sequence"])
-    _, max_tokens, _ = token_budget(data, tokenizer, None, None)
-    num_labels = data["train"].features["label"].num_classes
-    probe = build_model(args, tokenizer, num_labels, max_tokens)
-    threads_used, step_seconds = fastest_threads(
-        probe, RECIPE["batch_size"], max_tokens, len(tokenizer), threads
-    )
-    del probe
     reserve = 15.0  # saving the model, tokenizer, card
-    strands = 2 if rc else 1
-    plan = plan_steps(
-        deadline - time.monotonic() - reserve,
-        step_seconds,
-        len(data["train"]),
-        len(data["validation"]),
-        len(data["test"]),
-        RECIPE["batch_size"],
-        max_epochs,
-        passes_at_test=strands * 2,  # the Trainer's test pass, then the blend's
-        extra_dev_passes=strands,
+    models = list(DEFAULT_MODELS if models is None else models)
+    unknown = [name for name in models if name not in RECIPES]
+    if unknown or not models:
+        raise ValueError(f"unknown gue-recipe model(s) {unknown or models}: choose from {sorted(RECIPES)}")
+    candidates: dict[str, dict[str, Any]] = {}
+    for index, name in enumerate(models):
+        share_end = time.monotonic() + (deadline - time.monotonic()) / (len(models) - index)
+        folder_of = output_dir if len(models) == 1 else output_dir / "candidates" / name
+        candidates[name] = train_neural_candidate(
+            name, folder, data, folder_of, share_end, reserve, threads=threads, seed=seed, rc=rc,
+            max_epochs=max_epochs if max_epochs is not None else RECIPES[name]["max_epochs"],
+        )  # fmt: skip
+    neural = max(candidates, key=lambda name: candidates[name]["results"]["per_seed"][0]["best_dev_mcc"])
+    chosen = candidates[neural]
+    if len(models) > 1:  # the chosen candidate's model, tokenizer and card become the folder's own
+        for item in chosen["folder"].iterdir():
+            if item.is_file():
+                shutil.copy2(item, output_dir / item.name)
+    results, model_dirs, plan = chosen["results"], chosen["model_dirs"], chosen["plan"]
+    step_seconds, threads_used, seed_seconds = (
+        chosen["step_seconds"],
+        chosen["threads_used"],
+        chosen["seed_seconds"],
     )
-    logger.info(
-        "%.3f s per step: planning %d steps (%.2f epochs)", step_seconds, plan["max_steps"], plan["epochs"]
-    )
-    train_deadline = deadline - reserve - plan["estimated_test_seconds"] - plan["estimated_eval_seconds"]
-    budget_callback = TimeBudgetCallback(train_deadline)
-    training = StudyTrainingArguments(
-        output_dir=str(output_dir),
-        use_cpu=True,
-        disable_tqdm=True,
-        logging_strategy="no",
-        learning_rate=RECIPE["learning_rate"],
-        per_device_train_batch_size=RECIPE["batch_size"],
-        max_steps=plan["max_steps"],
-        eval_strategy="steps",
-        save_strategy="steps",
-        eval_steps=plan["eval_steps"],
-        save_steps=plan["eval_steps"],
-        dataloader_num_workers=0,
-    )
-    seed_started = time.monotonic()
-    results = run_classification(args, training, callbacks=[budget_callback])
-    seed_seconds = time.monotonic() - seed_started
-    per_model_passes = (len(data["validation"]) + len(data["test"])) * forward_seconds_per_example(
-        step_seconds, RECIPE["batch_size"]
-    )
-    model_dirs = [output_dir]
-    while len(model_dirs) < MAX_SEEDS:
-        left = deadline - time.monotonic() - reserve - (len(model_dirs) + 1) * strands * per_model_passes
-        if left < SEED_MARGIN * seed_seconds:
-            break
-        extra_seed = seed + len(model_dirs)
-        folder_of_seed = output_dir / "extra_seeds" / f"seed-{extra_seed}"
-        logger.info("%.0f s left, a seed took %.0f s: training seed %d too", left, seed_seconds, extra_seed)
-        run_classification(
-            dataclasses.replace(args, seeds=[extra_seed]),
-            dataclasses.replace(training, output_dir=str(folder_of_seed)),
-            callbacks=[TimeBudgetCallback(train_deadline)],
-        )
-        model_dirs.append(folder_of_seed)
-
+    recipe = RECIPES[neural]
+    budget_callback = chosen["budget_callback"]
     transformer_dev = results["per_seed"][0]["best_dev_mcc"]
-    better = "kmer_baseline" if baseline.validation["mcc"] > transformer_dev else "transformer"
+    better = "kmer_baseline" if baseline.validation["mcc"] > transformer_dev else neural
     blend = blend_with_baseline(model_dirs, baseline, splits, rc)
-    selected = {0.0: "kmer_baseline", 1.0: "transformer"}.get(blend["weight_transformer"], "blend")
+    selected = {0.0: "kmer_baseline", 1.0: neural}.get(blend["weight_transformer"], "blend")
     selected_metrics = {
         "kmer_baseline": baseline.test,
-        "transformer": blend["transformer_test"],
+        neural: blend["transformer_test"],
         "blend": blend["test"],
     }[selected]
     selected_test = selected_metrics["mcc"]
     results.update(
         {
-            "recipe": {**RECIPE, "rc_augment": rc, "rc_average": rc, "max_epochs": max_epochs},
+            "recipe": {**recipe, "rc_augment": rc, "rc_average": rc, "max_epochs": chosen["max_epochs"]},
+            "neural_model": neural,
+            "candidates": {name: candidate_summary(c) for name, c in candidates.items()},
             "budget": {
                 "budget_minutes": budget_minutes,
                 "threads": threads,
@@ -427,7 +405,7 @@ def _run_recipe(
         }
     )
     logger.info(
-        "blend (transformer weight %g): validation MCC %.4f, test MCC %.4f; selected on validation: %s",
+        "blend (neural model's weight %g): validation MCC %.4f, test MCC %.4f; selected on validation: %s",
         blend["weight_transformer"],
         blend["dev_mcc"],
         blend["test"]["mcc"],
@@ -435,7 +413,8 @@ def _run_recipe(
     )
     if selected == "kmer_baseline":
         logger.warning(
-            "the k-mer baseline beats the transformer on validation (%.4f vs %.4f): prefer it for this task",
+            "the k-mer baseline beats the %s on validation (%.4f vs %.4f): prefer it for this task",
+            neural,
             baseline.validation["mcc"],
             transformer_dev,
         )
@@ -445,20 +424,159 @@ def _run_recipe(
     return results
 
 
+def train_neural_candidate(
+    name: str,
+    folder: Path,
+    data,
+    output_dir: Path,
+    deadline: float,
+    reserve: float,
+    *,
+    threads: int,
+    seed: int,
+    rc: bool,
+    max_epochs: float,
+) -> dict[str, Any]:
+    """Train candidate ``name`` of :data:`RECIPES` into ``output_dir`` until ``deadline``: probe the
+    step time, plan the steps, train seed ``seed``, then more seeds while another fits."""
+    from hf_genomics.tokenization.spec import build_tokenizer
+    from hf_genomics.training.callbacks import TimeBudgetCallback
+    from hf_genomics.training.classification import (
+        ClassificationArguments,
+        StudyTrainingArguments,
+        build_model,
+        run_classification,
+        token_budget,
+    )
+
+    recipe = RECIPES[name]
+    args = ClassificationArguments(
+        task_dir=str(folder),
+        tokenizer_name=recipe["tokenizer"],
+        architecture=recipe.get("architecture", "encoder"),
+        position_embedding_type=recipe["position_embedding_type"],
+        preset=recipe["preset"],
+        hidden_size=recipe.get("hidden_size"),
+        num_hidden_layers=recipe.get("num_hidden_layers"),
+        cnn_kmer_sizes=list(recipe.get("cnn_kmer_sizes", [])),
+        reverse_complement_sharing=recipe.get("reverse_complement_sharing", False),
+        seeds=[seed],
+        rc_augment=rc,
+        rc_average=rc,
+    )
+    tokenizer = build_tokenizer(recipe["tokenizer"], train_sequences=data["train"]["sequence"])
+    _, max_tokens, _ = token_budget(data, tokenizer, None, None)
+    num_labels = data["train"].features["label"].num_classes
+    strands = 2 if rc else 1
+    # the first size (width, depth) whose plan reaches min_epochs; else the last (smallest) one
+    for size in recipe.get("sizes", [(args.hidden_size, args.num_hidden_layers)]):
+        args = dataclasses.replace(args, hidden_size=size[0], num_hidden_layers=size[1])
+        probe = build_model(args, tokenizer, num_labels, max_tokens)
+        threads_used, step_seconds = fastest_threads(
+            probe, recipe["batch_size"], max_tokens, len(tokenizer), threads
+        )
+        del probe
+        plan = plan_steps(
+            deadline - time.monotonic() - reserve,
+            step_seconds,
+            len(data["train"]),
+            len(data["validation"]),
+            len(data["test"]),
+            recipe["batch_size"],
+            max_epochs,
+            passes_at_test=strands * 2,  # the Trainer's test pass, then the blend's
+            extra_dev_passes=strands,
+        )
+        if plan["epochs"] >= recipe.get("min_epochs", 0):
+            break
+        logger.info("%s %s: %.2f planned epochs < %s", name, size, plan["epochs"], recipe.get("min_epochs"))
+    plan["size"] = [args.hidden_size, args.num_hidden_layers]
+    logger.info(
+        "%s %s: %.3f s per step, planning %d steps (%.2f epochs)",
+        name,
+        plan["size"],
+        step_seconds,
+        plan["max_steps"],
+        plan["epochs"],
+    )
+    train_deadline = deadline - reserve - plan["estimated_test_seconds"] - plan["estimated_eval_seconds"]
+    budget_callback = TimeBudgetCallback(train_deadline)
+    training = StudyTrainingArguments(
+        output_dir=str(output_dir),
+        use_cpu=True,
+        disable_tqdm=True,
+        logging_strategy="no",
+        learning_rate=recipe["learning_rate"],
+        per_device_train_batch_size=recipe["batch_size"],
+        max_steps=plan["max_steps"],
+        eval_strategy="steps",
+        save_strategy="steps",
+        eval_steps=plan["eval_steps"],
+        save_steps=plan["eval_steps"],
+        dataloader_num_workers=0,
+    )
+    seed_started = time.monotonic()
+    results = run_classification(args, training, callbacks=[budget_callback])
+    seed_seconds = time.monotonic() - seed_started
+    per_model_passes = (len(data["validation"]) + len(data["test"])) * forward_seconds_per_example(
+        step_seconds, recipe["batch_size"]
+    )
+    model_dirs = [output_dir]
+    while len(model_dirs) < MAX_SEEDS:
+        left = deadline - time.monotonic() - reserve - (len(model_dirs) + 1) * strands * per_model_passes
+        if left < SEED_MARGIN * seed_seconds:
+            break
+        extra_seed = seed + len(model_dirs)
+        folder_of_seed = output_dir / "extra_seeds" / f"seed-{extra_seed}"
+        logger.info("%.0f s left, a seed took %.0f s: training seed %d too", left, seed_seconds, extra_seed)
+        run_classification(
+            dataclasses.replace(args, seeds=[extra_seed]),
+            dataclasses.replace(training, output_dir=str(folder_of_seed)),
+            callbacks=[TimeBudgetCallback(train_deadline)],
+        )
+        model_dirs.append(folder_of_seed)
+    return {
+        "results": results,
+        "model_dirs": model_dirs,
+        "folder": output_dir,
+        "plan": plan,
+        "step_seconds": step_seconds,
+        "threads_used": threads_used,
+        "seed_seconds": seed_seconds,
+        "budget_callback": budget_callback,
+        "max_epochs": max_epochs,
+    }
+
+
+def candidate_summary(candidate: dict[str, Any]) -> dict[str, Any]:
+    """What results.json keeps of every neural candidate (the choice among them is on validation)."""
+    first = candidate["results"]["per_seed"][0]
+    return {
+        "dev_mcc": first["best_dev_mcc"],
+        "test_mcc": first["test"]["mcc"],
+        "train_steps": first["train_steps"],
+        "seeds": len(candidate["model_dirs"]),
+        "planned": candidate["plan"],
+        "seconds_per_step_probe": candidate["step_seconds"],
+        "num_parameters": candidate["results"]["num_parameters"],
+    }
+
+
 def card_section(results: dict[str, Any]) -> str:
     """The card's gue-recipe section, from ``results.json`` alone (so ``push`` re-renders it)."""
     budget, blend = results["budget"], results["blend"]
     baseline = results["kmer_baseline"]
     return (
         "\n## gue-recipe: budget and baseline\n\n"
-        f"Trained by `hf-genomics gue-recipe` in a {budget['budget_minutes']:g}-minute budget on "
+        f"Trained by `hf-genomics gue-recipe` ({results.get('neural_model', 'transformer')}) in a "
+        f"{budget['budget_minutes']:g}-minute budget on "
         f"{budget['threads_used']} CPU thread(s) ({budget['total_seconds']:.0f} s in all, "
         f"{results['per_seed'][0]['train_steps']} steps). Test MCC {results['test_mcc']:.4f} (validation "
         f"{results['dev_mcc']:.4f}); averaged over {len(results['transformer_seeds'])} seed(s) (this folder's "
         f"and `extra_seeds/`): test MCC {blend['transformer_test']['mcc']:.4f}; bag-of-"
         f"{min(baseline['ks'])}–{max(baseline['ks'])}-mers logistic regression (`kmer_baseline.safetensors`): "
         f"test MCC {results['kmer_baseline_test_mcc']:.4f} (validation {results['kmer_baseline_dev_mcc']:.4f}). "
-        f"Probability blend, transformer weight {blend['weight_transformer']:g} chosen on validation: test MCC "
+        f"Probability blend, neural model's weight {blend['weight_transformer']:g} chosen on validation: test MCC "
         f"{blend['test']['mcc']:.4f} (validation {blend['dev_mcc']:.4f}). Selected on validation: "
         f"**{results['selected_model']}** (test MCC {results['selected_test_mcc']:.4f}); the model-index above "
         "reports the selected model.\n"
@@ -514,7 +632,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--seed", type=int, default=1, help="training seed (and the baseline's random state)")
     parser.add_argument("--rc", action="store_true", help="reverse-complement augment + averaged prediction")
-    parser.add_argument("--max-epochs", "--max_epochs", type=float, default=None, help="cap (default 12)")
+    parser.add_argument(
+        "--max-epochs", "--max_epochs", type=float, default=None, help="cap (default: the model's recipe)"
+    )
+    parser.add_argument(
+        "--models", default=",".join(DEFAULT_MODELS),
+        help=f"neural candidates, comma-separated ({', '.join(RECIPES)}); the best on validation is kept",
+    )  # fmt: skip
 
 
 def run(args: argparse.Namespace) -> int:
@@ -534,9 +658,11 @@ def run(args: argparse.Namespace) -> int:
         rc=args.rc or None,
         max_epochs=args.max_epochs,
         started=started,
+        models=[name.strip() for name in args.models.split(",") if name.strip()],
     )
     print(
-        f"{args.task_dir}: test MCC {100 * results['test_mcc']:.2f} (dev {100 * results['dev_mcc']:.2f}); "
+        f"{args.task_dir}: {results['neural_model']} test MCC {100 * results['test_mcc']:.2f} "
+        f"(dev {100 * results['dev_mcc']:.2f}); "
         f"{len(results['transformer_seeds'])} seed(s) averaged: test MCC "
         f"{100 * results['blend']['transformer_test']['mcc']:.2f}; "
         f"k-mer baseline test MCC {100 * results['kmer_baseline_test_mcc']:.2f} "
@@ -548,4 +674,4 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-__all__ = ["RECIPE", "choose_recipe", "plan_steps", "run_recipe"]
+__all__ = ["CNN_RECIPE", "RECIPE", "RECIPES", "choose_recipe", "plan_steps", "run_recipe"]

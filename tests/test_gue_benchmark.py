@@ -1,0 +1,217 @@
+"""``hf-genomics benchmark gue``: the DNABERT-2 protocol per task, any loadable model (our encoder,
+a converted DNABERT-2), seeds resumable, the k-mer baseline and the published numbers beside every row."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+import torch
+
+from hf_genomics.cli import main as cli_main
+from hf_genomics.data.toy import write_planted_motif_task
+from hf_genomics.training import gue_benchmark
+from hf_genomics.training.gue_benchmark import BenchmarkOptions, run_benchmark, tasks_under
+from hf_genomics.training.gue_protocol import PROTOCOLS
+
+DNABERT2_FIXTURE = Path(__file__).parent / "fixtures" / "ports" / "dnabert2" / "tiny_cls"
+
+
+@pytest.fixture(scope="module")
+def gue_root(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("gue")
+    write_planted_motif_task(root / "prom" / "prom_core_tata", sizes=(48, 24, 24), seed=0)
+    write_planted_motif_task(root / "tf" / "0", sizes=(48, 24, 24), seed=10)
+    (root / "not_a_task").mkdir()
+    return root
+
+
+@pytest.fixture(scope="module")
+def tiny_encoder(tmp_path_factory) -> Path:
+    """Our encoder as a user would have it after pretraining: MLM weights + tokenizer in a folder."""
+    from hf_genomics.models.encoder.configuration_dna_encoder import DnaEncoderConfig
+    from hf_genomics.models.encoder.modeling_dna_encoder import DnaEncoderForMaskedLM
+    from hf_genomics.tokenization.spec import build_tokenizer
+
+    folder = tmp_path_factory.mktemp("tiny_encoder")
+    tokenizer = build_tokenizer("kmer:3")
+    torch.manual_seed(0)
+    config = DnaEncoderConfig.from_preset(
+        "tiny", vocab_size=len(tokenizer), pad_token_id=tokenizer.pad_token_id, position_embedding_type="rope"
+    )
+    DnaEncoderForMaskedLM(config).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder
+
+
+def test_protocol_is_the_dnabert2_scripts():
+    """Spot checks against run_dnabert2.sh @ d87d29f: one line per loop of the script."""
+    assert (PROTOCOLS["prom/prom_core_tata"].epochs, PROTOCOLS["prom/prom_core_tata"].batch_size) == (10, 8)
+    assert (
+        PROTOCOLS["prom/prom_core_notata"].eval_steps == 400
+        and PROTOCOLS["prom/prom_core_notata"].epochs == 4
+    )
+    assert PROTOCOLS["mouse/3"].max_steps == 1000 and PROTOCOLS["mouse/3"].warmup_steps == 30
+    assert PROTOCOLS["tf/4"].epochs == 3 and PROTOCOLS["tf/4"].eval_batch_size == 64
+    assert PROTOCOLS["virus/covid"].batch_size == 32 and PROTOCOLS["virus/covid"].metric == "f1"
+    assert PROTOCOLS["EMP/H3K4me3"].model_max_length == 128
+    assert {p.learning_rate for p in PROTOCOLS.values()} == {3e-5}
+    from hf_genomics.data.gue import GUE_TASKS
+
+    assert set(PROTOCOLS) == set(GUE_TASKS)  # every registry task has its protocol
+
+
+def test_tasks_under_finds_registry_folders_and_refuses_missing_ones(gue_root):
+    assert tasks_under(gue_root) == ["prom/prom_core_tata", "tf/0"]
+    assert tasks_under(gue_root, ["tf_0"]) == ["tf/0"]
+    with pytest.raises(FileNotFoundError, match="mouse/0"):
+        tasks_under(gue_root, ["mouse/0"])
+    with pytest.raises(KeyError, match="unknown GUE task"):
+        tasks_under(gue_root, ["no_such_task"])
+
+
+def test_benchmark_end_to_end_with_our_encoder_resumes_per_seed(
+    gue_root, tiny_encoder, tmp_path, monkeypatch
+):
+    out = tmp_path / "bench"
+    options = BenchmarkOptions(
+        model=str(tiny_encoder),
+        output_dir=str(out),
+        gue_root=str(gue_root),
+        seeds=[1],
+        max_steps=3,
+        eval_steps=2,
+    )
+    summary = run_benchmark(options)
+    rows = {row["task"]: row for row in summary["tasks"]}
+    assert set(rows) == {"prom/prom_core_tata", "tf/0"}
+    for task, row in rows.items():
+        assert set(row["per_seed"]) == {"1"}
+        seed = json.loads((out / "tasks" / task.replace("/", "_") / "seed-1" / "result.json").read_text())
+        assert seed["record"]["test"]["mcc"] == row["per_seed"]["1"]
+        assert seed["record"]["train_steps"] == 3 and "best_dev_loss" in seed["record"]
+        assert -1 <= row["kmer_baseline"]["test"] <= 1
+    table = (out / "gue_benchmark.md").read_text()
+    assert "Core promoter detection" in table and "Transcription factor prediction (human)" in table
+    assert "74.17" in table and "71.99" in table  # published DNABERT-2 beside the rows
+    assert "not comparable with the published numbers" in table  # max_steps shortened the protocol
+    card = (out / "model_card_section.md").read_text()
+    assert card.startswith("## GUE benchmark") and table in card
+    with (out / "gue_benchmark.csv").open() as handle:
+        csv_rows = list(csv.DictReader(handle))
+    assert [r["task"] for r in csv_rows] == ["prom/prom_core_tata", "tf/0"]
+    assert float(csv_rows[0]["DNABERT-2"]) == 74.17 and csv_rows[0]["n"] == "1"
+    saved = json.loads((out / "gue_benchmark.json").read_text())
+    assert saved["protocols"]["tf/0"]["learning_rate"] == 3e-5 and "d87d29f" in saved["protocol_source"]
+
+    # a rerun (one more seed) trains only the new seed: finished seeds are reused
+    import hf_genomics.training.classification as classification
+
+    trained = []
+    original = classification.train_one_seed
+    monkeypatch.setattr(
+        classification, "train_one_seed", lambda *a, **k: trained.append(a[6]) or original(*a, **k)
+    )
+    again = run_benchmark(BenchmarkOptions(**{**options.__dict__, "seeds": [1, 2]}))
+    assert trained == [2, 2]  # seed 2 on each task, nothing else
+    assert all(set(t["per_seed"]) == {"1", "2"} for t in again["tasks"])
+    assert {t["task"]: t["per_seed"]["1"] for t in again["tasks"]} == {
+        t: r["per_seed"]["1"] for t, r in rows.items()
+    }
+
+
+def test_benchmark_with_the_converted_dnabert2_fixture_and_lora(gue_root, tmp_path):
+    from hf_genomics.convert.base import convert_checkpoint
+
+    converted = tmp_path / "dnabert2"
+    convert_checkpoint(DNABERT2_FIXTURE, converted)
+    summary = run_benchmark(
+        BenchmarkOptions(
+            model=str(converted), output_dir=str(tmp_path / "out"), gue_root=str(gue_root),
+            tasks=["tf/0"], seeds=[7], max_steps=2, eval_steps=1, label="DNABERT-2 (tiny fixture)",
+        )
+    )  # fmt: skip
+    assert summary["tasks"][0]["task"] == "tf/0" and set(summary["tasks"][0]["per_seed"]) == {"7"}
+    assert (
+        "DNABERT-2 (tiny fixture) (mean ± sd, n seeds)" in (tmp_path / "out" / "gue_benchmark.md").read_text()
+    )
+
+
+def test_lora_option_trains_adapters(gue_root, tiny_encoder, tmp_path):
+    summary = run_benchmark(
+        BenchmarkOptions(
+            model=str(tiny_encoder), output_dir=str(tmp_path / "lora"), gue_root=str(gue_root),
+            tasks=["prom_core_tata"], seeds=[1], max_steps=2, eval_steps=1, use_lora=True,
+        )
+    )  # fmt: skip
+    results = json.loads((tmp_path / "lora" / "tasks" / "prom_prom_core_tata" / "results.json").read_text())
+    assert results["use_lora"] and summary["use_lora"]
+
+
+def test_seed_budget_callback_restarts_its_clock_for_every_seed():
+    from transformers import TrainerControl, TrainerState
+
+    now = [0.0]
+    callback = gue_benchmark.SeedBudgetCallback(10.0, clock=lambda: now[0])
+    state = TrainerState(global_step=1, max_steps=100)
+    for start in (0.0, 50.0):  # two seeds
+        now[0] = start
+        callback.on_train_begin(None, state, TrainerControl())
+        now[0] = start + 5
+        assert not callback.on_step_end(None, state, TrainerControl()).should_training_stop
+        now[0] = start + 10
+        control = callback.on_step_end(None, state, TrainerControl())
+        assert control.should_training_stop and control.should_evaluate and control.should_save
+
+
+def test_cli_user_errors_are_one_line(gue_root, tmp_path, capsys):
+    code = cli_main(
+        [
+            "benchmark",
+            "gue",
+            "--model",
+            "x",
+            "--gue-root",
+            str(gue_root),
+            "--output-dir",
+            str(tmp_path),
+            "--tasks",
+            "mouse/0",
+        ]
+    )
+    assert code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "mouse/0" in err[0]
+    assert (
+        cli_main(
+            [
+                "benchmark",
+                "gue",
+                "--model",
+                "x",
+                "--gue-root",
+                str(tmp_path / "none"),
+                "--output-dir",
+                str(tmp_path),
+            ]
+        )
+        == 2
+    )
+
+
+@pytest.mark.real_data
+def test_benchmark_on_shared_gue_subsets(shared_data, tiny_encoder, tmp_path):
+    summary = run_benchmark(
+        BenchmarkOptions(
+            model=str(tiny_encoder), output_dir=str(tmp_path), gue_root=str(shared_data / "gue"),
+            tasks=["mouse/0", "prom_300_tata"], seeds=[1], max_steps=2, eval_steps=2,
+            max_train_samples=40, max_eval_samples=20,
+        )
+    )  # fmt: skip
+    assert [t["task"] for t in summary["tasks"]] == ["prom/prom_300_tata", "mouse/0"] or [
+        t["task"] for t in summary["tasks"]
+    ] == ["mouse/0", "prom/prom_300_tata"]
+    table = (tmp_path / "gue_benchmark.md").read_text()
+    assert "56.76" in table and "71.59" in table and "Subset of rows" in table

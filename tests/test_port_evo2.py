@@ -204,6 +204,11 @@ def test_convert_accepts_a_bare_pt_file_split_parts_and_shards(tmp_path, referen
     ids = reference["switches.L7.input_ids"]
     with torch.no_grad():
         assert relative(model(ids).logits[..., LOGIT_IDS], reference["switches.L7.logits"]) < RTOL
+    convert_checkpoint(FIXTURES / "released" / "released.pt", tmp_path / "from-file")  # the .pt path itself
+    model = AutoModelForCausalLM.from_pretrained(tmp_path / "from-file").eval()
+    ids = reference["released.L7.input_ids"]
+    with torch.no_grad():
+        assert relative(model(ids).logits[..., LOGIT_IDS], reference["released.L7.logits"]) < RTOL
 
 
 def test_convert_refuses_a_config_that_does_not_fit(tmp_path):

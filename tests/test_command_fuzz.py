@@ -335,6 +335,7 @@ def check_outputs(command: str, output: Path, expected: list[tuple[str, str]], f
                 assert len(array) == length
     else:
         suffix = ".ism" if command == "ism" else ".ig"
+        assert not (output / f"index{suffix}.tsv").is_symlink()  # replaced, never written through
         index = pd.read_csv(output / f"index{suffix}.tsv", sep="\t", keep_default_na=False, dtype=str)
         assert index["id"].tolist() == ids
         assert index["file"].str.lower().nunique() == len(ids)  # no record overwrote another
@@ -373,7 +374,8 @@ def run_case(
         output = workspace / ("out" if per_record else "out.tsv")
         if per_record:
             output.mkdir()
-            (output / "link.ism.npz").symlink_to(victim)
+            index = "index.ism.tsv" if command == "ism" else "index.ig.tsv"
+            (output / index).symlink_to(victim)  # always written: must replace the link
         else:
             output.symlink_to(victim)
     option = "--output-dir" if per_record else "--output"

@@ -221,8 +221,9 @@ def command_flags(draw, command: str, num_layers: int, num_labels: int, hostile:
         if draw(st.booleans()):
             stride = draw(st.integers(1, 90))
             window = dict(zip(flags.argv[::2], flags.argv[1::2])).get("--window-nt")
-            fits = window is not None and window.lstrip("-").isdigit() and 1 <= stride <= int(window)
-            flags.add("--stride-nt", stride, True if fits else None)
+            given = window is not None and window.lstrip("-").isdigit() and int(window) >= 1
+            fits = None if not given else 1 <= stride <= int(window)  # no window: the model's decides
+            flags.add("--stride-nt", stride, fits)
         if hostile and draw(st.integers(0, 3)) == 0:
             flags.add("--stride-nt", draw(st.sampled_from(["0", "-2"])), False)
     if command == "predict" and draw(st.booleans()):

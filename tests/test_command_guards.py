@@ -527,6 +527,7 @@ def test_outputs_replace_a_symlink_instead_of_writing_through_it(classifier_fold
         (["embed", "--stride-nt", "0"], "--stride-nt: must be >= 1"),
         (["ism", "--max-records", "0"], "--max-records: must be >= 1"),
         (["predict", "--window-nt", "ten"], "--window-nt: expected a whole number"),
+        (["embed", "--window-nt", "40", "--stride-nt", "50"], "stride_nt must be between 1 and window_nt=40"),
     ],
 )
 def test_bad_flags_are_one_line(classifier_folder, fasta, tmp_path, capsys, argv, fragment):

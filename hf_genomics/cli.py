@@ -20,6 +20,8 @@ from hf_genomics.help_format import DefaultsHelpFormatter
 from hf_genomics.output_lock import OutputDirLocked
 from hf_genomics.quiet import quiet_output
 
+DESCRIPTION = "DNA language models on the Hugging Face stack. Every command has --help; docs: docs/index.md"
+
 # command path -> (module, one-line help)
 COMMANDS: dict[tuple[str, ...], tuple[str, str]] = {
     ("demo",): ("hf_genomics.demo", "short tour of the three studies at toy scale"),
@@ -107,7 +109,7 @@ def selected_command(argv: list[str]) -> tuple[str, ...] | None:
 def build_parser(only: tuple[str, ...] | None = None, *, lazy: bool = False) -> argparse.ArgumentParser:
     """The parser; with ``lazy`` only the command ``only`` gets its arguments (its module imported)."""
     parser = argparse.ArgumentParser(
-        prog="hf-genomics", description=__doc__.splitlines()[0], formatter_class=HelpFormatter
+        prog="hf-genomics", description=DESCRIPTION, formatter_class=HelpFormatter
     )
     top = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     groups: dict[str, argparse._SubParsersAction] = {}

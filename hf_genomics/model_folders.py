@@ -8,13 +8,14 @@ user's folder therefore passes :data:`NO_REMOTE_CODE` (``trust_remote_code=False
 the wrong class) into one line that says what to do instead:
 
 * a missing folder, a file, a folder without ``config.json`` or with one that is not a JSON object;
-* an ``auto_map`` whose classes are not ours: the folder's model exists only as its own code
-  (an original DNABERT-2 is ``model_type: bert`` plus MosaicBERT code, which transformers' BERT would
-  load silently wrong); it must be converted to a native folder (``hf-genomics convert``) first.
+* an ``auto_map`` on a ``model_type`` hf-genomics does not define: the folder's model exists only as
+  its own code (an original DNABERT-2 is ``model_type: bert`` plus MosaicBERT code, which
+  transformers' BERT would load silently wrong); it must be converted to a native folder
+  (``hf-genomics convert``) first.
 
-Folders written by hf-genomics carry an ``auto_map`` too (so they load *without* the package through
-``trust_remote_code=True``); with the package installed their types are registered natively, and
-their ``auto_map`` names exactly our classes, so they pass.
+An ``auto_map`` on one of *our* model types is ignored, never run: our registered class loads the
+folder (folders written by hf-genomics carry one so they load without the package; original
+HyenaDNA/Caduceus folders are read natively or refused by our classes in one line, issue 19).
 """
 
 from __future__ import annotations
@@ -43,14 +44,11 @@ def _read_json_object(path: Path) -> dict:
     return value
 
 
-def _our_class_references(model_type: str) -> set[str]:
-    """``module.Class`` names our remote-code export writes for one of our model types."""
+def _defined_natively(model_type) -> bool:
+    """One of our registered types: our class loads it (an original layout too), never its auto_map."""
     from hf_genomics._registration import MODEL_FAMILIES
 
-    if model_type not in MODEL_FAMILIES:
-        return set()
-    config_class, model_classes = MODEL_FAMILIES[model_type]
-    return {".".join(path.split(".")[-2:]) for path in (config_class, *model_classes.values())}
+    return isinstance(model_type, str) and model_type in MODEL_FAMILIES
 
 
 def _references(auto_map) -> list[str]:
@@ -101,15 +99,14 @@ def check_model_folder(path: str | Path) -> Path:
         )
     config = _read_json_object(config_file)
     auto_map = config.get("auto_map")
-    if auto_map:
-        ours = _our_class_references(str(config.get("model_type")))
-        foreign = [ref for ref in _references(auto_map) if ref not in ours]
-        if foreign:
-            raise FolderCodeRefused(
-                f"{folder}: config.json's auto_map names code shipped in the folder ({foreign[0]}), not a "
-                f"class hf-genomics defines for model_type {config.get('model_type')!r}; hf-genomics never "
-                f"runs a folder's code (trust_remote_code=False): {_convert_hint(folder, config)}"
-            )
+    model_type = config.get("model_type")
+    if auto_map and not _defined_natively(model_type):
+        reference = next(iter(_references(auto_map)), repr(auto_map))
+        raise FolderCodeRefused(
+            f"{folder}: config.json's auto_map names code shipped in the folder ({reference}) for "
+            f"model_type {model_type!r}, which hf-genomics does not define natively; hf-genomics never runs "
+            f"a folder's code (trust_remote_code=False): {_convert_hint(folder, config)}"
+        )
     tokenizer_config = folder / "tokenizer_config.json"
     if tokenizer_config.is_file():
         _read_json_object(tokenizer_config)

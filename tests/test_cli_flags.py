@@ -71,6 +71,7 @@ def test_quiet_silences_libraries_and_restores_them(tmp_path, capfd):
     DnaEncoderForSequenceClassification(config).save_pretrained(tmp_path / "model")
     tokenizer.save_pretrained(tmp_path / "model")
     (tmp_path / "in.fa").write_text(">a\nACGTTGCATGCATTTATAAGG\n")
+    transformers_logging.enable_progress_bar()  # another test in this worker may have turned bars off
     root_level, verbosity = logging.getLogger().level, transformers_logging.get_verbosity()
     capfd.readouterr()
     argv = ["predict", "--model", str(tmp_path / "model"), "--fasta", str(tmp_path / "in.fa")]

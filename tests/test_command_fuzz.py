@@ -221,8 +221,9 @@ def command_flags(draw, command: str, num_layers: int, num_labels: int, hostile:
         if draw(st.booleans()):
             stride = draw(st.integers(1, 90))
             window = dict(zip(flags.argv[::2], flags.argv[1::2])).get("--window-nt")
-            fits = window is not None and window.lstrip("-").isdigit() and 1 <= stride <= int(window)
-            flags.add("--stride-nt", stride, True if fits else None)
+            given = window is not None and window.lstrip("-").isdigit() and int(window) >= 1
+            fits = None if not given else 1 <= stride <= int(window)  # no window: the model's decides
+            flags.add("--stride-nt", stride, fits)
         if hostile and draw(st.integers(0, 3)) == 0:
             flags.add("--stride-nt", draw(st.sampled_from(["0", "-2"])), False)
     if command == "predict" and draw(st.booleans()):
@@ -277,8 +278,9 @@ def snapshot(root: Path, skip: Path) -> dict[str, tuple]:
     """Every path under ``root`` outside ``skip``: (kind, content hash / link target)."""
     state = {}
     for path in sorted(root.rglob("*")):
-        if path == skip or skip in path.parents or (path in skip.parents and path.is_dir()):
-            continue  # the output, and the folders made on the way to it
+        run_record = skip.with_name(skip.name + ".json")  # predict's <output>.json beside its TSV
+        if path in (skip, run_record) or skip in path.parents or (path in skip.parents and path.is_dir()):
+            continue  # the output (and its run record), and the folders made on the way to it
         if path.is_symlink():
             state[str(path)] = ("link", os.readlink(path))
         elif path.is_file():
@@ -334,6 +336,7 @@ def check_outputs(command: str, output: Path, expected: list[tuple[str, str]], f
                 assert len(array) == length
     else:
         suffix = ".ism" if command == "ism" else ".ig"
+        assert not (output / f"index{suffix}.tsv").is_symlink()  # replaced, never written through
         index = pd.read_csv(output / f"index{suffix}.tsv", sep="\t", keep_default_na=False, dtype=str)
         assert index["id"].tolist() == ids
         assert index["file"].str.lower().nunique() == len(ids)  # no record overwrote another
@@ -372,7 +375,8 @@ def run_case(
         output = workspace / ("out" if per_record else "out.tsv")
         if per_record:
             output.mkdir()
-            (output / "link.ism.npz").symlink_to(victim)
+            index = "index.ism.tsv" if command == "ism" else "index.ig.tsv"
+            (output / index).symlink_to(victim)  # always written: must replace the link
         else:
             output.symlink_to(victim)
     option = "--output-dir" if per_record else "--output"

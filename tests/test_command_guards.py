@@ -220,6 +220,27 @@ def test_an_original_remote_code_checkpoint_is_sent_to_convert(capsys, fasta, tm
     assert_one_line_error(status, err, "DNABERT-2", f"hf-genomics convert {original}")
 
 
+def test_a_native_type_s_auto_map_is_ignored_never_run(classifier_folder, fasta, tmp_path, capsys):
+    """An auto_map on one of our model types: our class loads the folder, the folder's code never runs."""
+    import shutil
+
+    folder = tmp_path / "model"
+    shutil.copytree(classifier_folder, folder)
+    marker = tmp_path / "EXECUTED"
+    (folder / "evil.py").write_text(f"import pathlib\npathlib.Path({str(marker)!r}).write_text('ran')\n")
+    config = json.loads((folder / "config.json").read_text())
+    config["auto_map"] = {key: f"evil.{key}" for key in ("AutoConfig", "AutoModelForSequenceClassification")}
+    (folder / "config.json").write_text(json.dumps(config))
+    argv = ["predict", "--model", folder, "--fasta", fasta, "--output", tmp_path / "p.tsv", "--quiet"]
+    status, err = run_cli(argv, capsys)
+    assert status == 0, err
+    assert not marker.exists()
+    original = Path(__file__).parent / "fixtures" / "ports" / "hyenadna" / "hf"  # issue 19: read natively
+    argv = ["embed", "--model", original, "--fasta", fasta, "--output", tmp_path / "e.parquet", "--quiet"]
+    status, err = run_cli(argv, capsys)
+    assert status == 0, err
+
+
 def test_every_auto_from_pretrained_refuses_remote_code():
     """Source check: each ``Auto*.from_pretrained`` outside models/ and convert/ passes
     ``trust_remote_code=False`` (or ``**NO_REMOTE_CODE``), so transformers never prompts."""
@@ -506,6 +527,7 @@ def test_outputs_replace_a_symlink_instead_of_writing_through_it(classifier_fold
         (["embed", "--stride-nt", "0"], "--stride-nt: must be >= 1"),
         (["ism", "--max-records", "0"], "--max-records: must be >= 1"),
         (["predict", "--window-nt", "ten"], "--window-nt: expected a whole number"),
+        (["embed", "--window-nt", "40", "--stride-nt", "50"], "stride_nt must be between 1 and window_nt=40"),
     ],
 )
 def test_bad_flags_are_one_line(classifier_folder, fasta, tmp_path, capsys, argv, fragment):

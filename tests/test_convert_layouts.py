@@ -363,3 +363,16 @@ def test_published_config_with_original_weights_converts(name, tmp_path):
         assert sorted(got) == sorted(reference) and all(torch.equal(got[k], reference[k]) for k in got)
     else:
         assert_same_model(converted, fixture)
+
+
+def test_missing_hyenadna_embeddings_message_does_not_contradict_itself(tmp_path):
+    folder = copy_fixture(PORTS / "hyenadna" / "original", tmp_path / "src")
+    state = read_state(folder)
+    del state["model.backbone.embeddings.word_embeddings.weight"]
+    torch.save({"state_dict": state}, folder / "weights.ckpt")
+    with pytest.raises(ConversionError) as error:
+        convert_in_memory(folder)
+    message = str(error.value)
+    expected, _, found = message.partition("found")
+    assert "model.backbone.embeddings.word_embeddings.weight" in expected
+    assert "embeddings.word_embeddings" not in found  # never lists, as present, the key it says is missing

@@ -130,3 +130,12 @@ def test_readme_fits_on_a_screen_and_links_into_the_docs():
     links = re.findall(r"\]\((docs/[^)#]+)", text)
     missing = [link for link in links if not (ROOT / link).exists()]
     assert links and not missing, missing
+
+
+def test_every_command_is_documented():
+    """Each `hf-genomics` command is named in README.md's table or, for newer ones, on a docs page."""
+    from hf_genomics.cli import COMMANDS
+
+    text = "\n".join(path.read_text(encoding="utf-8") for path in documentation_files())
+    missing = [" ".join(path) for path in COMMANDS if f"hf-genomics {' '.join(path)}" not in text]
+    assert not missing, f"no README.md row or docs page names {missing}"

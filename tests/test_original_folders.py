@@ -233,3 +233,50 @@ def test_non_hf_hyenadna_release_with_model_type_is_refused_in_one_line(tmp_path
     with pytest.raises(ValueError, match="hf-genomics convert") as error:
         AutoConfig.from_pretrained(tmp_path)
     assert "\n" not in str(error.value)
+
+
+# the tokenizer_config.json the Caduceus repositories publish (kuleshov-group/caduceus-ps_seqlen-131k_...)
+PUBLISHED_TOKENIZER_CONFIG = {
+    "add_prefix_space": False,
+    "added_tokens_decoder": {
+        str(index): {
+            "content": content,
+            "lstrip": False,
+            "normalized": False,
+            "rstrip": False,
+            "single_word": False,
+            "special": True,
+        }
+        for index, content in [
+            (0, "[CLS]"),
+            (1, "[SEP]"),
+            (2, "[BOS]"),
+            (3, "[MASK]"),
+            (4, "[PAD]"),
+            (6, "[UNK]"),
+        ]
+    },
+    "auto_map": {"AutoTokenizer": ["tokenization_caduceus.CaduceusTokenizer", None]},
+    "bos_token": "[BOS]",
+    "clean_up_tokenization_spaces": True,
+    "cls_token": "[CLS]",
+    "eos_token": "[SEP]",
+    "mask_token": "[MASK]",
+    "model_max_length": 131072,
+    "pad_token": "[PAD]",
+    "padding_side": "left",
+    "sep_token": "[SEP]",
+    "tokenizer_class": "CaduceusTokenizer",
+    "unk_token": "[UNK]",
+}
+
+
+def test_original_caduceus_tokenizer_config_loads_natively_with_the_originals_ids(tmp_path):
+    from transformers import AutoTokenizer
+
+    shutil.copy(CADUCEUS / "ph_mlm" / "config.json", tmp_path / "config.json")
+    (tmp_path / "tokenizer_config.json").write_text(json.dumps(PUBLISHED_TOKENIZER_CONFIG))
+    tokenizer = AutoTokenizer.from_pretrained(tmp_path)
+    record = json.loads((CADUCEUS / "tokenizer_ids.json").read_text())  # the original tokenizer's ids
+    assert tokenizer(record["edge_texts"])["input_ids"] == record["edge_input_ids"]
+    assert tokenizer(record["edge_texts"][:3], padding=True)["input_ids"] == record["padded_input_ids"]

@@ -22,7 +22,12 @@ import hf_genomics  # noqa: F401  (registers the Auto classes)
 from hf_genomics.convert import ConversionError, convert_checkpoint
 from hf_genomics.convert.evo2 import build_model, load_vortex_state
 from hf_genomics.models.evo2.configuration_evo2 import VORTEX_PRESETS, Evo2Config
-from hf_genomics.models.evo2.modeling_evo2 import Evo2ForCausalLM, Evo2ForSequenceClassification, causal_fir
+from hf_genomics.models.evo2.modeling_evo2 import (
+    Evo2ForCausalLM,
+    Evo2ForSequenceClassification,
+    causal_fir,
+    decay_powers,
+)
 from hf_genomics.models.evo2.tokenization_evo2 import Evo2Tokenizer
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ports" / "evo2"
@@ -130,6 +135,17 @@ def test_padding_either_side_gives_the_unpadded_outputs(models):
             assert relative(kept, alone) < RTOL, side
 
 
+@pytest.mark.parametrize("length", [1, 63, 64, 65, 1000])
+def test_blocked_decay_powers_equal_direct_exponentials(length):
+    log_poles = torch.tensor([-1e-3, -0.05, -0.7, -3.0])
+    direct = torch.exp(log_poles[:, None] * torch.arange(length, dtype=torch.float32))
+    # float32 rounds lp * t itself: |lp t| * 2^-24 relative error either way (about 3e-6 at lp t = 40)
+    torch.testing.assert_close(decay_powers(log_poles, length), direct, rtol=1e-5, atol=1e-30)
+    complex_poles = torch.complex(log_poles, torch.tensor([0.1, -0.2, 0.3, 0.0]))
+    direct = torch.exp(complex_poles[:, None] * torch.arange(length, dtype=torch.float32))
+    torch.testing.assert_close(decay_powers(complex_poles, length), direct, rtol=1e-5, atol=1e-12)
+
+
 def test_fir_equals_direct_sum():
     """The depthwise causal FIR against its definition, with and without a carried state."""
     generator = torch.Generator().manual_seed(0)
@@ -188,6 +204,11 @@ def test_convert_accepts_a_bare_pt_file_split_parts_and_shards(tmp_path, referen
     ids = reference["switches.L7.input_ids"]
     with torch.no_grad():
         assert relative(model(ids).logits[..., LOGIT_IDS], reference["switches.L7.logits"]) < RTOL
+    convert_checkpoint(FIXTURES / "released" / "released.pt", tmp_path / "from-file")  # the .pt path itself
+    model = AutoModelForCausalLM.from_pretrained(tmp_path / "from-file").eval()
+    ids = reference["released.L7.input_ids"]
+    with torch.no_grad():
+        assert relative(model(ids).logits[..., LOGIT_IDS], reference["released.L7.logits"]) < RTOL
 
 
 def test_convert_refuses_a_config_that_does_not_fit(tmp_path):

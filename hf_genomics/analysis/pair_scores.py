@@ -228,10 +228,6 @@ def score_pairs(
     kind = model_kind(model)
     check_target(model, target)
     n = len(refs)
-    if target is not None and kind == "classifier":
-        classes = int(getattr(model.config, "num_labels", 0) or 0)
-        if not 0 <= int(target) < classes:
-            raise ValueError(f"target {target} is not a class of this model (classes 0-{classes - 1})")
     if kind in ("causal", "ngram"):
         if kind == "causal":
             _check_capacity(model, tokenizer, [*refs, *alts], window_nt)

@@ -49,6 +49,9 @@ def tile(
     With ``tokenizer`` and ``max_tokens``, every window is also checked by its actual token count
     (specials included) and cut further where it holds more (:func:`fit_to_token_budget`).
     """
+    if window_nt is not None and stride_nt is not None and not 1 <= int(stride_nt) <= int(window_nt):
+        # checked for every input, not only for sequences long enough to need a second window
+        raise ValueError(f"stride_nt must be between 1 and window_nt={window_nt}, got {stride_nt}")
     texts, owners, starts = [], [], []
     for index, sequence in enumerate(sequences):
         for start in window_starts(len(sequence), window_nt, stride_nt).tolist():

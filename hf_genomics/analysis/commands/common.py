@@ -70,7 +70,7 @@ def read_records(path: str, max_records: int | None = None) -> tuple[list[str], 
 def check_not_an_input(output: str | Path, args: argparse.Namespace) -> None:
     """Refuse an output that would replace the input FASTA/VCF/reference or land in the model folder."""
     target = Path(output).resolve()
-    for name in ("fasta", "vcf", "reference"):
+    for name in ("fasta", "regions", "vcf", "reference"):
         source = getattr(args, name, None)
         if source is not None and Path(source).resolve() == target:
             raise ValueError(f"the output {output} is the input --{name}; choose another path")

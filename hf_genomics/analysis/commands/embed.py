@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import json
 
 from hf_genomics.analysis.commands.common import (
     add_model_arguments,
     load,
     positive_int,
     prepare_output,
-    read_records,
     write_replacing,
 )
 
@@ -17,7 +17,9 @@ from hf_genomics.analysis.commands.common import (
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_model_arguments(parser)
     parser.set_defaults(batch_size=8)
-    parser.add_argument("--fasta", required=True, help="input FASTA (.gz accepted)")
+    from hf_genomics.analysis.commands.inputs import add_input_arguments
+
+    add_input_arguments(parser)
     parser.add_argument(
         "--output",
         required=True,
@@ -39,11 +41,12 @@ def run(args: argparse.Namespace) -> int:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    from hf_genomics.analysis.commands.inputs import read_inputs, run_record
     from hf_genomics.analysis.embed import embed
 
     output = prepare_output(args.output, args)  # refused before any work
+    ids, sequences, regions = read_inputs(args)
     model, tokenizer = load(args)
-    ids, sequences = read_records(args.fasta)
     vectors = embed(
         model,
         tokenizer,
@@ -59,7 +62,18 @@ def run(args: argparse.Namespace) -> int:
         column = pa.array([v.tolist() for v in vectors], type=pa.list_(pa.list_(pa.float32())))
     else:
         column = pa.array(list(vectors), type=pa.list_(pa.float32()))
-    table = pa.table({"id": ids, "length_nt": [len(s) for s in sequences], "embedding": column})
+    columns = {"id": ids, "length_nt": [len(s) for s in sequences], "embedding": column}
+    if regions is not None:
+        columns |= {
+            "chrom": [r.chrom for r in regions],
+            "start": [r.start for r in regions],
+            "end": [r.end for r in regions],
+            "strand": [r.strand for r in regions],
+        }
+    record = run_record(
+        args, model, tokenizer, pooling=args.pooling, layer=args.layer, stride_nt=args.stride_nt
+    )
+    table = pa.table(columns).replace_schema_metadata({"hf_genomics": json.dumps(record, default=str)})
     write_replacing(output, lambda path: pq.write_table(table, path))
     print(f"{len(ids)} embeddings ({args.pooling}) -> {args.output}")
     return 0

@@ -10,7 +10,6 @@ from hf_genomics.analysis.commands.common import (
     load,
     positive_int,
     prepare_output_dir,
-    read_records,
     record_file_stems,
     renaming_note,
     write_record_index,
@@ -21,7 +20,15 @@ from hf_genomics.deprecated_option import add_deprecated_alias
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_model_arguments(parser)
-    parser.add_argument("--fasta", required=True, help="input FASTA (.gz accepted)")
+    from hf_genomics.analysis.commands.inputs import add_input_arguments
+
+    add_input_arguments(parser)
+    parser.add_argument(
+        "--strands",
+        default="forward",
+        choices=["forward", "both"],
+        help="both: average with the reverse complement's map, turned back onto the forward strand",
+    )
     parser.add_argument(
         "--output-dir",
         required=True,
@@ -43,23 +50,36 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from functools import partial as bind
+
+    from tqdm.auto import tqdm
+
+    from hf_genomics.analysis.commands.inputs import read_inputs, run_record, write_run_record
     from hf_genomics.analysis.mutagenesis import saturation_mutagenesis
     from hf_genomics.analysis.plots import save_map_figure
+    from hf_genomics.analysis.strands import strand_averaged
 
     folder = prepare_output_dir(args.output_dir, args)  # refused before any work
+    ids, sequences, _ = read_inputs(args, args.max_records)
     model, tokenizer = load(args)
-    ids, sequences = read_records(args.fasta, args.max_records)
     stems, renamed = record_file_stems(ids)
-    for record_id, sequence, stem in zip(ids, sequences, stems):
-        result = saturation_mutagenesis(
-            model,
-            tokenizer,
+    records = tqdm(
+        zip(ids, sequences, stems),
+        total=len(ids),
+        desc="ISM",
+        unit="record",
+        disable=args.quiet or len(ids) < 2,
+    )
+    for record_id, sequence, stem in records:
+        result = strand_averaged(
+            bind(saturation_mutagenesis, model, tokenizer),
             sequence,
+            strands=args.strands,
             target=args.target,
             output=args.quantity,
             window_nt=args.window_nt,
             batch_size=args.batch_size,
-            progress=not args.quiet,
+            progress=not args.quiet and len(ids) == 1,
         )
         write_replacing(folder / f"{stem}.ism.npz", result.save)
         if not args.no_plots:
@@ -67,6 +87,10 @@ def run(args: argparse.Namespace) -> int:
                 folder / f"{stem}.ism.png",
                 partial(save_map_figure, result.scores, sequence, mode="importance", title=record_id),
             )
+    write_run_record(
+        folder / "run.json",
+        run_record(args, model, tokenizer, target=args.target, quantity=args.quantity, strands=args.strands),
+    )
     index = write_record_index(folder, ids, stems, ".ism")
     print(f"{len(ids)} ISM maps -> {folder}{renaming_note(renamed, index)}")
     return 0

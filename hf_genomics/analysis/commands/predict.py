@@ -9,14 +9,15 @@ from hf_genomics.analysis.commands.common import (
     load,
     positive_int,
     prepare_output,
-    read_records,
     write_replacing,
 )
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_model_arguments(parser)
-    parser.add_argument("--fasta", required=True, help="input FASTA (.gz accepted)")
+    from hf_genomics.analysis.commands.inputs import add_input_arguments
+
+    add_input_arguments(parser)
     parser.add_argument(
         "--output", required=True, help="TSV: id, length_nt, n_windows, prob_<label>..., predicted"
     )
@@ -29,12 +30,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     import pandas as pd
 
+    from hf_genomics.analysis.commands.inputs import read_inputs, run_record, write_run_record
     from hf_genomics.analysis.loading import label_names
     from hf_genomics.analysis.predict import predict
 
     output = prepare_output(args.output, args)  # refused before any work
+    ids, sequences, regions = read_inputs(args)
     model, tokenizer = load(args)
-    ids, sequences = read_records(args.fasta)
     result = predict(
         model,
         tokenizer,
@@ -50,6 +52,11 @@ def run(args: argparse.Namespace) -> int:
     for column, label in enumerate(labels):
         table[f"prob_{label}"] = result.probabilities[:, column]
     table["predicted"] = [labels[i] for i in result.probabilities.argmax(axis=1)]
+    if regions is not None:
+        for column in ("chrom", "start", "end", "strand"):
+            table[column] = [getattr(r, column) for r in regions]
+    record = run_record(args, model, tokenizer, stride_nt=args.stride_nt, rc_average=args.rc_average)
     write_replacing(output, lambda path: table.to_csv(path, sep="\t", index=False))
+    write_run_record(f"{args.output}.json", record)
     print(f"{len(table)} predictions -> {args.output}")
     return 0

@@ -349,3 +349,20 @@ def test_character_tokenizer_name_of_another_model_is_not_taken_for_hyenadna(tmp
     with pytest.raises(ValueError, match="trust_remote_code=True") as error:
         AutoTokenizer.from_pretrained(tmp_path)
     assert "\n" not in str(error.value)
+
+
+def test_trust_remote_code_on_an_original_hyenadna_tokenizer_runs_its_own_code(tmp_path):
+    from transformers import AutoTokenizer
+
+    shutil.copy(HYENADNA / "hf" / "config.json", tmp_path / "config.json")
+    (tmp_path / "tokenizer_config.json").write_text(json.dumps(PUBLISHED_HYENADNA_TOKENIZER_CONFIG))
+    (tmp_path / "tokenization_hyena.py").write_text(
+        "class CharacterTokenizer:\n"
+        "    @classmethod\n"
+        "    def register_for_auto_class(cls, auto_class='AutoTokenizer'):\n"
+        "        pass\n\n"
+        "    @classmethod\n"
+        "    def from_pretrained(cls, *args, **kwargs):\n"
+        "        return 'the original code ran'\n"
+    )
+    assert AutoTokenizer.from_pretrained(tmp_path, trust_remote_code=True) == "the original code ran"

@@ -61,7 +61,7 @@ def original_character_tokenizer(replaced: type | None) -> type:
             return replaced.from_pretrained(pretrained_model_name_or_path, *args, **kwargs)
 
     CharacterTokenizer.__module__ = getattr(replaced, "__module__", "transformers.models.auto")
-    CharacterTokenizer.__qualname__ = ORIGINAL_CLASS_NAME
+    CharacterTokenizer.__qualname__ = "CharacterTokenizer[hf_genomics HyenaDNA stand-in]"  # an honest repr
     return CharacterTokenizer
 
 

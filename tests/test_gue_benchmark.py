@@ -131,6 +131,7 @@ def test_benchmark_with_the_converted_dnabert2_fixture_and_lora(gue_root, tmp_pa
         BenchmarkOptions(
             model=str(converted), output_dir=str(tmp_path / "out"), gue_root=str(gue_root),
             tasks=["tf/0"], seeds=[7], max_steps=2, eval_steps=1, label="DNABERT-2 (tiny fixture)",
+            use_lora=True,  # peft has no default targets for this family: every linear layer but the head
         )
     )  # fmt: skip
     assert summary["tasks"][0]["task"] == "tf/0" and set(summary["tasks"][0]["per_seed"]) == {"7"}

@@ -75,7 +75,8 @@ class GenesStudyConfig:
         default=None, metadata={"help": "folder with validation.csv and test.csv (default: shared data)"}
     )
     output_dir: Path = field(
-        default=Path("docs/results/genes"), metadata={"help": "tables, plot, results.json"}
+        default=Path("runs/genes"),
+        metadata={"help": "tables, plot, results.json (the committed ones: --output_dir docs/results/genes)"},
     )
     pairs: str = field(
         default="study",

@@ -42,7 +42,10 @@ CSV_FIELDS = ("start", "task", "tokenizer", "position", "seed", "test_mcc", "bes
 class PretrainingStudyConfig:
     """Options of ``hf-genomics study pretraining``."""
 
-    output_dir: Path = field(default=Path("docs/results/pretraining"), metadata={"help": "results"})
+    output_dir: Path = field(
+        default=Path("runs/pretraining-results"),
+        metadata={"help": "results (the committed ones: --output_dir docs/results/pretraining)"},
+    )
     work_dir: Path = field(
         default=Path("runs/pretraining"), metadata={"help": "corpus and pretrained encoders (not results)"}
     )

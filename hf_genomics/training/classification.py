@@ -429,14 +429,20 @@ def build_model(
         model = DnaEncoderForSequenceClassification(config)
     if args.use_lora:
         from peft import LoraConfig, get_peft_model
+        from peft.utils.constants import TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING as PEFT_DEFAULTS
 
-        ours = isinstance(model, DnaEncoderForSequenceClassification)
+        if isinstance(model, DnaEncoderForSequenceClassification):
+            targets = ["qkv", "out_proj", "up_proj", "down_proj"]
+        elif model.config.model_type in PEFT_DEFAULTS:
+            targets = None  # peft's own choice for the architecture (e.g. query/value for BERT, ESM)
+        else:  # a family peft does not know (converted DNABERT-2, NT v2, CNN...): every linear layer but the head
+            targets = "all-linear"
         lora = LoraConfig(
             task_type="SEQ_CLS",
             r=args.lora_r,
             lora_alpha=2 * args.lora_r,
             lora_dropout=0.1,
-            target_modules=["qkv", "out_proj", "up_proj", "down_proj"] if ours else None,
+            target_modules=targets,
             modules_to_save=["classifier"],
         )
         model = get_peft_model(model, lora)

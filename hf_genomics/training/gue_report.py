@@ -90,10 +90,14 @@ def benchmark_markdown(summary: dict[str, Any]) -> str:
         "k-mer baseline: bag of 3-6-mer frequencies + logistic regression, C chosen on validation, same rows.",
         "Published: DNABERT-2 paper (arXiv 2306.15006v2), Table 4; – where we hold no verified number.",
     ]
-    if summary.get("budget_minutes_per_task") is not None or summary.get("max_steps_override"):
+    shortened = []
+    if summary.get("budget_minutes_per_task") is not None:
+        shortened.append(f"a {summary['budget_minutes_per_task']:g}-minute budget per task")
+    if summary.get("max_steps_override"):
+        shortened.append(f"max_steps {summary['max_steps_override']}")
+    if shortened:
         notes.append(
-            f"Protocol shortened: budget {summary.get('budget_minutes_per_task')} min per task, "
-            f"max_steps {summary.get('max_steps_override')}: not comparable with the published numbers."
+            f"Protocol shortened ({', '.join(shortened)}): not comparable with the published numbers."
         )
     if any(summary["subset"].values()):
         notes.append(f"Subset of rows: {summary['subset']} — a smoke test, not a benchmark result.")

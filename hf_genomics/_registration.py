@@ -63,6 +63,25 @@ def register_tokenizers() -> None:
     for model_type, (config_path, _) in MODEL_FAMILIES.items():
         for tokenizer_path in FAMILY_TOKENIZERS.get(model_type, list(OUR_TOKENIZERS)):
             AutoTokenizer.register(_load(config_path), tokenizer_class=_load(tokenizer_path), exist_ok=True)
+    register_original_tokenizer_names()
+
+
+def register_original_tokenizer_names() -> None:
+    """Original folders' ``tokenizer_class`` names that transformers would resolve to a class of its
+    own: HyenaDNA -hf's ``CharacterTokenizer`` (see ``models/hyenadna/original_tokenizer.py``)."""
+    from transformers.models.auto import tokenization_auto
+
+    from hf_genomics.models.hyenadna.original_tokenizer import (
+        ORIGINAL_CLASS_NAME,
+        original_character_tokenizer,
+    )
+
+    current = tokenization_auto.REGISTERED_TOKENIZER_CLASSES.get(ORIGINAL_CLASS_NAME)
+    if getattr(current, "_hf_genomics_stand_in", False):
+        return
+    stand_in = original_character_tokenizer(tokenization_auto.tokenizer_class_from_name(ORIGINAL_CLASS_NAME))
+    stand_in._hf_genomics_stand_in = True
+    tokenization_auto.REGISTERED_TOKENIZER_CLASSES[ORIGINAL_CLASS_NAME] = stand_in
 
 
 def register_models() -> None:

@@ -280,3 +280,89 @@ def test_original_caduceus_tokenizer_config_loads_natively_with_the_originals_id
     record = json.loads((CADUCEUS / "tokenizer_ids.json").read_text())  # the original tokenizer's ids
     assert tokenizer(record["edge_texts"])["input_ids"] == record["edge_input_ids"]
     assert tokenizer(record["edge_texts"][:3], padding=True)["input_ids"] == record["padded_input_ids"]
+
+
+# the tokenizer_config.json the HyenaDNA -hf repositories publish (LongSafari/hyenadna-*-seqlen-hf)
+PUBLISHED_HYENADNA_TOKENIZER_CONFIG = {
+    "add_special_tokens": False,
+    "auto_map": {"AutoTokenizer": ["tokenization_hyena.CharacterTokenizer", None]},
+    "characters": ["A", "C", "G", "T", "N"],
+    "model_max_length": 1026,
+    "padding_side": "left",
+    "tokenizer_class": "CharacterTokenizer",
+}
+
+
+def _original_hyenadna_ids() -> tuple[list[str], list[list[int]], list[list[int]], list[list[int]]]:
+    """Texts, the -hf tokenizer's ids, and its left-padded ids and mask, from the original's fixtures.
+
+    The fixtures hold the standalone tokenizer's ``[CLS] x [SEP]`` ids; the -hf tokenizer is the same
+    without ``[CLS]`` (make_hyenadna_fixtures.py), so dropping id 0 gives its ids.
+    """
+    recorded = load_file(HYENADNA / "tokenizer_ids.safetensors")
+    letters = "ACGTN"
+    texts, expected = [], []
+    for row in recorded["tf0.hf"][:8].tolist():
+        texts.append("".join(letters[i - 7] for i in row[:-1]))
+        expected.append(row)
+    padded, mask = [], []
+    for ids, attention in zip(
+        recorded["padded.input_ids"].tolist(), recorded["padded.attention_mask"].tolist()
+    ):
+        keep = [index for index, token in enumerate(ids) if token != 0]
+        padded.append([ids[index] for index in keep])
+        mask.append([attention[index] for index in keep])
+    return texts, expected, padded, mask
+
+
+def test_original_hyenadna_hf_tokenizer_config_loads_natively_with_the_originals_ids(tmp_path):
+    from transformers import AutoTokenizer
+
+    from hf_genomics.models.hyenadna.tokenization_hyenadna import HyenaDnaTokenizer
+
+    shutil.copy(HYENADNA / "hf" / "config.json", tmp_path / "config.json")
+    (tmp_path / "tokenizer_config.json").write_text(json.dumps(PUBLISHED_HYENADNA_TOKENIZER_CONFIG))
+    tokenizer = AutoTokenizer.from_pretrained(tmp_path)
+    assert isinstance(tokenizer, HyenaDnaTokenizer) and not tokenizer.add_cls
+    texts, expected, padded, mask = _original_hyenadna_ids()
+    assert tokenizer(texts)["input_ids"] == expected
+    recorded = load_file(HYENADNA / "tokenizer_ids.safetensors")
+    # the padded batch mixes 70 nt and 101 nt rows: tokenise the texts behind the recorded rows
+    batch = ["".join("ACGTN"[i - 7] for i in row if i >= 7) for row in recorded["padded.input_ids"].tolist()]
+    encoded = tokenizer(batch, padding=True)
+    assert encoded["input_ids"] == padded and encoded["attention_mask"] == mask
+    # saving gives a native folder that reloads with the same ids
+    tokenizer.save_pretrained(tmp_path / "native")
+    saved = json.loads((tmp_path / "native" / "tokenizer_config.json").read_text())
+    assert saved["tokenizer_class"] == "HyenaDnaTokenizer" and "characters" not in saved
+    assert AutoTokenizer.from_pretrained(tmp_path / "native")(texts)["input_ids"] == expected
+
+
+def test_character_tokenizer_name_of_another_model_is_not_taken_for_hyenadna(tmp_path):
+    """A non-HyenaDNA folder naming ``CharacterTokenizer`` gets no HyenaDNA tokenizer: one line instead
+    of transformers' crash on its unrelated class of that name."""
+    from transformers import AutoTokenizer
+
+    (tmp_path / "config.json").write_text(json.dumps({"model_type": "bert", "vocab_size": 8}))
+    config = {key: value for key, value in PUBLISHED_HYENADNA_TOKENIZER_CONFIG.items() if key != "auto_map"}
+    (tmp_path / "tokenizer_config.json").write_text(json.dumps(config))
+    with pytest.raises(ValueError, match="trust_remote_code=True") as error:
+        AutoTokenizer.from_pretrained(tmp_path)
+    assert "\n" not in str(error.value)
+
+
+def test_trust_remote_code_on_an_original_hyenadna_tokenizer_runs_its_own_code(tmp_path):
+    from transformers import AutoTokenizer
+
+    shutil.copy(HYENADNA / "hf" / "config.json", tmp_path / "config.json")
+    (tmp_path / "tokenizer_config.json").write_text(json.dumps(PUBLISHED_HYENADNA_TOKENIZER_CONFIG))
+    (tmp_path / "tokenization_hyena.py").write_text(
+        "class CharacterTokenizer:\n"
+        "    @classmethod\n"
+        "    def register_for_auto_class(cls, auto_class='AutoTokenizer'):\n"
+        "        pass\n\n"
+        "    @classmethod\n"
+        "    def from_pretrained(cls, *args, **kwargs):\n"
+        "        return 'the original code ran'\n"
+    )
+    assert AutoTokenizer.from_pretrained(tmp_path, trust_remote_code=True) == "the original code ran"

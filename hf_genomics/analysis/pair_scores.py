@@ -232,7 +232,17 @@ def score_pairs(
         if kind == "causal":
             _check_capacity(model, tokenizer, [*refs, *alts], window_nt)
         unique, inverse = _unique([*refs, *alts])
-        values, tokens = _lm_values(model, tokenizer, unique, batch_size, progress)
+        shared = None
+        if kind == "causal":  # REF and ALT windows share their left part: run it once (KV cache)
+            from hf_genomics.analysis.shared_prefix import shared_prefix_log_likelihoods
+
+            groups: dict[int, list[int]] = {}
+            for pair in range(n):
+                groups.setdefault(int(inverse[pair]), [int(inverse[pair])]).append(int(inverse[n + pair]))
+            shared = shared_prefix_log_likelihoods(
+                model, tokenizer, unique, list(groups.values()), batch_size, progress
+            )
+        values, tokens = shared or _lm_values(model, tokenizer, unique, batch_size, progress)
         ref_value, alt_value = values[inverse[:n]], values[inverse[n:]]
         return PairScores(
             alt_value - ref_value,

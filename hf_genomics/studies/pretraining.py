@@ -43,7 +43,7 @@ class PretrainingStudyConfig:
     """Options of ``hf-genomics study pretraining``."""
 
     output_dir: Path = field(
-        default=Path("runs/pretraining-results"),
+        default=Path("runs/pretraining_results"),
         metadata={"help": "results (the committed ones: --output_dir docs/results/pretraining)"},
     )
     work_dir: Path = field(

@@ -31,6 +31,7 @@ from transformers.modeling_utils import PreTrainedModel
 from transformers.utils.generic import can_return_tuple
 
 from hf_genomics.models.caduceus.selective_scan import selective_scan
+from hf_genomics.models.layers.pooling import masked_mean
 from hf_genomics.remote_code import RemoteCodeMixin
 
 from .configuration_caduceus import CaduceusConfig
@@ -525,9 +526,9 @@ def pool_positions(hidden_states: torch.Tensor, how: str, keep: torch.Tensor | N
         if how == "max":
             return hidden_states.max(dim=1).values
         return hidden_states[:, 0] if how == "first" else hidden_states[:, -1]
-    weights = keep.to(hidden_states.dtype).unsqueeze(-1)
     if how == "mean":
-        return (hidden_states * weights).sum(1) / weights.sum(1).clamp(min=1.0)
+        return masked_mean(hidden_states, keep)
+    weights = keep.to(hidden_states.dtype).unsqueeze(-1)
     if how == "max":
         return hidden_states.masked_fill(weights == 0, torch.finfo(hidden_states.dtype).min).max(dim=1).values
     positions = torch.arange(hidden_states.shape[1], device=hidden_states.device)

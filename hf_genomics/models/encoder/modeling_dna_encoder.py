@@ -35,6 +35,7 @@ from transformers.utils.output_capturing import capture_outputs
 
 from hf_genomics.models.layers.alibi import alibi_slopes, query_rows_per_chunk, symmetric_alibi_bias
 from hf_genomics.models.layers.attention import check_scores_fit, eager_attention_forward
+from hf_genomics.models.layers.pooling import masked_mean
 from hf_genomics.models.layers.rotary import RotaryEmbedding, apply_rotary_pos_emb, rotate_half
 from hf_genomics.models.layers.sinusoidal import sinusoidal_inv_freq, sinusoidal_positions, sinusoidal_table
 from hf_genomics.remote_code import RemoteCodeMixin
@@ -434,10 +435,7 @@ def pool(hidden_states: torch.Tensor, attention_mask: torch.Tensor | None, how: 
     """``cls``: the first token; ``mean``: the average over non-padding tokens."""
     if how == "cls":
         return hidden_states[:, 0]
-    if attention_mask is None:
-        return hidden_states.mean(dim=1)
-    weights = attention_mask.to(hidden_states.dtype).unsqueeze(-1)
-    return (hidden_states * weights).sum(dim=1) / weights.sum(dim=1).clamp(min=1.0)
+    return masked_mean(hidden_states, attention_mask)
 
 
 class DnaEncoderClassificationHead(nn.Module):

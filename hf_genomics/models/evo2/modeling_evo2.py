@@ -41,6 +41,7 @@ from transformers.modeling_utils import ALL_ATTENTION_FUNCTIONS, PreTrainedModel
 from transformers.utils.generic import can_return_tuple
 
 from hf_genomics.models.layers.attention import eager_attention_forward
+from hf_genomics.models.layers.pooling import last_token, masked_mean
 from hf_genomics.models.layers.rotary import rotate_half
 from hf_genomics.remote_code import RemoteCodeMixin
 
@@ -694,15 +695,10 @@ class Evo2ForSequenceClassification(Evo2PreTrainedModel):
             use_cache=False,
         )
         hidden = outputs.last_hidden_state
-        rows = torch.arange(hidden.shape[0], device=hidden.device)
-        if attention_mask is None:
-            pooled = hidden.mean(1) if self.config.classifier_pooling == "mean" else hidden[:, -1]
-        elif self.config.classifier_pooling == "mean":
-            weights = attention_mask.to(hidden.dtype).unsqueeze(-1)
-            pooled = (hidden * weights).sum(1) / weights.sum(1).clamp(min=1.0)
+        if self.config.classifier_pooling == "mean":
+            pooled = masked_mean(hidden, attention_mask)
         else:
-            positions = torch.arange(hidden.shape[1], device=hidden.device)
-            pooled = hidden[rows, (attention_mask.bool() * (positions + 1)).argmax(-1)]
+            pooled = last_token(hidden, attention_mask)
         logits = self.score(pooled)
         loss = None
         if labels is not None:

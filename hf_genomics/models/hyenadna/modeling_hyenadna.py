@@ -37,6 +37,7 @@ from transformers.modeling_outputs import (
 from transformers.modeling_utils import PreTrainedModel
 from transformers.utils.generic import can_return_tuple
 
+from hf_genomics.models.layers.pooling import masked_mean
 from hf_genomics.remote_code import RemoteCodeMixin
 
 from .configuration_hyenadna import HyenaDnaConfig
@@ -523,11 +524,7 @@ class HyenaDnaForSequenceClassification(HyenaDnaPreTrainedModel):
         )
         hidden_states = outputs.last_hidden_state
         if self.config.classifier_pooling == "mean":
-            if attention_mask is None:
-                pooled = hidden_states.mean(dim=1)
-            else:
-                weights = attention_mask.to(hidden_states.dtype).unsqueeze(-1)
-                pooled = (hidden_states * weights).sum(1) / weights.sum(1).clamp(min=1.0)
+            pooled = masked_mean(hidden_states, attention_mask)
         else:
             index = last_token_index(
                 input_ids, attention_mask, self.config.pad_token_id, hidden_states.shape[1]

@@ -70,6 +70,14 @@ class HyenaDnaTokenizer(DnaTokenizerBase):
     def __init__(self, add_cls: bool = False, **kwargs) -> None:
         kwargs.pop("vocab", None)  # fixed vocabulary: rebuilt, never trusted from disk
         kwargs.pop("post_processor", None)
+        # fields of the original -hf tokenizer_config.json (its CharacterTokenizer's init arguments)
+        kwargs.pop("add_special_tokens", None)
+        characters = kwargs.pop("characters", None)
+        if characters is not None and list(characters) != HYENADNA_VOCAB[7:]:
+            raise ValueError(
+                f"HyenaDNA tokenizer characters {list(characters)} are not the original's "
+                f"{HYENADNA_VOCAB[7:]}: the ids would differ"
+            )
         self.add_cls = bool(add_cls)
         self._tokenizer = build_hyenadna_backend(self.add_cls)
         for name, token in (

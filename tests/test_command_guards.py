@@ -613,3 +613,27 @@ def test_a_hub_id_as_model_is_sent_to_convert_never_downloaded(fasta, tmp_path, 
         "o.tsv",
     ]
     assert_one_line_error(*run_cli(argv, capsys), "looks like a Hub id", "hf-genomics convert InstaDeepAI/")
+
+
+def test_score_variants_skips_only_the_variant_whose_window_overflows_next_to_an_n_gap(
+    converted_nt, tmp_path
+):
+    """Issue 20 item 10 with item 4: under errors='skip' one variant beside an assembly gap (its window
+    needs more tokens than NT v1 has positions) is skipped with a status; the others are scored."""
+    from hf_genomics.analysis.loading import load_model_and_tokenizer
+    from hf_genomics.analysis.variant_effects import Variant, score_variants
+
+    model, tokenizer = load_model_and_tokenizer(converted_nt / "nt_v1_tiny")
+    clean = "ACGTACGGTCAT" * 40
+    contig = clean + n_rich(240, seed=3) + clean
+    reference = tmp_path / "ref.fa"
+    reference.write_text(">chr1\n" + contig + "\n")
+    sites = [100, 600, 1000]  # clean, inside the N-rich stretch, clean
+    variants = [
+        Variant("chr1", pos, contig[pos - 1], "A" if contig[pos - 1] != "A" else "C") for pos in sites
+    ]
+    table = score_variants(model, tokenizer, reference, variants, window_nt=150, errors="skip")
+    assert list(table["status_code"]) == ["ok", "window_too_long", "ok"]
+    assert table["score"].notna().tolist() == [True, False, True]
+    with pytest.raises(ValueError, match="more than the model's 64 positions"):
+        score_variants(model, tokenizer, reference, variants, window_nt=150, errors="raise")

@@ -289,6 +289,9 @@ def score_variants(
             alts.append(alt_window)
             keep.append(index)
         rows.append(row)
+    refs, alts, keep = _drop_windows_over_token_budget(
+        model, tokenizer, variants, rows, refs, alts, keep, window_nt, errors
+    )
     table = pd.DataFrame(rows)
     for column in ("score", "score_forward", "ref_value", "alt_value"):
         table[column] = np.nan
@@ -340,6 +343,41 @@ def score_variants(
     table = table[[c for c in columns if c in table.columns]]
     table.attrs["normalize"] = normalize
     return table
+
+
+def _drop_windows_over_token_budget(model, tokenizer, variants, rows, refs, alts, keep, window_nt, errors):
+    """REF/ALT windows that need more tokens than the model has positions (a k-mer tokenizer makes
+    every base near an ``N`` run its own token) are a per-variant problem: refused under
+    ``errors="raise"``, skipped with status ``window_too_long`` under ``"skip"``."""
+    from hf_genomics.analysis.training_length import model_token_budget
+    from hf_genomics.analysis.windows import token_counts
+
+    budget = model_token_budget(model, tokenizer) if tokenizer is not None else None
+    if budget is None or not refs:
+        return refs, alts, keep
+    unique = list(dict.fromkeys([*refs, *alts]))
+    count_of = dict(zip(unique, token_counts(tokenizer, unique).tolist()))
+    fitted_refs, fitted_alts, fitted_keep = [], [], []
+    for ref_window, alt_window, index in zip(refs, alts, keep):
+        tokens = max(count_of[ref_window], count_of[alt_window])
+        if tokens <= budget:
+            fitted_refs.append(ref_window)
+            fitted_alts.append(alt_window)
+            fitted_keep.append(index)
+            continue
+        error = VariantError(
+            f"{variants[index].describe()}: its {window_nt} nt window takes {tokens} tokens, more than the "
+            f"model's {budget} positions ({type(tokenizer).__name__} makes bases near N runs single-base "
+            "tokens); give a smaller window (--window-nt)",
+            "window_too_long",
+        )
+        if errors == "raise":
+            raise error
+        logger.warning("skipped: %s", error)
+        rows[index]["status"], rows[index]["status_code"] = str(error), error.code
+        for column in ("window_start", "window_nt", "alt_window_nt"):
+            rows[index].pop(column, None)
+    return fitted_refs, fitted_alts, fitted_keep
 
 
 def _score_pairs_by_kind(model, tokenizer, refs, alts, indel: np.ndarray, progress: bool, options: dict):

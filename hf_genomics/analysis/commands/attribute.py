@@ -7,13 +7,8 @@ from functools import partial
 
 from hf_genomics.analysis.commands.common import (
     add_model_arguments,
-    load,
     positive_int,
-    prepare_output_dir,
-    record_file_stems,
-    renaming_note,
-    write_record_index,
-    write_replacing,
+    write_record_maps,
 )
 
 
@@ -43,29 +38,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from functools import partial as bind
-
-    from tqdm.auto import tqdm
-
     from hf_genomics.analysis.attributions import integrated_gradients
-    from hf_genomics.analysis.commands.inputs import read_inputs, run_record, write_run_record
-    from hf_genomics.analysis.plots import save_map_figure
     from hf_genomics.analysis.strands import strand_averaged
 
-    folder = prepare_output_dir(args.output_dir, args)  # refused before any work
-    ids, sequences, _ = read_inputs(args, args.max_records)
-    model, tokenizer = load(args)
-    stems, renamed = record_file_stems(ids)
-    records = tqdm(
-        zip(ids, sequences, stems),
-        total=len(ids),
-        desc="attributions",
-        unit="record",
-        disable=args.quiet or len(ids) < 2,
-    )
-    for record_id, sequence, stem in records:
-        result = strand_averaged(
-            bind(integrated_gradients, model, tokenizer),
+    def compute(model, tokenizer, sequence: str, single_record: bool):
+        return strand_averaged(
+            partial(integrated_gradients, model, tokenizer),
             sequence,
             strands=args.strands,
             target=args.target,
@@ -74,24 +52,8 @@ def run(args: argparse.Namespace) -> int:
             internal_batch_size=args.batch_size,
             window_nt=args.window_nt,
         )
-        write_replacing(folder / f"{stem}.ig.npz", result.save)
-        if not args.no_plots:
-            write_replacing(
-                folder / f"{stem}.ig.png",
-                partial(save_map_figure, result.scores, sequence, title=record_id),
-            )
-    write_run_record(
-        folder / "run.json",
-        run_record(
-            args,
-            model,
-            tokenizer,
-            target=args.target,
-            baseline=args.baseline,
-            n_steps=args.n_steps,
-            strands=args.strands,
-        ),
+
+    extras = dict(target=args.target, baseline=args.baseline, n_steps=args.n_steps, strands=args.strands)
+    return write_record_maps(
+        args, compute, ".ig", "attribution", figure={}, run_extras=extras, desc="attributions"
     )
-    index = write_record_index(folder, ids, stems, ".ig")
-    print(f"{len(ids)} attribution maps -> {folder}{renaming_note(renamed, index)}")
-    return 0

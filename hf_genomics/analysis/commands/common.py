@@ -173,3 +173,50 @@ def renaming_note(renamed: list[tuple[str, str]], index: Path) -> str:
         f" ({len(renamed)} record ids shared a file name with another, e.g. {first_id!r} -> {first_stem}; "
         f"{index.name} maps ids to files)"
     )
+
+
+def write_record_maps(
+    args: argparse.Namespace,
+    compute: Callable[[str], object],
+    suffix: str,
+    label: str,
+    figure: dict,
+    run_extras: dict,
+    desc: str | None = None,
+) -> int:
+    """What ``ism`` and ``attribute`` share: read the records, compute one map per record
+    (an object with ``.save`` and ``.scores``), write ``<stem><suffix>.npz``
+    (+ ``.png`` with ``save_map_figure(**figure)``), ``run.json``, the id -> file index and one closing line.
+
+    ``compute(model, tokenizer, sequence, single_record=...)``; the output folder is refused before any work.
+    """
+    from functools import partial
+
+    from tqdm.auto import tqdm
+
+    from hf_genomics.analysis.commands.inputs import read_inputs, run_record, write_run_record
+    from hf_genomics.analysis.plots import save_map_figure
+
+    folder = prepare_output_dir(args.output_dir, args)  # refused before any work
+    ids, sequences, _ = read_inputs(args, args.max_records)
+    model, tokenizer = load(args)
+    stems, renamed = record_file_stems(ids)
+    records = tqdm(
+        zip(ids, sequences, stems),
+        total=len(ids),
+        desc=desc or label,
+        unit="record",
+        disable=args.quiet or len(ids) < 2,
+    )
+    for record_id, sequence, stem in records:
+        result = compute(model, tokenizer, sequence, single_record=len(ids) == 1)
+        write_replacing(folder / f"{stem}{suffix}.npz", result.save)
+        if not args.no_plots:
+            write_replacing(
+                folder / f"{stem}{suffix}.png",
+                partial(save_map_figure, result.scores, sequence, title=record_id, **figure),
+            )
+    write_run_record(folder / "run.json", run_record(args, model, tokenizer, **run_extras))
+    index = write_record_index(folder, ids, stems, suffix)
+    print(f"{len(ids)} {label} maps -> {folder}{renaming_note(renamed, index)}")
+    return 0

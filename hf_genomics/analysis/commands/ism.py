@@ -7,13 +7,8 @@ from functools import partial
 
 from hf_genomics.analysis.commands.common import (
     add_model_arguments,
-    load,
     positive_int,
-    prepare_output_dir,
-    record_file_stems,
-    renaming_note,
-    write_record_index,
-    write_replacing,
+    write_record_maps,
 )
 from hf_genomics.deprecated_option import add_deprecated_alias
 
@@ -50,47 +45,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from functools import partial as bind
-
-    from tqdm.auto import tqdm
-
-    from hf_genomics.analysis.commands.inputs import read_inputs, run_record, write_run_record
     from hf_genomics.analysis.mutagenesis import saturation_mutagenesis
-    from hf_genomics.analysis.plots import save_map_figure
     from hf_genomics.analysis.strands import strand_averaged
 
-    folder = prepare_output_dir(args.output_dir, args)  # refused before any work
-    ids, sequences, _ = read_inputs(args, args.max_records)
-    model, tokenizer = load(args)
-    stems, renamed = record_file_stems(ids)
-    records = tqdm(
-        zip(ids, sequences, stems),
-        total=len(ids),
-        desc="ISM",
-        unit="record",
-        disable=args.quiet or len(ids) < 2,
-    )
-    for record_id, sequence, stem in records:
-        result = strand_averaged(
-            bind(saturation_mutagenesis, model, tokenizer),
+    def compute(model, tokenizer, sequence: str, single_record: bool):
+        return strand_averaged(
+            partial(saturation_mutagenesis, model, tokenizer),
             sequence,
             strands=args.strands,
             target=args.target,
             output=args.quantity,
             window_nt=args.window_nt,
             batch_size=args.batch_size,
-            progress=not args.quiet and len(ids) == 1,
+            progress=not args.quiet and single_record,
         )
-        write_replacing(folder / f"{stem}.ism.npz", result.save)
-        if not args.no_plots:
-            write_replacing(
-                folder / f"{stem}.ism.png",
-                partial(save_map_figure, result.scores, sequence, mode="importance", title=record_id),
-            )
-    write_run_record(
-        folder / "run.json",
-        run_record(args, model, tokenizer, target=args.target, quantity=args.quantity, strands=args.strands),
-    )
-    index = write_record_index(folder, ids, stems, ".ism")
-    print(f"{len(ids)} ISM maps -> {folder}{renaming_note(renamed, index)}")
-    return 0
+
+    extras = dict(target=args.target, quantity=args.quantity, strands=args.strands)
+    return write_record_maps(args, compute, ".ism", "ISM", figure={"mode": "importance"}, run_extras=extras)

@@ -42,54 +42,18 @@ CHECKPOINTS = {
     "ps_seqcls": AutoModelForSequenceClassification,
     "ph_seqcls_conjoin": AutoModelForSequenceClassification,
 }
-# kuleshov-group/caduceus-ps_seqlen-131k_d_model-256_n_layer-16 config.json (a public copy on GitHub);
-# the -ph sibling differs only by "rcps": false
-REAL_PS_CONFIG = {
-    "architectures": ["CaduceusForMaskedLM"],
-    "auto_map": {
-        "AutoConfig": "configuration_caduceus.CaduceusConfig",
-        "AutoModel": "modeling_caduceus.Caduceus",
-        "AutoModelForMaskedLM": "modeling_caduceus.CaduceusForMaskedLM",
-        "AutoModelForSequenceClassification": "modeling_caduceus.CaduceusForSequenceClassification",
-    },
-    "bidirectional": True,
-    "bidirectional_strategy": "add",
-    "bidirectional_weight_tie": True,
-    "complement_map": {
-        str(i): j for i, j in enumerate([0, 1, 2, 3, 4, 5, 6, 10, 9, 8, 7, 11, 12, 13, 14, 15])
-    },
-    "d_model": 256,
-    "fused_add_norm": True,
-    "initializer_cfg": {
-        "initializer_range": 0.02,
-        "n_residuals_per_layer": 1,
-        "rescale_prenorm_residual": True,
-    },
-    "model_type": "caduceus",
-    "n_layer": 16,
-    "norm_epsilon": 1e-05,
-    "pad_vocab_size_multiple": 8,
-    "rcps": True,
-    "residual_in_fp32": False,
-    "rms_norm": True,
-    "ssm_cfg": {
-        "bias": False,
-        "conv_bias": True,
-        "d_conv": 4,
-        "d_state": 16,
-        "dt_init": "random",
-        "dt_init_floor": 0.0001,
-        "dt_max": 0.1,
-        "dt_min": 0.001,
-        "dt_rank": "auto",
-        "dt_scale": 1.0,
-        "expand": 2,
-        "use_fast_path": True,
-    },
-    "torch_dtype": "float32",
-    "transformers_version": "4.38.1",
-    "vocab_size": 16,
-}
+# kuleshov-group/caduceus-ps_seqlen-131k_d_model-256_n_layer-16 config.json (a public copy on GitHub),
+# kept once for every test in tests/fixtures/ports/convert_layouts/real_configs/
+REAL_PS_CONFIG = json.loads(
+    (
+        Path(__file__).parent
+        / "fixtures"
+        / "ports"
+        / "convert_layouts"
+        / "real_configs"
+        / "caduceus-ps_seqlen-131k_d_model-256_n_layer-16.json"
+    ).read_text()
+)
 
 
 @pytest.fixture(scope="module")

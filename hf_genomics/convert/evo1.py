@@ -19,7 +19,7 @@ from pathlib import Path
 import torch
 
 from hf_genomics.convert.base import ConversionError, ConvertedCheckpoint, FamilyConverter
-from hf_genomics.convert.evo2 import convert_state_dict
+from hf_genomics.convert.evo2 import assign_weights, convert_state_dict, meta_model_fitting
 
 LICENSE = "apache-2.0"
 MAX_SHARD_SIZE = "2GB"
@@ -63,29 +63,8 @@ def build_model(state: dict, sh_config: dict):
     if config.tie_word_embeddings:
         state.pop("unembed.weight", None)
     native, dropped = convert_state_dict(state, config, column_split=False)
-    with torch.device("meta"):
-        model = Evo1ForCausalLM(config)
-    expected = dict(model.state_dict())
-    if config.tie_word_embeddings:
-        expected.pop("lm_head.weight", None)
-    missing = sorted(set(expected) - set(native))
-    unexpected = sorted(set(native) - set(expected))
-    wrong = [
-        f"{k} {tuple(native[k].shape)} != {tuple(expected[k].shape)}"
-        for k in sorted(set(native) & set(expected))
-        if tuple(native[k].shape) != tuple(expected[k].shape)
-    ]
-    if missing or unexpected or wrong:
-        raise ConversionError(
-            f"the checkpoint does not fit the config: missing {missing[:6]}, unexpected {unexpected[:6]}, "
-            f"wrong shapes {wrong[:6]}"
-        )
-    model.load_state_dict(native, strict=False, assign=True)
-    if config.tie_word_embeddings:
-        model.tie_weights()
-    model.model.rotary.inv_freq = model.model.rotary.compute_inv_freq(config)
-    model.eval()
-    return model, dropped
+    model = meta_model_fitting(Evo1ForCausalLM, config, native)
+    return assign_weights(model, native), dropped
 
 
 def convert(folder: Path, config: dict, original_id: str | None) -> ConvertedCheckpoint:

@@ -212,20 +212,7 @@ def build_model(state: dict, vortex_config: dict, dtype: torch.dtype | None = No
             f"the vortex config does not describe a StripedHyena 2 model: {error}"
         ) from error
     native, dropped = convert_state_dict(state, config, bool(vortex_config.get("column_split", True)))
-    with torch.device("meta"):
-        model = Evo2ForCausalLM(config)
-    expected = dict(model.state_dict())
-    if config.tie_word_embeddings:
-        expected.pop("lm_head.weight", None)
-    missing = sorted(set(expected) - set(native))
-    unexpected = sorted(set(native) - set(expected))
-    wrong = [f"{k} {tuple(native[k].shape)} != {tuple(expected[k].shape)}" for k in sorted(set(native) & set(expected))
-             if tuple(native[k].shape) != tuple(expected[k].shape)]  # fmt: skip
-    if missing or unexpected or wrong:
-        raise ConversionError(
-            f"the checkpoint does not fit the config: missing {missing[:6]}, unexpected {unexpected[:6]}, "
-            f"wrong shapes {wrong[:6]}"
-        )
+    model = meta_model_fitting(Evo2ForCausalLM, config, native)
     for key in [k for k in dropped if k.endswith("inv_freq")]:
         computed = 1.0 / (
             config.rotary_emb_base ** (torch.arange(0, config.head_dim, 2).float() / config.head_dim)
@@ -238,12 +225,38 @@ def build_model(state: dict, vortex_config: dict, dtype: torch.dtype | None = No
         native = {
             k: v.to(dtype) if v.is_floating_point() and ".filter." not in k else v for k, v in native.items()
         }
-    model.load_state_dict(native, strict=False, assign=True)
+    return assign_weights(model, native), dropped
+
+
+def meta_model_fitting(model_class, config, native: dict):
+    """``model_class(config)`` on the meta device, once ``native`` has exactly its tensors and shapes
+    (a tied output matrix is stored once); otherwise a :class:`ConversionError` naming what differs."""
+    with torch.device("meta"):
+        model = model_class(config)
+    expected = dict(model.state_dict())
     if config.tie_word_embeddings:
+        expected.pop("lm_head.weight", None)
+    missing = sorted(set(expected) - set(native))
+    unexpected = sorted(set(native) - set(expected))
+    wrong = [f"{k} {tuple(native[k].shape)} != {tuple(expected[k].shape)}" for k in sorted(set(native) & set(expected))
+             if tuple(native[k].shape) != tuple(expected[k].shape)]  # fmt: skip
+    if missing or unexpected or wrong:
+        raise ConversionError(
+            f"the checkpoint does not fit the config: missing {missing[:6]}, unexpected {unexpected[:6]}, "
+            f"wrong shapes {wrong[:6]}"
+        )
+    return model
+
+
+def assign_weights(model, native: dict):
+    """The checkpoint's tensors become the meta model's parameters (no copy); ties and the rotary
+    frequencies (a non-persistent buffer) are restored; evaluation mode."""
+    model.load_state_dict(native, strict=False, assign=True)
+    if model.config.tie_word_embeddings:
         model.tie_weights()
-    model.model.rotary.inv_freq = model.model.rotary.compute_inv_freq(config)
+    model.model.rotary.inv_freq = model.model.rotary.compute_inv_freq(model.config)
     model.eval()
-    return model, dropped
+    return model
 
 
 def convert(source: Path, config: dict, original_id: str | None) -> ConvertedCheckpoint:

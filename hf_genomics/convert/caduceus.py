@@ -20,26 +20,15 @@ from hf_genomics.convert.base import (
     auto_map_targets,
     load_original_state_dict,
 )
+from hf_genomics.models.caduceus.original_layout import (  # one copy, shared with native loading
+    SSM_KEYS,
+    complement_list,
+)
 
 logger = logging.getLogger(__name__)
 
 FAMILY = "Caduceus"
 LICENSE = "apache-2.0"
-SSM_KEYS = {
-    "d_state": "state_size",
-    "d_conv": "conv_kernel",
-    "expand": "expand",
-    "dt_rank": "time_step_rank",
-    "dt_min": "time_step_min",
-    "dt_max": "time_step_max",
-    "dt_init": "time_step_init_scheme",
-    "dt_scale": "time_step_scale",
-    "dt_init_floor": "time_step_floor",
-    "conv_bias": "use_conv_bias",
-    "bias": "use_bias",
-    "use_fast_path": None,  # a CUDA kernel switch: meaningless here
-    "layer_idx": None,
-}
 _SSM_PARTS = r"(conv1d\.weight|conv1d\.bias|x_proj\.weight|dt_proj\.weight|dt_proj\.bias|A_log|D)"
 
 
@@ -71,12 +60,6 @@ def padded_vocab_size(config: dict) -> int:
     return vocab + (-vocab) % multiple
 
 
-def complement_list(config: dict, vocab_size: int) -> list[int]:
-    """The complement map as a list indexed by token id (keys read as integers, identity beyond)."""
-    mapping = {int(key): int(value) for key, value in (config.get("complement_map") or {}).items()}
-    return [mapping.get(index, index) for index in range(vocab_size)]
-
-
 def native_config(config: dict, state: dict | None = None):
     """The :class:`CaduceusConfig` for an original config dict (refusing what is not exact)."""
     from hf_genomics.models.caduceus.configuration_caduceus import CaduceusConfig
@@ -89,7 +72,7 @@ def native_config(config: dict, state: dict | None = None):
         raise ConversionError(f"Caduceus ssm_cfg keys this converter does not know: {unknown}")
     values = {SSM_KEYS[key]: value for key, value in ssm.items() if SSM_KEYS[key] is not None}
     vocab_size = padded_vocab_size(config)
-    complement = complement_list(config, vocab_size)
+    complement = complement_list(config.get("complement_map") or {}, vocab_size)
     if state is not None:  # the checkpoint's own complement buffer is the ground truth when present
         for key, tensor in state.items():
             if key.endswith("complement_map") and tensor.numel() == vocab_size:

@@ -132,6 +132,7 @@ IGNORED_ORIGINAL_KEYS = [r"complement_map$", r"mixer\.mamba_rev\.(in_proj|out_pr
 
 __all__ = [
     "CONVERT_HINT",
+    "SSM_KEYS",
     "IGNORED_ORIGINAL_KEYS",
     "complement_list",
     "is_original_config",

@@ -106,6 +106,9 @@ def test_gue_recipe_end_to_end(tmp_path):
     neural = saved["neural_model"]
     assert neural == max(candidates, key=lambda name: candidates[name]["dev_mcc"])
     assert saved["dev_mcc"] == candidates[neural]["dev_mcc"]
+    # each candidate reads the strands its own recipe says: the CNN both, the transformer one
+    assert candidates["cnn"]["both_strands"] and not candidates["transformer"]["both_strands"]
+    assert saved["recipe"]["rc_augment"] == saved["rc_augment"] == (neural == "cnn")
     if neural == "transformer":
         assert saved["tokenizer"] == "kmer:4" and saved["position_embedding_type"] == "rope"
     else:
@@ -173,6 +176,12 @@ def test_cli_is_wired():
         15.0,
         2,
     )
+    assert args.rc is None  # each candidate's own recipe decides
+    for flag, value in (("--rc", True), ("--no-rc", False)):
+        parsed = build_parser(("gue-recipe",), lazy=True).parse_args(
+            ["gue-recipe", "t", "--output-dir", "o", flag]
+        )
+        assert parsed.rc is value
 
 
 def test_spare_budget_trains_more_seeds_and_averages_them(tmp_path, monkeypatch):

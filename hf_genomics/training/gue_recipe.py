@@ -464,6 +464,7 @@ def train_neural_candidate(
         hidden_size=recipe.get("hidden_size"),
         num_hidden_layers=recipe.get("num_hidden_layers"),
         cnn_kmer_sizes=list(recipe.get("cnn_kmer_sizes", [])),
+        cnn_position_bins=recipe.get("position_bins", 1),
         reverse_complement_sharing=recipe.get("reverse_complement_sharing", False),
         seeds=[seed],
         rc_augment=rc,

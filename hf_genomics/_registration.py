@@ -69,14 +69,18 @@ def register_tokenizers() -> None:
 
 def register_original_tokenizer_names() -> None:
     """Original folders' ``tokenizer_class`` names that transformers would resolve to a class of its
-    own: HyenaDNA -hf's ``CharacterTokenizer`` (see ``models/hyenadna/original_tokenizer.py``)."""
+    own: HyenaDNA -hf's ``CharacterTokenizer`` (see ``models/hyenadna/original_tokenizer.py``); and our
+    tokenizers of families whose model classes are transformers' own (MarinDNA)."""
     from transformers.models.auto import tokenization_auto
 
     from hf_genomics.models.hyenadna.original_tokenizer import (
         ORIGINAL_CLASS_NAME,
         original_character_tokenizer,
     )
+    from hf_genomics.models.marin_dna.tokenization_marin_dna import MarinDnaTokenizer
 
+    # MarinDNA's models are transformers' own Llama/Qwen3: no config of ours to register it under
+    tokenization_auto.REGISTERED_TOKENIZER_CLASSES[MarinDnaTokenizer.__name__] = MarinDnaTokenizer
     current = tokenization_auto.REGISTERED_TOKENIZER_CLASSES.get(ORIGINAL_CLASS_NAME)
     if getattr(current, "_hf_genomics_stand_in", False):
         return

@@ -174,6 +174,44 @@ def test_convert_keeps_the_model_and_writes_our_tokenizer(originals, kind, tmp_p
     assert (tmp_path / "out" / "README.md").is_file()
 
 
+def test_converted_tokenizer_loads_without_the_package_and_training_adopts_originals(originals, tmp_path):
+    """The converted folder's exported code gives the same ids with hf_genomics unimportable; the
+    training scripts' tokenizer loader (``--model_name_or_path`` an original folder) gets ours too."""
+    import subprocess
+    import sys
+
+    from hf_genomics.convert import convert_checkpoint
+    from hf_genomics.models.marin_dna import MarinDnaTokenizer
+    from hf_genomics.tokenization.spec import build_tokenizer
+
+    tokenizer = build_tokenizer(str(originals["llama"]))
+    assert isinstance(tokenizer, MarinDnaTokenizer) and tokenizer.model_max_length == 256
+    convert_checkpoint(originals["llama"], tmp_path / "out")
+    script = (
+        "import importlib.abc, sys\n"
+        "class Block(importlib.abc.MetaPathFinder):\n"
+        "    def find_spec(self, name, path, target=None):\n"
+        "        if name.split('.')[0] == 'hf_genomics': raise ImportError(name)\n"
+        "sys.meta_path.insert(0, Block())\n"
+        "from transformers import AutoTokenizer\n"
+        f"t = AutoTokenizer.from_pretrained({str(tmp_path / 'out')!r}, trust_remote_code=True)\n"
+        "print(t('ACGTNnu')['input_ids'])\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={"HF_HUB_OFFLINE": "1", "PATH": ""},
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert (
+        result.stdout.strip().splitlines()[-1]
+        == str(tokenizer("ACGTNnu")["input_ids"])
+        == "[2, 3, 4, 5, 6, 1, 1, 6]"
+    )
+
+
 def test_convert_refuses_another_tokenizer_in_one_line(originals, tmp_path):
     from hf_genomics.convert import ConversionError, convert_checkpoint
 

@@ -63,9 +63,14 @@ def is_original_folder(folder: Path) -> bool:
     return is_marin_tokenizer_json(read_tokenizer_json(folder) or {})
 
 
-def adopt_original_tokenizer(tokenizer, model_max_length: int | None = None):
+def adopt_original_tokenizer(
+    tokenizer, model_max_length: int | None = None, folder: Path | str | None = None
+):
     """``tokenizer`` itself, or, when it is a plain fast tokenizer in the MarinDNA layout, the
-    :class:`MarinDnaTokenizer` giving the same ids under the package's input policy."""
+    :class:`MarinDnaTokenizer` giving the same ids under the package's input policy.
+
+    ``model_max_length``: the model's positions; read from ``folder``'s ``config.json``
+    (``max_position_embeddings``) when not given."""
     from hf_genomics.tokenization.base import DnaTokenizerBase
 
     backend = getattr(tokenizer, "backend_tokenizer", None)
@@ -79,8 +84,20 @@ def adopt_original_tokenizer(tokenizer, model_max_length: int | None = None):
         return tokenizer
     if not is_marin_tokenizer_json(spec):
         return tokenizer
+    if model_max_length is None and folder is not None:
+        model_max_length = _positions(Path(folder))
     options = {} if model_max_length is None else {"model_max_length": int(model_max_length)}
     return MarinDnaTokenizer(**options)
+
+
+def _positions(folder: Path) -> int | None:
+    try:
+        value = json.loads((folder / "config.json").read_text(encoding="utf-8")).get(
+            "max_position_embeddings"
+        )
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, AttributeError):
+        return None
+    return value if isinstance(value, int) and value > 0 else None
 
 
 __all__ = [

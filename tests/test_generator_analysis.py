@@ -59,6 +59,23 @@ def test_convert_writes_a_llama_with_our_tokenizer_and_same_logits(folders):
         assert torch.equal(a(**batch).logits, b(**batch).logits)
 
 
+def test_converted_folder_loads_without_hf_genomics(folders, tmp_path):
+    from hf_genomics.tokenization.generator import GeneratorTokenizer
+    from tests.remote_code_child import run_without_hf_genomics
+
+    _, native = folders
+    body = """
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+    tok = AutoTokenizer.from_pretrained(sys.argv[1], trust_remote_code=True)
+    model = AutoModelForCausalLM.from_pretrained(sys.argv[1])
+    texts = ["AAAAAATTTTTTG", "acgtacNNNNNN<bog>GGGGGG"]
+    print(json.dumps([type(tok).__name__, type(model).__name__, tok(texts)["input_ids"]]))
+    """
+    name, model_name, ids = run_without_hf_genomics(body, [native], tmp_path)
+    assert (name, model_name) == ("GeneratorTokenizer", "LlamaForCausalLM")
+    assert ids == GeneratorTokenizer()(["AAAAAATTTTTTG", "acgtacNNNNNN<bog>GGGGGG"])["input_ids"]
+
+
 def test_detection_and_the_folder_check_accept_generator_only_as_llama(folders, tmp_path):
     from hf_genomics.convert.base import detect_family
     from hf_genomics.model_folders import FolderCodeRefused, check_model_folder

@@ -33,6 +33,11 @@ each model family); scores of indels and SNVs are on the same scale.
 * ``delta_logit`` / ``delta_probability`` (classifiers): class ``target``'s logit (probability),
   ALT window minus REF window.
 
+**Fixed-length tokens** (GENERator's non-overlapping 6-mers): ``window_nt`` is rounded down to a
+multiple of the token length (:func:`~hf_genomics.analysis.training_length.on_token_grid`), so no
+window ends in a short ``<oov>`` piece; both windows share their start, hence one 6-mer grid: an SNV
+changes exactly the one 6-mer holding it, and the windows have the same number of tokens.
+
 ``normalize="per_nt"`` divides each window's value by its length in nucleotides before the
 difference (nats per nucleotide): an option for comparing windows of different lengths (only
 clipped windows at a contig end differ), not the default. ``normalize="per_token"`` (causal and
@@ -64,7 +69,7 @@ import numpy as np
 
 from hf_genomics.alphabet import normalize, reverse_complement
 from hf_genomics.analysis.reference_genome import ReferenceGenome, ReferenceSliceError
-from hf_genomics.analysis.training_length import model_window_nt
+from hf_genomics.analysis.training_length import model_window_nt, on_token_grid
 from hf_genomics.analysis.vcf import Variant, read_vcf
 
 logger = logging.getLogger(__name__)
@@ -273,7 +278,7 @@ def score_variants(
         raise ValueError(f"normalize must be one of {NORMALIZATIONS}, got {normalize!r}")
     if longer_flank not in LONGER_FLANKS:
         raise ValueError(f"longer_flank must be one of {LONGER_FLANKS}, got {longer_flank!r}")
-    window_nt = window_nt or model_window_nt(model, tokenizer)
+    window_nt = on_token_grid(tokenizer, window_nt or model_window_nt(model, tokenizer))
     if window_nt is None:
         raise ValueError(
             "the model records no window length (an n-gram or LSTM LM takes any length): give one in "

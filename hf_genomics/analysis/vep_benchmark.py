@@ -329,7 +329,7 @@ def run_vep_benchmark(
     """
     from hf_genomics.analysis.loading import load_model_and_tokenizer, model_kind
     from hf_genomics.analysis.reference_genome import ReferenceGenome
-    from hf_genomics.analysis.training_length import model_window_nt
+    from hf_genomics.analysis.training_length import model_window_nt, on_token_grid
 
     output = Path(output_dir)
     if output.is_symlink():
@@ -370,7 +370,7 @@ def run_vep_benchmark(
     names: set[str] = set()
     for folder in map(Path, models):
         model, tokenizer = load_model_and_tokenizer(folder)
-        window = window_nt or model_window_nt(model, tokenizer) or 1000
+        window = on_token_grid(tokenizer, window_nt or model_window_nt(model, tokenizer) or 1000)
         settings = {
             "window_nt": window,
             "strands": strands,

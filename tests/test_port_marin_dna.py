@@ -27,6 +27,42 @@ SHA256 = {  # marin-dna/tokenizer-char-bos@a73e9d9ee636f722b4c378703c9e299785780
 }
 
 
+# RoPE as the releases' config.json carries it (transformers 4.57.6 keys): the Qwen3 exports use
+# Levanter's Llama3RotaryEmbeddingsConfig, which Open-Athena/marin-dna's export script
+# (.agents/artifacts/459-soft-vep/checkpoint-grid/export_missing_hf.py, validate_hf_config) asserts
+# as below; the Llama ones Levanter's default rotary embedding (theta 10000, no scaling)
+LLAMA3_SCALING = {
+    "factor": 8.0,
+    "low_freq_factor": 1.0,
+    "high_freq_factor": 4.0,
+    "original_max_position_embeddings": 8192,
+    "rope_type": "llama3",
+}
+ROPE = {
+    "qwen3": {"rope_theta": 500000, "rope_scaling": LLAMA3_SCALING},
+    "llama": {"rope_theta": 10000.0, "rope_scaling": None},
+}
+
+
+def llama3_inv_freq(head_dim: int, theta: float, scaling: dict | None) -> torch.Tensor:
+    """Meta's Llama 3 frequency scaling (``apply_scaling`` of llama-models), written out here."""
+    freqs = 1.0 / theta ** (torch.arange(0, head_dim, 2, dtype=torch.float64) / head_dim)
+    if scaling is None:
+        return freqs
+    old, low, high, factor = (
+        scaling["original_max_position_embeddings"],
+        scaling["low_freq_factor"],
+        scaling["high_freq_factor"],
+        scaling["factor"],
+    )
+    wavelength = 2 * torch.pi / freqs
+    smooth = (old / wavelength - low) / (high - low)
+    mixed = (1 - smooth) * freqs / factor + smooth * freqs
+    return torch.where(
+        wavelength < old / high, freqs, torch.where(wavelength > old / low, freqs / factor, mixed)
+    )
+
+
 def write_original_folder(folder: Path, model_type: str = "llama", seed: int = 0) -> Path:
     """A tiny random MarinDNA checkpoint as Levanter's ``save_pretrained`` writes it: config.json
     (with the tokenizer-dependent ids Levanter adds), model.safetensors, the tokenizer files."""
@@ -57,6 +93,8 @@ def write_original_folder(folder: Path, model_type: str = "llama", seed: int = 0
     state = {key: value.contiguous() for key, value in model.state_dict().items()}
     save_file(state, folder / "model.safetensors", metadata={"format": "pt"})
     settings = config.to_dict()
+    settings.pop("rope_parameters", None)  # written by transformers 4.57.6 in the legacy keys:
+    settings.update(ROPE[model_type], transformers_version="4.57.6")
     settings.update(
         architectures=[type(model).__name__], decoder_start_token_id=2, begin_suppress_tokens=[0, 2]
     )
@@ -166,6 +204,9 @@ def test_convert_keeps_the_model_and_writes_our_tokenizer(originals, kind, tmp_p
     original = AutoModelForCausalLM.from_pretrained(source, trust_remote_code=False)
     assert isinstance(tokenizer, MarinDnaTokenizer) and type(model) is type(original)
     assert model.config.max_length_nt == 255 and tokenizer.model_max_length == 256
+    expected = llama3_inv_freq(8, ROPE[kind]["rope_theta"], ROPE[kind]["rope_scaling"]).float()
+    for loaded in (model, original):  # the legacy RoPE keys are read as Levanter trained with them
+        torch.testing.assert_close(loaded.model.rotary_emb.inv_freq, expected, rtol=1e-6, atol=0)
     ids = tokenizer(["ACGTACGGTTCA", "ttgac"], padding=True, return_tensors="pt")
     with torch.no_grad():
         ours = model(**ids).logits

@@ -63,11 +63,12 @@ def _check_tokenizer(folder: Path) -> None:
         )
 
 
-def _load_model(folder: Path, config_dict: dict):
+def _load_model(folder: Path):
     from transformers import AutoConfig, AutoModelForCausalLM
 
-    settings = {key: value for key, value in config_dict.items() if key not in ("model_type", "auto_map")}
-    config = AutoConfig.for_model(config_dict["model_type"], **settings)
+    # read as transformers reads it when loading the folder directly (legacy rope_theta/rope_scaling
+    # of the transformers-4 exports included), never the folder's code
+    config = AutoConfig.from_pretrained(folder, trust_remote_code=False)
     model = AutoModelForCausalLM.from_config(config)
     state = load_original_state_dict(folder)
     missing, unexpected = model.load_state_dict(state, strict=False)
@@ -87,8 +88,12 @@ def convert(folder: Path, config: dict, original_id: str | None) -> ConvertedChe
     from hf_genomics.models.marin_dna.tokenization_marin_dna import MarinDnaTokenizer
 
     config = config or read_original_config(folder)
+    if config.get("model_type") not in MODEL_TYPES:
+        raise ConversionError(
+            f"{folder}: model_type {config.get('model_type')!r} is not one of {MODEL_TYPES}"
+        )
     _check_tokenizer(folder)
-    model, dropped = _load_model(folder, config)
+    model, dropped = _load_model(folder)
     positions = int(model.config.max_position_embeddings)
     tokenizer = MarinDnaTokenizer(model_max_length=positions)
     window_nt = positions - tokenizer.num_special_tokens_to_add(pair=False)

@@ -158,6 +158,8 @@ def test_gue_recipe_end_to_end(tmp_path):
     # the model folder loads through the Auto classes and has a card naming the baseline
     model = AutoModelForSequenceClassification.from_pretrained(out)
     assert model.config.model_type == {"cnn": "dna_cnn", "transformer": "dna_encoder"}[neural]
+    if neural == "cnn":
+        assert model.config.position_bins == gue_recipe.CNN_RECIPE["position_bins"] == 4
     assert "k-mer" in (out / "README.md").read_text() or "3–6-mers" in (out / "README.md").read_text()
     assert not list(out.glob("checkpoint*")) and not list(out.glob("checkpoints-seed*"))
     shutil.rmtree(out)

@@ -113,9 +113,10 @@ def test_gue_recipe_end_to_end(tmp_path):
         assert saved["tokenizer"] == "kmer:4" and saved["position_embedding_type"] == "rope"
     else:
         assert saved["tokenizer"] == "char" and saved["num_parameters"] == candidates["cnn"]["num_parameters"]
-    # a 24-s budget is below the fixed costs on a loaded CI core (imports, baseline, probe): the plan
-    # then falls back to one step, one evaluation, the test pass and saving -- bounded, not zero
-    assert saved["budget"]["total_seconds"] <= 0.4 * 60 + 60
+    # a 30-s budget is below the fixed costs on a loaded CI core (imports, baseline, probe): the plan
+    # then falls back to one step, one evaluation, the test passes (both strands for the CNN) and
+    # saving -- bounded, not zero (98 s measured with three 1-thread trainings beside it)
+    assert saved["budget"]["total_seconds"] <= 0.5 * 60 + 120
     assert saved["per_seed"][0]["train_steps"] <= saved["budget"]["planned"]["max_steps"]
 
     # the baseline beside it is the library baseline, recomputed independently

@@ -64,24 +64,45 @@ def register_tokenizers() -> None:
         for tokenizer_path in FAMILY_TOKENIZERS.get(model_type, list(OUR_TOKENIZERS)):
             AutoTokenizer.register(_load(config_path), tokenizer_class=_load(tokenizer_path), exist_ok=True)
     register_original_tokenizer_names()
+    register_generator_tokenizer_names()
 
 
 def register_original_tokenizer_names() -> None:
     """Original folders' ``tokenizer_class`` names that transformers would resolve to a class of its
-    own: HyenaDNA -hf's ``CharacterTokenizer`` (see ``models/hyenadna/original_tokenizer.py``)."""
+    own: HyenaDNA -hf's ``CharacterTokenizer`` (see ``models/hyenadna/original_tokenizer.py``); and our
+    tokenizers of families whose model classes are transformers' own (MarinDNA)."""
     from transformers.models.auto import tokenization_auto
 
     from hf_genomics.models.hyenadna.original_tokenizer import (
         ORIGINAL_CLASS_NAME,
         original_character_tokenizer,
     )
+    from hf_genomics.models.marin_dna.tokenization_marin_dna import MarinDnaTokenizer
 
+    # MarinDNA's models are transformers' own Llama/Qwen3: no config of ours to register it under
+    tokenization_auto.REGISTERED_TOKENIZER_CLASSES[MarinDnaTokenizer.__name__] = MarinDnaTokenizer
     current = tokenization_auto.REGISTERED_TOKENIZER_CLASSES.get(ORIGINAL_CLASS_NAME)
     if getattr(current, "_hf_genomics_stand_in", False):
         return
     stand_in = original_character_tokenizer(tokenization_auto.tokenizer_class_from_name(ORIGINAL_CLASS_NAME))
     stand_in._hf_genomics_stand_in = True
     tokenization_auto.REGISTERED_TOKENIZER_CLASSES[ORIGINAL_CLASS_NAME] = stand_in
+
+
+def register_generator_tokenizer_names() -> None:
+    """GENERator (a transformers Llama, no family of ours): our ``GeneratorTokenizer`` by name (converted
+    folders) and the original folders' ``DNAKmerTokenizer`` (``tokenization/generator_original.py``)."""
+    from transformers.models.auto import tokenization_auto
+
+    from hf_genomics.tokenization.generator import GeneratorTokenizer
+    from hf_genomics.tokenization.generator_original import ORIGINAL_CLASS_NAME, original_kmer_tokenizer
+
+    registered = tokenization_auto.REGISTERED_TOKENIZER_CLASSES
+    registered[GeneratorTokenizer.__name__] = GeneratorTokenizer
+    if not getattr(registered.get(ORIGINAL_CLASS_NAME), "_hf_genomics_stand_in", False):
+        stand_in = original_kmer_tokenizer()
+        stand_in._hf_genomics_stand_in = True
+        registered[ORIGINAL_CLASS_NAME] = stand_in
 
 
 def register_models() -> None:

@@ -13,6 +13,9 @@ the wrong class) into one line that says what to do instead:
   transformers' BERT would load silently wrong); it must be converted to a native folder
   (``hf-genomics convert``) first.
 
+A GENERator folder (``model_type: llama``, ``auto_map`` into ``modeling_generator`` only) is read as
+transformers' Llama, its code never run (``hf_genomics/convert/generator.py``).
+
 An ``auto_map`` on one of *our* model types is ignored, never run: our registered class loads the
 folder (folders written by hf-genomics carry one so they load without the package; original
 HyenaDNA/Caduceus folders are read natively or refused by our classes in one line, issue 19).
@@ -49,6 +52,17 @@ def _defined_natively(model_type) -> bool:
     from hf_genomics._registration import MODEL_FAMILIES
 
     return isinstance(model_type, str) and model_type in MODEL_FAMILIES
+
+
+def _read_as_llama(config: dict) -> bool:
+    """GENERator's Hub folders: a Llama whose ``auto_map`` names only ``modeling_generator``; transformers'
+    own ``LlamaForCausalLM`` loads the weights (``convert/generator.py``), the folder's code never runs."""
+    references = _references(config.get("auto_map"))
+    return (
+        config.get("model_type") == "llama"
+        and bool(references)
+        and all(ref.startswith("modeling_generator.") for ref in references)
+    )
 
 
 def _references(auto_map) -> list[str]:
@@ -100,7 +114,7 @@ def check_model_folder(path: str | Path) -> Path:
     config = _read_json_object(config_file)
     auto_map = config.get("auto_map")
     model_type = config.get("model_type")
-    if auto_map and not _defined_natively(model_type):
+    if auto_map and not _defined_natively(model_type) and not _read_as_llama(config):
         reference = next(iter(_references(auto_map)), repr(auto_map))
         raise FolderCodeRefused(
             f"{folder}: config.json's auto_map names code shipped in the folder ({reference}) for "

@@ -78,7 +78,15 @@ def load_model_and_tokenizer(path: str | Path, kind: str = "auto"):
         model = auto_class.from_pretrained(folder, config=config, **NO_REMOTE_CODE)
         model.eval()
         tokenizer = AutoTokenizer.from_pretrained(folder, **NO_REMOTE_CODE)
-    return model, tokenizer
+    return model, _with_input_policy(tokenizer, config)
+
+
+def _with_input_policy(tokenizer, config):
+    """An original folder's plain tokenizer swapped for ours with the same ids (MarinDNA), so N/U
+    are never silently ``[UNK]``; any other tokenizer as it is."""
+    from hf_genomics.models.marin_dna.original_layout import adopt_original_tokenizer
+
+    return adopt_original_tokenizer(tokenizer, getattr(config, "max_position_embeddings", None))
 
 
 @contextlib.contextmanager

@@ -102,6 +102,32 @@ def model_window_nt(model, tokenizer) -> int | None:
     return window
 
 
+def on_token_grid(tokenizer, window_nt: int | None) -> int | None:
+    """``window_nt`` rounded down to whole tokens of a fixed-length-token tokenizer.
+
+    A tokenizer whose tokens all cover the same number of bases (GENERator's non-overlapping 6-mers)
+    says so with ``window_grid_nt``; a window that is not a multiple of it would end in a short piece
+    the original turns into ``<oov>``. Both windows of a variant get the rounded length, so they stay
+    the same span on the same 6-mer grid (anchored at the shared window start). Logged when it changes.
+    """
+    grid = getattr(tokenizer, "window_grid_nt", None)
+    if window_nt is None or not grid or window_nt % grid == 0:
+        return window_nt
+    if window_nt < grid:
+        raise ValueError(
+            f"window_nt={window_nt}: {type(tokenizer).__name__} reads whole {grid}-base tokens; give at least {grid}"
+        )
+    rounded = window_nt - window_nt % grid
+    logger.warning(
+        "window of %d nt rounded down to %d nt: %s reads whole %d-base tokens",
+        window_nt,
+        rounded,
+        type(tokenizer).__name__,
+        grid,
+    )
+    return rounded
+
+
 def resolve_window_nt(model, tokenizer, window_nt: int | None) -> int | None:
     """``window_nt`` checked (a whole number >= 1), or the model's own window when it is ``None``.
 
@@ -118,6 +144,7 @@ __all__ = [
     "model_token_budget",
     "model_window_nt",
     "nt_for_tokens",
+    "on_token_grid",
     "record_training_length",
     "resolve_window_nt",
     "tokens_for_nt",

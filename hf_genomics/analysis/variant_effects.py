@@ -11,7 +11,10 @@ windows of the same length in nucleotides covering the same span: the REF window
 window_nt)`` of the reference with the variant applied. Both start at the same base (so they
 share their left context exactly) and the ALT window takes as many more (deletion) or fewer
 (insertion) bases on its right as the variant removes or adds. ``start`` centres the longer
-allele: ``start = pos - 1 - (window_nt - max(len(REF), len(ALT))) // 2``. So a model that
+allele: ``start = pos - 1 - (window_nt - max(len(REF), len(ALT))) // 2``, so when the flanks
+cannot be equal the extra base is on the right; ``longer_flank="left"`` puts it on the left
+(``start = pos - 1 - ceil((window_nt - longest) / 2)``: for an SNV in an even window the variant is
+base ``window_nt / 2`` (0-based), the window of the Evo 2 BRCA1 notebook). So a model that
 predicts every base uniformly scores every variant exactly 0, whatever its length (tested for
 each model family); scores of indels and SNVs are on the same scale.
 
@@ -30,9 +33,20 @@ each model family); scores of indels and SNVs are on the same scale.
 * ``delta_logit`` / ``delta_probability`` (classifiers): class ``target``'s logit (probability),
   ALT window minus REF window.
 
+**Fixed-length tokens** (GENERator's non-overlapping 6-mers): ``window_nt`` is rounded down to a
+multiple of the token length (:func:`~hf_genomics.analysis.training_length.on_token_grid`), so no
+window ends in a short ``<oov>`` piece; both windows share their start, hence one 6-mer grid: an SNV
+changes exactly the one 6-mer holding it, and the windows have the same number of tokens.
+
 ``normalize="per_nt"`` divides each window's value by its length in nucleotides before the
 difference (nats per nucleotide): an option for comparing windows of different lengths (only
-clipped windows at a contig end differ), not the default. ``strands="both"`` also scores the
+clipped windows at a contig end differ), not the default. ``normalize="per_token"`` (causal and
+n-gram LMs) divides it by the number of tokens the model predicted: the mean log-likelihood per
+predicted token, ``evo2.scoring``'s ``reduce_method="mean"``. With Evo's byte tokenizer (no BOS,
+no EOS: bases 2..L predicted) ``per_token`` and ``longer_flank="left"`` give exactly the Evo 2
+BRCA1 notebook's delta score ``mean log p(ALT window) - mean log p(REF window)`` (tested against
+the notebook's code path re-written from the model's logits); within windows of one length it is
+the log-likelihood ratio divided by ``window_nt - 1``, so it ranks variants identically. ``strands="both"`` also scores the
 reverse complements of both windows and reports the mean of the two strands.
 
 Errors name the record (file, record number, ``chrom:pos REF>ALT``) and carry a short
@@ -55,7 +69,7 @@ import numpy as np
 
 from hf_genomics.alphabet import normalize, reverse_complement
 from hf_genomics.analysis.reference_genome import ReferenceGenome, ReferenceSliceError
-from hf_genomics.analysis.training_length import model_window_nt
+from hf_genomics.analysis.training_length import model_window_nt, on_token_grid
 from hf_genomics.analysis.vcf import Variant, read_vcf
 
 logger = logging.getLogger(__name__)
@@ -83,6 +97,12 @@ SCORE_DEFINITIONS: dict[str, str] = {
 PER_NT_DEFINITION = (
     "per_nt: each window's value divided by its length in nucleotides before the difference (nats/nt)"
 )
+PER_TOKEN_DEFINITION = (
+    "per_token: each window's log-likelihood divided by its number of predicted tokens before the "
+    "difference (mean nats per predicted token; evo2.scoring reduce_method='mean')"
+)
+NORMALIZATIONS = ("none", "per_nt", "per_token")
+LONGER_FLANKS = ("right", "left")
 
 
 class VariantError(ValueError):
@@ -94,12 +114,16 @@ class VariantError(ValueError):
 
 
 def variant_windows(
-    reference: ReferenceGenome, variant: Variant, window_nt: int, edge: str = "error"
+    reference: ReferenceGenome,
+    variant: Variant,
+    window_nt: int,
+    edge: str = "error",
+    longer_flank: str = "right",
 ) -> tuple[str, str, int]:
     """``(REF window, ALT window, 0-based window start)`` for one variant, or a :class:`VariantError`.
 
     See the module docstring: the same span ``[start, start + window_nt)`` of the reference and of
-    the reference with the variant applied.
+    the reference with the variant applied; ``longer_flank`` takes the odd base of uneven flanks.
     """
     alt = variant.alt
     if alt in (".", ""):
@@ -150,7 +174,8 @@ def variant_windows(
         )
     delta = len(alt_allele) - len(ref_allele)
     altered_length = contig_length + delta
-    start = begin - (window_nt - longest) // 2
+    flanks = window_nt - longest
+    start = begin - (flanks // 2 if longer_flank == "right" else flanks - flanks // 2)
     stop = start + window_nt
     limit = min(contig_length, altered_length)
     if start < 0 or stop > limit:
@@ -227,6 +252,7 @@ def score_variants(
     target: int | None = None,
     masked_method: str = "auto",
     normalize: str = "none",
+    longer_flank: str = "right",
     batch_size: int = 32,
     progress: bool = True,
 ):
@@ -248,9 +274,11 @@ def score_variants(
         raise ValueError(f"edge must be 'error', 'shift' or 'clip', got {edge!r}")
     if errors not in ("raise", "skip"):
         raise ValueError(f"errors must be 'raise' or 'skip', got {errors!r}")
-    if normalize not in ("none", "per_nt"):
-        raise ValueError(f"normalize must be 'none' or 'per_nt', got {normalize!r}")
-    window_nt = window_nt or model_window_nt(model, tokenizer)
+    if normalize not in NORMALIZATIONS:
+        raise ValueError(f"normalize must be one of {NORMALIZATIONS}, got {normalize!r}")
+    if longer_flank not in LONGER_FLANKS:
+        raise ValueError(f"longer_flank must be one of {LONGER_FLANKS}, got {longer_flank!r}")
+    window_nt = on_token_grid(tokenizer, window_nt or model_window_nt(model, tokenizer))
     if window_nt is None:
         raise ValueError(
             "the model records no window length (an n-gram or LSTM LM takes any length): give one in "
@@ -276,7 +304,9 @@ def score_variants(
             "record": variant.record if variant.record is not None else index + 1,
         }
         try:
-            ref_window, alt_window, start = variant_windows(ref_genome, variant, window_nt, edge)
+            ref_window, alt_window, start = variant_windows(
+                ref_genome, variant, window_nt, edge, longer_flank
+            )
         except VariantError as error:
             if errors == "raise":
                 raise
@@ -303,14 +333,23 @@ def score_variants(
         options = dict(target=target, masked_method=masked_method, window_nt=window_nt, batch_size=batch_size)
         indel = np.array([len(v.ref) != len(v.alt) for v in (variants[i] for i in keep)])
         forward = _score_pairs_by_kind(model, tokenizer, refs, alts, indel, progress, options)
-        if normalize == "per_nt" and forward.method and forward.method[0].startswith("delta_"):
-            raise ValueError("normalize='per_nt' applies to language models, not classifiers")
+        if normalize != "none" and forward.method and forward.method[0].startswith("delta_"):
+            raise ValueError(f"normalize={normalize!r} applies to language models, not classifiers")
+        if normalize == "per_token" and any(m != "log_likelihood_ratio" for m in forward.method):
+            raise ValueError(
+                "normalize='per_token' applies to causal and n-gram LMs (a whole window's log-likelihood); "
+                "a masked LM scores only the differing tokens"
+            )
         ref_nt = np.fromiter(map(len, refs), float, len(refs))
         alt_nt = np.fromiter(map(len, alts), float, len(alts))
 
         def strand_score(scores):
             if normalize == "per_nt":
                 return scores.alt_value / alt_nt - scores.ref_value / ref_nt
+            if normalize == "per_token":
+                return scores.alt_value / np.maximum(scores.alt_tokens, 1) - scores.ref_value / np.maximum(
+                    scores.ref_tokens, 1
+                )
             return scores.score
 
         keep = np.asarray(keep)
@@ -420,10 +459,14 @@ def describe_methods(methods: Iterable[str], normalize: str = "none") -> dict[st
     found = {m: SCORE_DEFINITIONS[m] for m in dict.fromkeys(methods) if m in SCORE_DEFINITIONS}
     if normalize == "per_nt":
         found["normalize"] = PER_NT_DEFINITION
+    elif normalize == "per_token":
+        found["normalize"] = PER_TOKEN_DEFINITION
     return found
 
 
 __all__ = [
+    "LONGER_FLANKS",
+    "NORMALIZATIONS",
     "SCORE_DEFINITIONS",
     "Variant",
     "VariantError",

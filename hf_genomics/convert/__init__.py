@@ -33,6 +33,8 @@ CONVERTER_MODULES: list[str] = [
     "hf_genomics.convert.dnabert2",
     "hf_genomics.convert.evo2",
     "hf_genomics.convert.evo1",
+    "hf_genomics.convert.generator",
+    "hf_genomics.convert.marin_dna",
 ]
 
 __all__ = [

@@ -17,6 +17,11 @@ OUR_TOKENIZERS: tuple[str, ...] = (
     "hf_genomics.tokenization.bpe.DnaBpeTokenizer",
     "hf_genomics.tokenization.kmer.KmerTokenizer",
 )
+# StripedHyena (Evo 1 and 2): Hyena mixers' input/output projections, attention, gated MLP; the filters
+# (kept in float32) and the embeddings are left alone
+EVO_LORA_TARGETS: tuple[str, ...] = (
+    "in_proj", "out_proj", "q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -30,6 +35,9 @@ class Family:
     tokenizers: tuple[str, ...] = OUR_TOKENIZERS  # full dotted paths, the family's default last
     extras: tuple[str, ...] = ()  # further public names of the family package ("<stem>.<Name>")
     public: bool = True  # exported from ``hf_genomics`` and ``hf_genomics.models`` too
+    # peft ``target_modules`` of the LoRA option (run_classification --use_lora, gue-benchmark --lora);
+    # empty: peft's default for the architecture where it has one, else every linear layer but the head
+    lora_targets: tuple[str, ...] = ()
 
     @property
     def package(self) -> str:
@@ -69,6 +77,7 @@ FAMILIES: tuple[Family, ...] = (
             "AutoModelForTokenClassification": "modeling_dna_encoder.DnaEncoderForTokenClassification",
         },
         extras=("modeling_dna_encoder.DnaEncoderPreTrainedModel",),
+        lora_targets=("qkv", "out_proj", "up_proj", "down_proj"),
     ),
     Family(
         "dna_lstm",
@@ -182,6 +191,7 @@ FAMILIES: tuple[Family, ...] = (
             "AutoModelForSequenceClassification": "modeling_evo2.Evo2ForSequenceClassification",
         },
         tokenizers=(*OUR_TOKENIZERS, "hf_genomics.models.evo2.tokenization_evo2.Evo2Tokenizer"),
+        lora_targets=EVO_LORA_TARGETS,
     ),
     Family(
         "evo1",
@@ -193,6 +203,7 @@ FAMILIES: tuple[Family, ...] = (
             "AutoModelForSequenceClassification": "modeling_evo1.Evo1ForSequenceClassification",
         },
         tokenizers=(*OUR_TOKENIZERS, "hf_genomics.models.evo2.tokenization_evo2.Evo2Tokenizer"),
+        lora_targets=EVO_LORA_TARGETS,
     ),
 )
 
@@ -209,6 +220,12 @@ def public_model_names() -> dict[str, str]:
     return names
 
 
+def lora_targets(model_type: str | None) -> list[str] | None:
+    """The LoRA ``target_modules`` named for one of our families, or ``None`` (not ours, or none named)."""
+    family = BY_MODEL_TYPE.get(str(model_type))
+    return list(family.lora_targets) if family is not None and family.lora_targets else None
+
+
 def family_exports(package: str):
     """``(__all__, __getattr__, __dir__)`` of a family package, lazily importing its classes."""
     from hf_genomics._lazy import lazy_exports
@@ -217,4 +234,12 @@ def family_exports(package: str):
     return list(names), *lazy_exports(package, names)
 
 
-__all__ = ["FAMILIES", "OUR_TOKENIZERS", "Family", "family_exports", "public_model_names"]
+__all__ = [
+    "EVO_LORA_TARGETS",
+    "FAMILIES",
+    "OUR_TOKENIZERS",
+    "Family",
+    "family_exports",
+    "lora_targets",
+    "public_model_names",
+]

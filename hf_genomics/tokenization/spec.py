@@ -94,5 +94,8 @@ def build_tokenizer(
     from transformers import AutoTokenizer
 
     import hf_genomics  # noqa: F401  (registers our tokenizer classes)
+    from hf_genomics.models.marin_dna.original_layout import adopt_original_tokenizer
 
-    return AutoTokenizer.from_pretrained(spec, trust_remote_code=False)  # never a folder's own code
+    tokenizer = AutoTokenizer.from_pretrained(spec, trust_remote_code=False)  # never a folder's own code
+    # an original MarinDNA folder's plain tokenizer -> ours with the same ids (N/U never silently [UNK])
+    return adopt_original_tokenizer(tokenizer, folder=spec if Path(spec).is_dir() else None)

@@ -149,12 +149,13 @@ def build_model(
         from peft import LoraConfig, get_peft_model
         from peft.utils.constants import TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING as PEFT_DEFAULTS
 
-        if isinstance(model, DnaEncoderForSequenceClassification):
-            targets = ["qkv", "out_proj", "up_proj", "down_proj"]
-        elif model.config.model_type in PEFT_DEFAULTS:
+        from hf_genomics.models.families import lora_targets
+
+        model_type = model.config.model_type
+        if model_type in PEFT_DEFAULTS:
             targets = None  # peft's own choice for the architecture (e.g. query/value for BERT, ESM)
-        else:  # a family peft does not know (converted DNABERT-2, NT v2, CNN...): every linear layer but the head
-            targets = "all-linear"
+        else:  # named for our families (encoder, Evo 1/2); else every linear layer but the head
+            targets = lora_targets(model_type) or "all-linear"
         lora = LoraConfig(
             task_type="SEQ_CLS",
             r=args.lora_r,

@@ -23,7 +23,11 @@ Scores (column/INFO 'method' says which; positive = the model prefers ALT):
   pll_difference        masked LMs otherwise (indels, BPE): pseudo-log-likelihood difference
                         over the differing tokens (one masked at a time), nats
   delta_logit           classifiers: target-class logit, ALT minus REF window
---normalize per_nt divides each window's value by its length (nats per nucleotide).
+--normalize per_nt divides each window's value by its length (nats per nucleotide);
+--normalize per_token (causal/n-gram LMs) by its number of predicted tokens (mean nats per
+token, evo2.scoring's reduce_method='mean'). Uneven flanks get the odd base on the right, or on
+the left with --longer-flank left. The Evo 2 BRCA1 notebook's score on an Evo model:
+  --window-nt 8192 --normalize per_token --longer-flank left
 
 Output by extension: .tsv (one row per ALT, QUAL/FILTER/INFO kept, plus <output>.json with the
 definitions and counts); .vcf.gz (bgzipped + tabix index) / .bcf / .vcf (every input column kept,
@@ -72,8 +76,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--normalize",
         default="none",
-        choices=["none", "per_nt"],
-        help="per_nt: each window's value per nucleotide before the difference (nats/nt)",
+        choices=["none", "per_nt", "per_token"],
+        help="each window's value per nucleotide (per_nt) or per predicted token (per_token) before the "
+        "difference",
+    )
+    parser.add_argument(
+        "--longer-flank",
+        default="right",
+        choices=["right", "left"],
+        help="side of the variant that gets the odd base when the window's flanks cannot be equal",
     )
 
 
@@ -120,6 +131,7 @@ def run(args: argparse.Namespace) -> int:
         target=args.target,
         masked_method=args.masked_method,
         normalize=args.normalize,
+        longer_flank=args.longer_flank,
         batch_size=args.batch_size,
         progress=not args.quiet,
     )
@@ -139,6 +151,7 @@ def run(args: argparse.Namespace) -> int:
             "window_nt": int(table["window_nt"].max()) if scored else args.window_nt,
             "strands": args.strands,
             "normalize": args.normalize,
+            "longer_flank": args.longer_flank,
             "alleles": len(table),
             "scored": scored,
             "skipped": skipped,

@@ -73,7 +73,8 @@ def notebook_delta(model, chromosome: str, pos: int, alt: str, window: int) -> f
     at = min(window // 2, p)
     var_seq = ref_seq[:at] + alt + ref_seq[at + 1 :]
     assert len(var_seq) == len(ref_seq) and ref_seq[at] == chromosome[p]
-    return float(position_log_probs(model, var_seq).mean() - position_log_probs(model, ref_seq).mean())
+    variant, reference = position_log_probs(model, var_seq), position_log_probs(model, ref_seq)
+    return float(variant.double().mean() - reference.double().mean())
 
 
 def _snvs(sequence: str, positions) -> list[tuple[int, str, str]]:
@@ -155,7 +156,10 @@ def test_causal_llr_is_the_summed_notebook_log_probabilities_and_batch_independe
         altered = window[:offset] + variant.alt + window[offset + len(variant.ref) :]
         altered = altered[: len(window)] if len(variant.alt) >= len(variant.ref) else altered + sequence[
             start + len(window) : start + len(window) + len(variant.ref) - len(variant.alt)]  # fmt: skip
-        expected = position_log_probs(model, altered).sum() - position_log_probs(model, window).sum()
+        expected = (
+            position_log_probs(model, altered).double().sum()
+            - position_log_probs(model, window).double().sum()
+        )
         assert row.score == pytest.approx(float(expected), abs=1e-4)
         assert row.ref_tokens == len(window) - 1  # no BOS, no EOS: bases 2..L predicted
 
@@ -163,31 +167,47 @@ def test_causal_llr_is_the_summed_notebook_log_probabilities_and_batch_independe
 @pytest.mark.parametrize("family", FAMILIES)
 def test_embed_command_pools_the_final_hidden_states_of_each_unpadded_sequence(converted, family, tmp_path):
     """embed: mean / last over the bases (no special tokens: nothing left out), one vector per base,
-    --layer from output_hidden_states; soft-masked and N bases normalised; batches of mixed lengths
-    (right padding) give each sequence's own numbers."""
+    --layer from output_hidden_states, --module (vortex's ``blocks.1.mlp.l3``: the MLP branch's output,
+    read here by a hook on the MLP itself); soft-masked and N bases normalised; batches of mixed
+    lengths (right padding) give each sequence's own numbers."""
     records = {"a": "ACGTTGCAACGTAGCTAGCTNNACGT", "b": "ttgaccATGCA", "c": "G" * 3 + "ACGTAC" * 9}
     fasta = tmp_path / "in.fa"
     fasta.write_text("".join(f">{name}\n{seq}\n" for name, seq in records.items()))
     model, _ = _load(converted / family, "AutoModel")
+    mlp_outputs = []
+    hook = model.layers[1].mlp.register_forward_hook(lambda _m, _i, out: mlp_outputs.append(out))
     with torch.no_grad():
         outputs = [model(byte_ids(seq.upper()), output_hidden_states=True) for seq in records.values()]
-    for pooling, layer, batch in (
-        ("mean", None, 3),
-        ("last", None, 2),
-        ("per_nucleotide", None, 3),
-        ("mean", 2, 3),
-    ):
-        output = tmp_path / f"{pooling}-{layer}-{batch}.parquet"
+    hook.remove()
+    cases = [("mean", [], 3), ("last", [], 2), ("per_nucleotide", [], 3), ("mean", ["--layer", "2"], 3)]
+    cases.append(("per_nucleotide", ["--module", "model.layers.1.mlp.down_proj"], 2))
+    for case, (pooling, extra, batch) in enumerate(cases):
+        output = tmp_path / f"{case}.parquet"
         argv = ["embed", "--model", str(converted / family), "--fasta", str(fasta), "--output", str(output)]
-        argv += ["--pooling", pooling, "--batch-size", str(batch), "--quiet"]
-        assert cli.main(argv + ([] if layer is None else ["--layer", str(layer)])) == 0
+        argv += ["--pooling", pooling, "--batch-size", str(batch), "--quiet", *extra]
+        assert cli.main(argv) == 0
         table = pd.read_parquet(output)
         assert table["id"].tolist() == list(records)
-        for vectors, out in zip(table["embedding"], outputs):
-            states = (out.last_hidden_state if layer is None else out.hidden_states[layer])[0].numpy()
+        for row, vectors in enumerate(table["embedding"]):
+            states = {
+                "": outputs[row].last_hidden_state,
+                "--layer": outputs[row].hidden_states[2],
+                "--module": mlp_outputs[row],
+            }[extra[0] if extra else ""][0].numpy()
             expected = {"mean": states.mean(0), "last": states[-1], "per_nucleotide": states}[pooling]
-            np.testing.assert_allclose(np.stack(vectors) if pooling == "per_nucleotide" else vectors, expected,
-                                       rtol=1e-4, atol=1e-5)  # fmt: skip
+            got = np.stack(vectors) if pooling == "per_nucleotide" else vectors
+            np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-5)
+
+
+def test_embed_module_errors_are_one_line(converted, tmp_path, capsys):
+    fasta = tmp_path / "in.fa"
+    fasta.write_text(">a\nACGT\n")
+    argv = ["embed", "--model", str(converted / "evo2"), "--fasta", str(fasta), "--quiet"]
+    assert cli.main([*argv, "--output", str(tmp_path / "x.parquet"), "--module", "blocks.1.mlp.l3"]) == 2
+    assert "has no submodule 'blocks.1.mlp.l3'" in capsys.readouterr().err
+    both = ["--layer", "1", "--module", "model.layers.1.mlp"]
+    assert cli.main([*argv, "--output", str(tmp_path / "y.parquet"), *both]) == 2
+    assert "not both" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("family", FAMILIES)
@@ -252,7 +272,10 @@ def test_benchmark_vep_command_scores_both_families_end_to_end_and_resumes(conve
             p = row.pos_hg38 - 1_000_000
             window = locus[p - 20 : p + 21]  # 41 nt, the SNV in the middle
             altered = window[:20] + row.alt + window[21:]
-            expected = position_log_probs(model, altered).sum() - position_log_probs(model, window).sum()
+            expected = (
+                position_log_probs(model, altered).double().sum()
+                - position_log_probs(model, window).double().sum()
+            )
             assert key.endswith(f":{p + 1}:{row.ref}:{row.alt}") and score == pytest.approx(
                 float(expected), abs=1e-4
             )
@@ -356,3 +379,44 @@ def test_lora_on_the_named_targets_trains_one_step_and_reloads(converted, family
         np.testing.assert_allclose(reloaded(**batch).logits, expected, rtol=1e-5, atol=1e-6)
         merged = reloaded.merge_and_unload()
         np.testing.assert_allclose(merged(**batch).logits, expected, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.real_data
+def test_benchmark_vep_on_brca1_rows_with_the_notebooks_8kb_windows(converted, shared_data, tmp_path):
+    """BRCA1 SGE rows on the GRCh38 locus, 8,192-nt windows cut as the notebook cuts them
+    (--longer-flank left: [p - 4096, p + 4096)): each cached score is the notebook's delta times 8191
+    (its mean over positions 2..L, summed), computed here from the logits. The tiny checkpoint holds
+    2,048 positions: first every window is skipped (and reported), then a copy declaring the 8,192 of
+    evo2_1b_base scores them."""
+    import shutil
+
+    brca1 = shared_data / "vep" / "brca1"
+    table = pd.read_csv(brca1 / "brca1_sge.csv")
+    rows = pd.concat(
+        [table[table["func_class"] == "LOF"].head(3), table[table["func_class"] == "FUNC"].head(3)]
+    )
+    csv = tmp_path / "rows.csv"
+    rows.to_csv(csv, index=False)
+    argv = ["benchmark", "vep", "--variants", str(csv), "--reference", str(brca1 / "brca1_locus_grch38.fa")]
+    argv += ["--window-nt", "8192", "--longer-flank", "left", "--bootstrap", "10", "--quiet"]
+    assert cli.main([*argv, "--model", str(converted / "evo2"), "--output", str(tmp_path / "short")]) == 0
+    entry = json.loads((tmp_path / "short" / "results.json").read_text())["models"][0]
+    assert entry["unscored"] == 6 and entry["skipped_by_reason"] == {"window_too_long": 6}
+    folder = tmp_path / "evo2-8k"
+    shutil.copytree(converted / "evo2", folder)
+    for name, key in (("config.json", "max_seqlen"), ("tokenizer_config.json", "model_max_length")):
+        settings = json.loads((folder / name).read_text())
+        (folder / name).write_text(json.dumps({**settings, key: 8192}))
+    assert cli.main([*argv, "--model", str(folder), "--output", str(tmp_path / "bench")]) == 0
+    entry = json.loads((tmp_path / "bench" / "results.json").read_text())["models"][0]
+    assert entry["n"] == 6 and entry["unscored"] == 0 and entry["window_nt"] == 8192
+    cache = pd.read_csv(tmp_path / "bench" / "cache" / f"{entry['digest']}.tsv", sep="\t").set_index("key")
+    locus = (brca1 / "brca1_locus_grch38.fa").read_text().split("\n", 1)[1].replace("\n", "")
+    contig = "chr17_42425000_43600000"
+    model, _ = _load(folder)
+    for row in rows.itertuples():
+        p = row.pos_hg38 - 42_425_000  # 0-based index in the locus record
+        delta = notebook_delta(model, locus, p + 1, row.alt, 8192) * 8191
+        assert cache.loc[f"{contig}:{p + 1}:{row.ref}:{row.alt}", "score"] == pytest.approx(
+            delta, rel=1e-4, abs=1e-3
+        )

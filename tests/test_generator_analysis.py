@@ -57,6 +57,15 @@ def test_convert_writes_a_llama_with_our_tokenizer_and_same_logits(folders):
     batch = tokenizer(["ACGTACGGTTCAACGT", "TTTTTT"], padding=True, return_tensors="pt")
     with torch.no_grad():
         assert torch.equal(a(**batch).logits, b(**batch).logits)
+    # pad_token_id added: a classification head pools each row's own last token in a padded batch
+    from transformers import AutoModelForSequenceClassification
+
+    assert config["pad_token_id"] == tokenizer.pad_token_id == 3
+    classifier = AutoModelForSequenceClassification.from_pretrained(native, num_labels=2).eval()
+    with torch.no_grad():
+        pooled = classifier(**batch).logits[1]
+        alone = classifier(**tokenizer(["TTTTTT"], return_tensors="pt")).logits[0]
+    assert torch.allclose(pooled, alone, atol=1e-5)
 
 
 def test_converted_folder_loads_without_hf_genomics(folders, tmp_path):

@@ -13,7 +13,10 @@
 
 ``layer=None`` is the model's final representation (the base model's ``last_hidden_state``, after
 its final norm); an integer indexes ``output_hidden_states`` (0 = the embedding layer where the
-model reports it, -1 = the last layer).
+model reports it, -1 = the last layer). ``module="<name>"`` takes instead the output of any
+submodule, named as in ``model.named_modules()`` (a forward hook): e.g. Evo 2's recommended
+intermediate embedding, vortex's ``blocks.28.mlp.l3``, is ``module="model.layers.28.mlp.down_proj"``
+of a converted Evo 2 (the MLP branch's output, before the residual sum).
 """
 
 from __future__ import annotations
@@ -37,8 +40,45 @@ Pooling = Literal["mean", "cls", "last", "per_nucleotide"]
 POOLINGS: tuple[str, ...] = ("mean", "cls", "last", "per_nucleotide")
 
 
-def hidden_states(model, input_ids, attention_mask, layer: int | None = None):
-    """``(batch, tokens, hidden)`` states of one layer (see the module docstring for ``layer``)."""
+def module_output(model, name: str, input_ids, attention_mask):
+    """``(batch, tokens, features)`` output of the submodule ``name`` (its first element if a tuple)."""
+    try:
+        module = model.get_submodule(name)
+    except AttributeError:
+        examples = [n for n, _ in model.named_modules() if n][-3:]
+        raise ValueError(
+            f"{type(model).__name__} has no submodule {name!r}; names as in model.named_modules(), "
+            f"e.g. {', '.join(examples)}"
+        ) from None
+    captured = []
+
+    def keep(_module, _inputs, output):
+        captured.append(output[0] if isinstance(output, tuple) else output)
+
+    handle = module.register_forward_hook(keep)
+    try:
+        call_model(model, input_ids, attention_mask)
+    finally:
+        handle.remove()
+    if (
+        len(captured) != 1
+        or not hasattr(captured[0], "shape")
+        or tuple(captured[0].shape[:2]) != tuple(input_ids.shape)
+    ):
+        shape = tuple(captured[0].shape) if captured and hasattr(captured[0], "shape") else None
+        raise ValueError(
+            f"submodule {name!r} ran {len(captured)} time(s) with output shape {shape}: need one "
+            f"(batch, tokens, features) output per forward pass (input {tuple(input_ids.shape)})"
+        )
+    return captured[0]
+
+
+def hidden_states(model, input_ids, attention_mask, layer: int | None = None, module: str | None = None):
+    """``(batch, tokens, hidden)`` states of one layer or submodule (see the module docstring)."""
+    if module is not None:
+        if layer is not None:
+            raise ValueError("give layer or module, not both")
+        return module_output(model, module, input_ids, attention_mask)
     if layer is None:
         base = getattr(model, "base_model", model)
         if base is not model:
@@ -71,6 +111,7 @@ def embed(
     stride_nt: int | None = None,
     batch_size: int = 8,
     progress: bool = True,
+    module: str | None = None,
 ) -> np.ndarray | list[np.ndarray]:
     """Embed sequences (see the module docstring); ``(n, hidden)`` or a list of ``(L_i, hidden)``.
 
@@ -85,6 +126,8 @@ def embed(
         raise ValueError(f"pooling must be one of {POOLINGS}, got {pooling!r}")
     if model_kind(model) == "ngram":
         raise ValueError("an n-gram LM has no hidden states to embed")
+    if module is not None and layer is not None:
+        raise ValueError("give layer or module, not both")
     sequences = [sequences] if isinstance(sequences, str) else list(sequences)
     sequences = [normalize(seq, record_id=f"#{i}") for i, seq in enumerate(sequences)]
     window_nt = resolve_window_nt(model, tokenizer, window_nt)
@@ -101,7 +144,9 @@ def embed(
     bar = tqdm(total=len(texts), desc="embed", unit="window", disable=not progress)
     with torch.no_grad():
         for batch, ids, mask in padded_batches([s.ids for s in spans], batch_size, pad_id_of(tokenizer), bar):
-            states = hidden_states(model, ids.to(device), mask.to(device), layer).float().cpu().numpy()
+            states = (
+                hidden_states(model, ids.to(device), mask.to(device), layer, module).float().cpu().numpy()
+            )
             if sums is None:
                 sums = np.zeros((n, states.shape[-1]), dtype=np.float64)
                 if pooling == "per_nucleotide":
@@ -129,4 +174,4 @@ def embed(
     return (sums / np.maximum(counts, 1)[:, None]).astype(np.float32)
 
 
-__all__ = ["POOLINGS", "embed", "hidden_states"]
+__all__ = ["POOLINGS", "embed", "hidden_states", "module_output"]

@@ -75,7 +75,7 @@ def shared_prefix_log_likelihoods(
                 bar.close()
                 return None
             head_log_probs = torch.log_softmax(out.logits[0].float(), dim=-1)
-            head_value = float(head_log_probs[:-1].gather(-1, head[0, 1:, None]).sum())
+            head_value = float(head_log_probs[:-1].gather(-1, head[0, 1:, None]).cpu().double().sum())
             for begin in range(0, len(members), batch_size):
                 chunk = members[begin : begin + batch_size]
                 chunk_cache = copy.deepcopy(cache) if len(members) > batch_size else cache
@@ -98,7 +98,9 @@ def shared_prefix_log_likelihoods(
                 for row, member in enumerate(chunk):
                     length = len(tails[row])
                     values[member] = (
-                        head_value + float(first[row]) + float(tail_log_probs[row, : length - 1].sum())
+                        head_value
+                        + float(first[row])
+                        + float(tail_log_probs[row, : length - 1].cpu().double().sum())
                     )
             bar.update(1)
     bar.close()

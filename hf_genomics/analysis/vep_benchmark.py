@@ -135,6 +135,7 @@ def score_with_cache(
     window_nt: int,
     strands: str,
     batch_size: int,
+    longer_flank: str = "right",
     chunk: int = 256,
     progress: bool = True,
 ) -> tuple[np.ndarray, list[str], float, int]:
@@ -162,6 +163,7 @@ def score_with_cache(
             strands=strands,
             edge="shift",
             errors="skip",
+            longer_flank=longer_flank,
             batch_size=batch_size,
             progress=False,
         )
@@ -278,6 +280,8 @@ def plot_curves(labels, curves: dict[str, np.ndarray], path: Path) -> None:
     figure, (roc_axis, pr_axis) = plt.subplots(1, 2, figsize=(11, 5))
     for name, damage in curves.items():
         keep = np.isfinite(damage)
+        if not keep.any():  # a model that scored nothing (every window skipped): no curve to draw
+            continue
         fpr, tpr = roc_curve(labels[keep], damage[keep])
         recall, precision = pr_curve(labels[keep], damage[keep])
         roc_axis.plot(fpr, tpr, label=name)
@@ -309,6 +313,7 @@ def run_vep_benchmark(
     offset: int | None = None,
     window_nt: int | None = None,
     strands: str = "forward",
+    longer_flank: str = "right",
     batch_size: int = 32,
     n_bootstrap: int = 1000,
     seed: int = 0,
@@ -318,7 +323,9 @@ def run_vep_benchmark(
     """Score the CSV's variants with every model, evaluate them and the baselines, write the report.
 
     Writes ``results.json``, ``results.md`` and ``roc_pr.png`` into ``output_dir``; returns the JSON.
-    ``window_nt``: the scoring window (default: each model's recorded training length, else 1000).
+    ``window_nt``: the scoring window (default: each model's recorded training length, else 1000);
+    ``longer_flank="left"``: the odd base of an even window left of the variant (the Evo 2 BRCA1
+    notebook's windows; :func:`~hf_genomics.analysis.variant_effects.variant_windows`).
     """
     from hf_genomics.analysis.loading import load_model_and_tokenizer, model_kind
     from hf_genomics.analysis.reference_genome import ReferenceGenome
@@ -353,6 +360,7 @@ def run_vep_benchmark(
         "negatives": list(NEGATIVES),
         "damage_score": "-score: positive score = the model prefers ALT, so the negated score ranks damage",
         "strands": strands,
+        "longer_flank": longer_flank,
         "n_bootstrap": n_bootstrap,
         "seed": seed,
         "models": [],
@@ -368,6 +376,8 @@ def run_vep_benchmark(
             "strands": strands,
             "reference": [genome.name, genome.length(contig)],
         }
+        if longer_flank != "right":  # the default keeps the digests (and caches) of earlier runs
+            settings["longer_flank"] = longer_flank
         digest = model_digest(folder, settings)
         scores, statuses, seconds, newly = score_with_cache(
             model,
@@ -378,6 +388,7 @@ def run_vep_benchmark(
             window_nt=window,
             strands=strands,
             batch_size=batch_size,
+            longer_flank=longer_flank,
             progress=progress,
         )
         damage = -scores

@@ -68,6 +68,8 @@ def convert(folder: Path, config: dict, original_id: str | None) -> ConvertedChe
         )
     native = LlamaConfig(**{key: value for key, value in config.items() if key not in _IGNORED})
     native.architectures = ["LlamaForCausalLM"]
+    if native.pad_token_id is None:  # the Hub configs name none; <pad> is 3 (a classification head needs it)
+        native.pad_token_id = 3
     model, info = LlamaForCausalLM.from_pretrained(
         folder, config=native, output_loading_info=True, **NO_REMOTE_CODE
     )
@@ -90,6 +92,8 @@ def convert(folder: Path, config: dict, original_id: str | None) -> ConvertedChe
         "tokenizer: GeneratorTokenizer, the ids of GenerTeam's DNAKmerTokenizer (32 specials, then "
         "non-overlapping 6-mers in itertools.product('ATCG') order; <s> first, no </s>); a tail shorter "
         "than 6 and any 6-mer with N are <oov> as in the original; lower case is upper-cased first",
+        "config: pad_token_id 3 (<pad>) added where the original names none, so sequence-classification "
+        "heads find each row's last token in a padded batch",
         "tokenizer parity: ids equal the original DNAKmerTokenizer's on the committed fixture "
         "(tests/fixtures/ports/generator); vocab.txt identical to the Hub file (sha256)",
     ]

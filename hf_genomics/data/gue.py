@@ -66,9 +66,9 @@ def _registry() -> dict[str, GueTask]:
             tasks.append(
                 GueTask("prom", f"prom_{region}_{subset}", 2, length, f"human promoter ({region}, {subset})")
             )
-    tasks += [GueTask("tf", str(i), 2, 100, f"human transcription-factor binding site {i}") for i in range(5)]
+    tasks += [GueTask("tf", str(i), 2, 101, f"human transcription-factor binding site {i}") for i in range(5)]
     tasks += [
-        GueTask("mouse", str(i), 2, 100, f"mouse transcription-factor binding site {i}") for i in range(5)
+        GueTask("mouse", str(i), 2, 101, f"mouse transcription-factor binding site {i}") for i in range(5)
     ]
     tasks.append(GueTask("splice", "reconstructed", 3, 400, "splice site (donor / acceptor / none)"))
     tasks.append(GueTask("virus", "covid", 9, 1000, "SARS-CoV-2 variant classification"))

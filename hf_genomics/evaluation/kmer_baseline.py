@@ -22,6 +22,7 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_KS = (3, 4, 5, 6)
 DEFAULT_CS = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
+CHUNK_BASES = 2_000_000  # bases counted at once by kmer_frequency_matrix (memory, not results)
 MAX_K = 8  # 4^8 = 65,536 columns per k; k = 13 would be 67 M (minutes and gigabytes for nothing)
 
 
@@ -53,16 +54,36 @@ def parse_ks(text: str) -> tuple[int, ...]:
     return check_ks(ks)
 
 
-def kmer_frequency_matrix(sequences: Sequence[str], ks: Sequence[int] = DEFAULT_KS):
+def kmer_frequency_matrix(
+    sequences: Sequence[str], ks: Sequence[int] = DEFAULT_KS, chunk_bases: int = CHUNK_BASES
+):
     """Sparse ``(n, sum 4^k)`` matrix of k-mer frequencies (counts / windows, per k).
 
     Windows containing ``N`` (or crossing into the next sequence) are not counted. Sequences are
-    normalised by the package policy first (case, ``U``, IUPAC codes → ``N``).
+    normalised by the package policy first (case, ``U``, IUPAC codes → ``N``). Rows are counted in
+    chunks of about ``chunk_bases`` bases and stacked, so the working memory is the result's plus one
+    chunk's (10,000 × 1 kb rows peaked at 3.5 GB in one pass, 1.3 GB chunked: GUE Covid's 77,669
+    training rows did not fit a 23 GB machine in one pass); every row lies in one chunk, so the
+    matrix is the same for any chunk size.
     """
-    from scipy.sparse import csr_matrix
+    from scipy.sparse import csr_matrix, vstack
 
     ks = check_ks(ks)
     sequences = [normalize(seq) for seq in sequences]
+    width = sum(4**k for k in ks)
+    if not sequences:
+        return csr_matrix((0, width))
+    lengths = np.fromiter((len(seq) for seq in sequences), dtype=np.int64, count=len(sequences))
+    chunk_of_row = (np.cumsum(lengths) - 1) // max(int(chunk_bases), 1)  # by the row's last base
+    bounds = [0, *(np.flatnonzero(np.diff(chunk_of_row)) + 1).tolist(), len(sequences)]
+    blocks = [_frequency_block(sequences[a:b], ks, width) for a, b in zip(bounds[:-1], bounds[1:])]
+    return blocks[0] if len(blocks) == 1 else vstack(blocks, format="csr")
+
+
+def _frequency_block(sequences: Sequence[str], ks: tuple[int, ...], width: int):
+    """:func:`kmer_frequency_matrix` of normalised ``sequences`` in one go (vectorised per k)."""
+    from scipy.sparse import csr_matrix
+
     codes, lengths = concatenated_codes(sequences)
     starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
     sequence_of = np.repeat(np.arange(len(sequences)), lengths)
@@ -84,7 +105,7 @@ def kmer_frequency_matrix(sequences: Sequence[str], ks: Sequence[int] = DEFAULT_
     rows = np.concatenate([b[0] for b in blocks]) if blocks else np.zeros(0, np.int64)
     cols = np.concatenate([b[1] for b in blocks]) if blocks else np.zeros(0, np.int64)
     values = np.concatenate([b[2] for b in blocks]) if blocks else np.zeros(0)
-    return csr_matrix((values, (rows, cols)), shape=(len(sequences), offset))
+    return csr_matrix((values, (rows, cols)), shape=(len(sequences), width))
 
 
 @dataclass

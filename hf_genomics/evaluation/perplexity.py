@@ -140,7 +140,9 @@ def _causal_nll(
             ids, mask = ids.to(device), mask.to(device)
             logits = model(input_ids=ids, attention_mask=mask).logits[:, :-1].float()
             log_probs = torch.log_softmax(logits, dim=-1).gather(-1, ids[:, 1:, None]).squeeze(-1)
-            nll[batch] = -(log_probs * mask[:, 1:]).sum(dim=1).double().cpu().numpy()
+            # summed in float64 (on the CPU: MPS has none): a float32 sum over a long window (Evo: 8 kb
+            # to 1 Mb, |sum| ~ 1e4-1e6) rounds by more than a variant's log-likelihood ratio
+            nll[batch] = -(log_probs * mask[:, 1:]).cpu().double().sum(dim=1).numpy()
             last = torch.as_tensor(lengths[batch] - 2, device=device)[:, None]
             end_nll[batch] = -log_probs.gather(1, last).squeeze(1).double().cpu().numpy()
     return nll, lengths - 1, end_nll

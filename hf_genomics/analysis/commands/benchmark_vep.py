@@ -37,6 +37,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         choices=["forward", "both"],
         help="both: mean of the two strands' scores",
     )
+    parser.add_argument(
+        "--longer-flank",
+        default="right",
+        choices=["right", "left"],
+        help="side of the variant that gets the odd base of an even window (left: the Evo 2 BRCA1 notebook's)",
+    )
     parser.add_argument("--batch-size", type=int, default=32, help="windows per forward pass")
     parser.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples for the intervals")
     parser.add_argument("--seed", type=int, default=0, help="bootstrap seed")
@@ -70,6 +76,7 @@ def run(args: argparse.Namespace) -> int:
         offset=args.offset,
         window_nt=args.window_nt,
         strands=args.strands,
+        longer_flank=args.longer_flank,
         batch_size=args.batch_size,
         n_bootstrap=args.bootstrap,
         seed=args.seed,

@@ -33,6 +33,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--layer", type=int, default=None, help="hidden layer index (default: final output)")
     parser.add_argument(
+        "--module",
+        default=None,
+        help="instead of --layer: the output of this submodule, named as in model.named_modules() "
+        "(e.g. a converted Evo 2's model.layers.28.mlp.down_proj = vortex's blocks.28.mlp.l3)",
+    )
+    parser.add_argument(
         "--stride-nt", type=positive_int, default=None, help="window step (default: half a window)"
     )
 
@@ -44,6 +50,8 @@ def run(args: argparse.Namespace) -> int:
     from hf_genomics.analysis.commands.inputs import read_inputs, run_record
     from hf_genomics.analysis.embed import embed
 
+    if args.layer is not None and args.module is not None:
+        raise ValueError("give --layer or --module, not both")
     output = prepare_output(args.output, args)  # refused before any work
     ids, sequences, regions = read_inputs(args)
     model, tokenizer = load(args)
@@ -53,6 +61,7 @@ def run(args: argparse.Namespace) -> int:
         sequences,
         pooling=args.pooling,
         layer=args.layer,
+        module=args.module,
         window_nt=args.window_nt,
         stride_nt=args.stride_nt,
         batch_size=args.batch_size,
@@ -71,7 +80,13 @@ def run(args: argparse.Namespace) -> int:
             "strand": [r.strand for r in regions],
         }
     record = run_record(
-        args, model, tokenizer, pooling=args.pooling, layer=args.layer, stride_nt=args.stride_nt
+        args,
+        model,
+        tokenizer,
+        pooling=args.pooling,
+        layer=args.layer,
+        module=args.module,
+        stride_nt=args.stride_nt,
     )
     table = pa.table(columns).replace_schema_metadata({"hf_genomics": json.dumps(record, default=str)})
     write_replacing(output, lambda path: pq.write_table(table, path))

@@ -228,3 +228,43 @@ print(json.dumps({"module": type(model).__module__, "diff": float((logits - t["l
     assert not report["hf_genomics_loaded"]
     assert report["module"].startswith("transformers_modules")
     assert report["diff"] < 1e-6
+
+
+@pytest.mark.parametrize("pooling", ["mean_max", "mean", "max"])
+def test_position_bins_pool_each_stretch_of_the_real_length(char, pooling):
+    """``position_bins``: the pooled features are the whole row's pooling followed by each stretch's,
+    stretches being ``numpy.array_split``-like cuts of the row's *real* positions (recomputed per row
+    with numpy, padding cut off first); padding leaves a row's prediction unchanged."""
+    torch.manual_seed(2)
+    model = DnaCnnModel(tiny(char, position_bins=3, pooling=pooling)).eval()
+    batch = char(["ACGTTGCAAGTTA", "TTACG"], padding=True, return_tensors="pt")
+    with torch.no_grad():
+        out = model(**batch)
+    assert (
+        out.pooler_output.shape[-1]
+        == model.config.pooled_size
+        == 16 * (2 if pooling == "mean_max" else 1) * 4
+    )
+    for row, mask in enumerate(batch["attention_mask"]):
+        n = int(mask.sum())
+        x = out.last_hidden_state[row, :n].numpy()  # (n, channels)
+        stretch = np.arange(n) * 3 // n
+        parts = [x] + [x[stretch == b] for b in range(3)]
+
+        def pool(part):
+            pieces = []
+            if pooling in ("mean", "mean_max"):
+                pieces.append(part.mean(0))
+            if pooling in ("max", "mean_max"):
+                pieces.append(part.max(0))
+            return np.concatenate(pieces)
+
+        expected = np.concatenate([pool(part) for part in parts])
+        np.testing.assert_allclose(out.pooler_output[row].numpy(), expected, rtol=1e-5, atol=1e-6)
+    classifier = DnaCnnForSequenceClassification(tiny(char, position_bins=4)).eval()
+    alone = char(["GATTACA"], return_tensors="pt")
+    padded = char(["GATTACA", "ACGTACGTACGTACGT"], padding=True, return_tensors="pt")
+    with torch.no_grad():
+        assert torch.allclose(classifier(**alone).logits[0], classifier(**padded).logits[0], atol=1e-5)
+    with pytest.raises(Exception, match="position_bins"):
+        DnaCnnConfig(position_bins=0)

@@ -8,7 +8,10 @@ import hashlib
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import hf_genomics  # noqa: F401  (registers the tokenizer names)
 from hf_genomics.alphabet import normalize
@@ -34,6 +37,15 @@ def tokenizer():
     return GeneratorTokenizer()
 
 
+def _rust_only() -> GeneratorTokenizer:
+    tokenizer = GeneratorTokenizer()
+    tokenizer.use_fast_path = False
+    return tokenizer
+
+
+PATHS = {"numpy": GeneratorTokenizer(), "rust": _rust_only()}
+
+
 def _as_original_sees_it(text: str) -> str:
     """Our normalisation (upper-case, no whitespace, U -> T, IUPAC -> N) outside the tags."""
     import re
@@ -53,12 +65,23 @@ def test_vocabulary_is_the_hub_vocab_txt_byte_for_byte(tokenizer):
     assert roles == (0, 1, 2, 3) and tokenizer.mask_token_id == 4
 
 
+@pytest.mark.parametrize("path", list(PATHS))
 @pytest.mark.parametrize("text", [t for t in CASES if t not in NORMALISED])
-def test_ids_equal_the_original_tokenizer(tokenizer, text):
+def test_ids_equal_the_original_tokenizer(text, path):
+    tokenizer = PATHS[path]
     case = CASES[text]
     assert tokenizer(text, add_special_tokens=False)["input_ids"] == case["ids"]
     # GENERator's scripts write <s> before the sequence; our default adds it
     assert tokenizer(text)["input_ids"] == case["ids_with_bos_text"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.text(alphabet="ACGTNacgtnRYU \n", max_size=40), min_size=1, max_size=6))
+def test_vectorised_ids_equal_the_rust_pipeline(texts):
+    fast = PATHS["numpy"](texts, padding=True, return_tensors="np")
+    rust = PATHS["rust"](texts, padding=True, return_tensors="np")
+    assert np.array_equal(fast["input_ids"], rust["input_ids"])
+    assert np.array_equal(fast["attention_mask"], rust["attention_mask"])
 
 
 @pytest.mark.parametrize("text", sorted(NORMALISED))

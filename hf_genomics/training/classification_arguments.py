@@ -82,6 +82,12 @@ class ClassificationArguments:
             "help": "cnn with the char tokenizer: add a bag of k-mer embeddings for these k (e.g. 3 4 5 6)"
         },
     )
+    cnn_position_bins: int = field(
+        default=1,
+        metadata={
+            "help": "cnn: also pool over this many equal stretches of each sequence (where a motif sits)"
+        },
+    )
     position_embedding_type: str = field(default="rope", metadata={"help": "sinusoidal, alibi or rope"})
     preset: str = field(
         default="small", metadata={"help": "DnaEncoderConfig preset: paper-L3/6/12/24, small, tiny"}
@@ -139,6 +145,10 @@ ARCHITECTURE_FLAGS = (
     "hidden_size",
     "num_attention_heads",
     "intermediate_size",
+    "architecture",
+    "reverse_complement_sharing",
+    "cnn_kmer_sizes",
+    "cnn_position_bins",
 )
 
 
@@ -146,7 +156,10 @@ def ignored_flags(args: ClassificationArguments) -> list[str]:
     """The architecture flags set away from their defaults that ``--model_name_or_path`` makes moot."""
     if not args.model_name_or_path:
         return []
-    defaults = {f.name: f.default for f in dataclasses.fields(ClassificationArguments)}
+    defaults = {
+        f.name: f.default_factory() if f.default is dataclasses.MISSING else f.default
+        for f in dataclasses.fields(ClassificationArguments)
+    }
     return [f"--{name}" for name in ARCHITECTURE_FLAGS if getattr(args, name) != defaults[name]]
 
 

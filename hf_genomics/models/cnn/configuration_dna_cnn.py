@@ -29,6 +29,9 @@ class DnaCnnConfig(PreTrainedConfig):
     kernel_size: width of the dilated convolutions.
     hidden_dropout_prob: dropout after every block and in the head.
     pooling: ``mean_max`` (both, concatenated), ``mean`` or ``max`` over real (unpadded) positions.
+    position_bins: besides pooling over the whole sequence, pool (the same way) over this many equal
+        stretches of each row's real length, so the head knows *where* a motif sits (a TATA box ~30 bp
+        upstream of the TSS, a binding site at the peak's centre); 1: global pooling only.
     reverse_complement_sharing: run the same weights on both strands and average the pooled
         features, so the prediction is identical for a sequence and its reverse complement.
     rc_token_map: token id -> id of its reverse-complement token (``[CLS]`` and ``[SEP]`` swap, other
@@ -53,6 +56,7 @@ class DnaCnnConfig(PreTrainedConfig):
     dilation_base: int = 2
     hidden_dropout_prob: float = 0.1
     pooling: str = "mean_max"
+    position_bins: int = 1
     reverse_complement_sharing: bool = False
     rc_token_map: list[int] | None = None
     kmer_sizes: list[int] = ()
@@ -68,6 +72,8 @@ class DnaCnnConfig(PreTrainedConfig):
         """Part of ``@strict`` validation."""
         if self.num_hidden_layers < 0:
             raise ValueError(f"num_hidden_layers must be >= 0, got {self.num_hidden_layers}")
+        if self.position_bins < 1:
+            raise ValueError(f"position_bins must be >= 1, got {self.position_bins}")
         if self.pooling not in POOLINGS:
             raise ValueError(f"pooling must be one of {POOLINGS}, got {self.pooling!r}")
         if self.stem_kernel_size % 2 == 0 or self.kernel_size % 2 == 0:
@@ -89,7 +95,8 @@ class DnaCnnConfig(PreTrainedConfig):
     @property
     def pooled_size(self) -> int:
         """Width of the pooled features the head reads."""
-        conv = self.hidden_size * (2 if self.pooling == "mean_max" else 1)
+        bins = 1 if self.position_bins == 1 else 1 + self.position_bins  # the whole row, then each stretch
+        conv = self.hidden_size * (2 if self.pooling == "mean_max" else 1) * bins
         return conv + self.kmer_embedding_size * len(self.kmer_sizes)
 
     @classmethod

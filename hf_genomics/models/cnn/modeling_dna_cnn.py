@@ -69,8 +69,18 @@ def masked_pool(hidden: torch.Tensor, mask: torch.Tensor, pooling: str) -> torch
     if pooling in ("mean", "mean_max"):
         parts.append((hidden * mask).sum(-1) / mask.sum(-1).clamp(min=1))
     if pooling in ("max", "mean_max"):
-        parts.append(hidden.masked_fill(mask == 0, torch.finfo(hidden.dtype).min).amax(-1))
+        maxed = hidden.masked_fill(mask == 0, torch.finfo(hidden.dtype).min).amax(-1)
+        parts.append(torch.where(mask.sum(-1) > 0, maxed, 0.0))  # an empty stretch pools to 0
     return torch.cat(parts, dim=-1)
+
+
+def binned_pool(hidden: torch.Tensor, mask: torch.Tensor, pooling: str, bins: int) -> torch.Tensor:
+    """:func:`masked_pool` over each of ``bins`` equal stretches of every row's real length (position
+    ``p`` of a row of ``n`` real positions is in stretch ``p * bins // n``), concatenated in order."""
+    real = mask.sum(-1, keepdim=True)  # (batch, 1, 1)
+    positions = torch.arange(hidden.shape[-1], device=hidden.device).view(1, 1, -1)
+    stretch = (positions * bins) // real.clamp(min=1)
+    return torch.cat([masked_pool(hidden, mask * (stretch == b), pooling) for b in range(bins)], dim=-1)
 
 
 class DnaCnnKmerBag(nn.Module):
@@ -207,6 +217,9 @@ class DnaCnnModel(DnaCnnPreTrainedModel):
     ) -> torch.Tensor:
         """Masked mean/max of the convolution features, then the k-mer bag (when configured)."""
         pooled = masked_pool(hidden, mask, self.config.pooling)
+        if self.config.position_bins > 1:
+            binned = binned_pool(hidden, mask, self.config.pooling, self.config.position_bins)
+            pooled = torch.cat([pooled, binned], dim=-1)
         if self.kmer_bag is None:
             return pooled
         return torch.cat([pooled, self.kmer_bag(input_ids, attention_mask)], dim=-1)

@@ -14,7 +14,7 @@ from hf_genomics.evaluation.report import (
     write_json_atomic,
     write_text_atomic,
 )
-from hf_genomics.training.gue_protocol import GROUP_TITLES, REFERENCE_MODELS, group_of, published
+from hf_genomics.training.gue_protocol import GROUP_TITLES, REFERENCE_MODELS, SOURCES, group_of, published
 
 CSV_FIELDS = ["task", "group", "metric", "mean", "sd", "n", "per_seed", "kmer_baseline", *REFERENCE_MODELS]
 
@@ -43,6 +43,16 @@ def task_rows(summary: dict[str, Any]) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def published_note() -> str:
+    """Which reference columns come from where (:data:`~hf_genomics.training.gue_protocol.SOURCES`)."""
+    sourced = [model for model in REFERENCE_MODELS if SOURCES.get(model)]
+    missing = [model for model in REFERENCE_MODELS if not SOURCES.get(model)]
+    note = f"Published: {' and '.join(sourced)} as fine-tuned in the DNABERT-2 paper (arXiv 2306.15006v2), Table 4"
+    if missing:
+        note += f"; {', '.join(missing)}: no published GUE number we could verify (–)"
+    return note + "."
 
 
 def benchmark_markdown(summary: dict[str, Any]) -> str:
@@ -88,7 +98,7 @@ def benchmark_markdown(summary: dict[str, Any]) -> str:
         "best checkpoint by validation loss, as in the DNABERT-2 scripts "
         f"({summary['protocol_source']}).",
         "k-mer baseline: bag of 3-6-mer frequencies + logistic regression, C chosen on validation, same rows.",
-        "Published: DNABERT-2 paper (arXiv 2306.15006v2), Table 4; – where we hold no verified number.",
+        published_note(),
     ]
     shortened = []
     if summary.get("budget_minutes_per_task") is not None:

@@ -55,15 +55,14 @@ def run(args: argparse.Namespace) -> int:
     output = prepare_output(args.output, args)  # refused before any work
     ids, sequences, regions = read_inputs(args)
     model, tokenizer = load(args)
+    # one dict for the computation and its run record, so the record names what was done
+    settings = dict(pooling=args.pooling, layer=args.layer, module=args.module, stride_nt=args.stride_nt)
     vectors = embed(
         model,
         tokenizer,
         sequences,
-        pooling=args.pooling,
-        layer=args.layer,
-        module=args.module,
+        **settings,
         window_nt=args.window_nt,
-        stride_nt=args.stride_nt,
         batch_size=args.batch_size,
         progress=not args.quiet,
     )
@@ -79,15 +78,7 @@ def run(args: argparse.Namespace) -> int:
             "end": [r.end for r in regions],
             "strand": [r.strand for r in regions],
         }
-    record = run_record(
-        args,
-        model,
-        tokenizer,
-        pooling=args.pooling,
-        layer=args.layer,
-        module=args.module,
-        stride_nt=args.stride_nt,
-    )
+    record = run_record(args, model, tokenizer, **settings)
     table = pa.table(columns).replace_schema_metadata({"hf_genomics": json.dumps(record, default=str)})
     write_replacing(output, lambda path: pq.write_table(table, path))
     print(f"{len(ids)} embeddings ({args.pooling}) -> {args.output}")

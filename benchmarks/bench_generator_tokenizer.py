@@ -16,8 +16,7 @@ import argparse
 import csv
 import json
 import platform
-import statistics
-import time
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +24,9 @@ import transformers
 
 from hf_genomics.paths import shared_data_dir
 from hf_genomics.tokenization.generator import GeneratorTokenizer
+
+sys.path.insert(0, str(Path(__file__).parent))
+from timing import median_seconds  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results" / "generator_tokenizer.json"
 
@@ -42,15 +44,6 @@ def windows(n_seqs: int, length: int) -> tuple[list[str], str]:
             break
     text = (text * (n_seqs * length // max(len(text), 1) + 1))[: n_seqs * length]
     return [text[i * length : (i + 1) * length] for i in range(n_seqs)], "human gene sequences (shared data)"
-
-
-def best_of(function, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def main() -> None:
@@ -75,13 +68,13 @@ def main() -> None:
     for tokenizer in (ours, rust):
         assert tokenizer(sequences, add_special_tokens=False)["input_ids"] == expected, "ids differ"
     seconds = {
-        "original DNAKmerTokenizer (Python)": best_of(
+        "original DNAKmerTokenizer (Python)": median_seconds(
             lambda: original(sequences, add_special_tokens=False), args.repeats
         ),
-        "GeneratorTokenizer (default: numpy)": best_of(
+        "GeneratorTokenizer (default: numpy)": median_seconds(
             lambda: ours(sequences, add_special_tokens=False), args.repeats
         ),
-        "GeneratorTokenizer (Rust pipeline)": best_of(
+        "GeneratorTokenizer (Rust pipeline)": median_seconds(
             lambda: rust(sequences, add_special_tokens=False), args.repeats
         ),
     }

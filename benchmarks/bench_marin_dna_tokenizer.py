@@ -17,9 +17,7 @@ import argparse
 import json
 import os
 import platform
-import statistics
 import sys
-import time
 from pathlib import Path
 
 os.environ.setdefault("RAYON_NUM_THREADS", "1")
@@ -32,19 +30,11 @@ from hf_genomics.models.marin_dna import MarinDnaTokenizer  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).parent))
 from bench_tokenizers import real_windows  # noqa: E402
+from timing import median_seconds  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 ORIGINAL = ROOT / "tests" / "fixtures" / "ports" / "marin_dna" / "tokenizer-char-bos"
 RESULTS = Path(__file__).parent / "results" / "marin_dna_tokenizer.json"
-
-
-def timed(call, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        call()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def main() -> None:
@@ -68,7 +58,7 @@ def main() -> None:
         if not (ids == reference).all():
             raise SystemExit(f"{name}: ids differ from the original's")
     seconds = {
-        name: timed(lambda t=tokenizer: t(texts, padding=True, return_tensors="np"), args.repeats)
+        name: median_seconds(lambda t=tokenizer: t(texts, padding=True, return_tensors="np"), args.repeats)
         for name, tokenizer in runs.items()
     }
     base = seconds[next(iter(runs))]

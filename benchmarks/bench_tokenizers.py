@@ -18,9 +18,8 @@ import csv
 import itertools
 import json
 import platform
-import statistics
+import sys
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -33,6 +32,9 @@ from transformers import BertTokenizer, EsmTokenizer
 from hf_genomics import KmerTokenizer, train_dna_bpe
 from hf_genomics.alphabet import normalize_record
 from hf_genomics.paths import shared_data_dir
+
+sys.path.insert(0, str(Path(__file__).parent))
+from timing import median_seconds  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results" / "tokenizers.json"
 
@@ -74,15 +76,6 @@ def dnabert1_tokenize(bert: BertTokenizer, seqs: list[str], k: int = 6):
 def python_char_tokenize(seqs: list[str]) -> list[list[int]]:
     vocab = {base: index + 5 for index, base in enumerate("ACGTN")}
     return [[2] + [vocab[base] for base in seq] + [3] for seq in seqs]
-
-
-def median_seconds(function: Callable[[], object], repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def main() -> None:

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from variant_files import snv_assay_rows, write_locus_fasta
 
 from hf_genomics import cli
 
@@ -235,16 +236,12 @@ def test_left_and_right_padding_give_each_sequence_its_unbatched_numbers(convert
 def _assay(folder: Path, locus: str, offset: int = 1_000_000) -> tuple[Path, Path, pd.DataFrame]:
     """A small made-up assay in the benchmark's CSV layout (every SNV of 6 sites) on the locus."""
     rng = np.random.default_rng(3)
-    rows = []
-    for index in rng.choice(np.arange(80, 320), 6, replace=False):
-        for alt in "ACGT":
-            if alt != locus[index]:
-                rows.append(dict(pos_hg38=offset + int(index), ref=locus[index], alt=alt,
-                                 consequence=rng.choice(["Missense", "Synonymous", "Nonsense"]),
-                                 func_class=rng.choice(["FUNC", "INT", "LOF"]), cadd=float(rng.normal())))  # fmt: skip
+    rows = snv_assay_rows(locus, rng.choice(np.arange(80, 320), 6, replace=False), offset)
+    for row in rows:
+        row.update(consequence=rng.choice(["Missense", "Synonymous", "Nonsense"]),
+                   func_class=rng.choice(["FUNC", "INT", "LOF"]), cadd=float(rng.normal()))  # fmt: skip
     rows[0]["func_class"], rows[1]["func_class"] = "LOF", "FUNC"  # both classes present
-    fasta = folder / "locus.fa"
-    fasta.write_text(f">chrT_{offset}_{offset + len(locus) - 1}\n{locus}\n")
+    fasta = write_locus_fasta(folder / "locus.fa", locus, offset)
     csv = folder / "assay.csv"
     pd.DataFrame(rows).to_csv(csv, index=False)
     return fasta, csv, pd.DataFrame(rows)

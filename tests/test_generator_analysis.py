@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from variant_files import snv_assay_rows, write_locus_fasta, write_snv_vcf
 
 from tests.generator_layout import write_original_generator_folder
 
@@ -147,12 +148,7 @@ def test_embed_and_score_variants_commands(folders, locus, tmp_path):
     reference = tmp_path / "ref.fa"
     reference.write_text(f">chrT\n{locus}\n")
     vcf = tmp_path / "v.vcf"
-    ref_base = locus[299]
-    alt_base = "A" if ref_base != "A" else "C"
-    vcf.write_text(
-        "##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n"
-        f"chrT\t300\tv1\t{ref_base}\t{alt_base}\t.\t.\t.\n"
-    )
+    write_snv_vcf(vcf, "chrT", 300, locus[299], "v1")
     scores = tmp_path / "scores.tsv"
     args = ["score-variants", "--model", str(native), "--reference", str(reference), "--vcf", str(vcf)]
     assert main([*args, "--window-nt", "120", "--output", str(scores), "--quiet"]) in (0, None)
@@ -165,23 +161,11 @@ def test_benchmark_vep_runs_on_generator(folders, locus, tmp_path):
 
     _, native = folders
     offset = 1_000_000
-    fasta = tmp_path / "locus.fa"
-    fasta.write_text(f">chrT_{offset}_{offset + len(locus) - 1}\n{locus}\n")
+    fasta = write_locus_fasta(tmp_path / "locus.fa", locus, offset)
     rng = np.random.default_rng(1)
-    rows = []
-    for index in rng.choice(np.arange(150, 450), 8, replace=False):
-        for alt in "ACGT":
-            if alt != locus[index]:
-                rows.append(
-                    dict(
-                        chrom="chrT",
-                        pos_hg38=offset + int(index),
-                        ref=locus[index],
-                        alt=alt,
-                        consequence="Missense",
-                        func_class=rng.choice(["FUNC", "LOF"]),
-                    )
-                )
+    rows = snv_assay_rows(locus, rng.choice(np.arange(150, 450), 8, replace=False), offset)
+    for row in rows:
+        row.update(chrom="chrT", consequence="Missense", func_class=rng.choice(["FUNC", "LOF"]))
     csv = tmp_path / "assay.csv"
     pd.DataFrame(rows).to_csv(csv, index=False)
     result = run_vep_benchmark(

@@ -19,6 +19,7 @@ import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from variant_files import snv_assay_rows, write_locus_fasta, write_snv_vcf
 
 PORT = Path(__file__).parent / "fixtures" / "ports" / "marin_dna"
 ORIGINAL_TOKENIZER = PORT / "tokenizer-char-bos"
@@ -290,9 +291,7 @@ def test_convert_refuses_another_tokenizer_in_one_line(originals, tmp_path):
 def _locus(tmp_path: Path, length: int = 900, seed: int = 3) -> tuple[Path, str]:
     rng = np.random.default_rng(seed)
     locus = "".join(rng.choice(list("ACGT"), length))
-    fasta = tmp_path / "locus.fa"
-    fasta.write_text(f">chrT_1000000_{1000000 + length - 1}\n{locus}\n")
-    return fasta, locus
+    return write_locus_fasta(tmp_path / "locus.fa", locus, 1000000), locus
 
 
 def test_embed_and_score_variants_commands_on_an_original_folder(originals, tmp_path):
@@ -316,12 +315,7 @@ def test_embed_and_score_variants_commands_on_an_original_folder(originals, tmp_
     assert len(table["embedding"][1]) == 16
     vcf = tmp_path / "v.vcf"
     position = 450
-    ref = locus[position - 1]
-    alt = "A" if ref != "A" else "C"
-    vcf.write_text(
-        "##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n"
-        f"chrT_1000000_1000899\t{position}\tsnv\t{ref}\t{alt}\t.\t.\t.\n"
-    )
+    alt = write_snv_vcf(vcf, "chrT_1000000_1000899", position, locus[position - 1], "snv")
     output = tmp_path / "scores.tsv"
     argv = ["score-variants", "--model", str(folder), "--reference", str(fasta), "--vcf", str(vcf)]
     assert cli.main([*argv, "--output", str(output), "--quiet"]) == 0
@@ -342,18 +336,9 @@ def test_benchmark_vep_scores_an_original_folder(originals, tmp_path):
 
     fasta, locus = _locus(tmp_path)
     rng = np.random.default_rng(5)
-    rows = []
-    for index in rng.choice(np.arange(300, 600), 6, replace=False):
-        for alt in "ACGT":
-            if alt != locus[index]:
-                rows.append(
-                    dict(
-                        pos_hg38=1000000 + int(index),
-                        ref=locus[index],
-                        alt=alt,
-                        func_class=rng.choice(["FUNC", "LOF"]),
-                    )
-                )
+    rows = snv_assay_rows(locus, rng.choice(np.arange(300, 600), 6, replace=False), 1000000)
+    for row in rows:
+        row["func_class"] = rng.choice(["FUNC", "LOF"])
     csv = tmp_path / "assay.csv"
     pd.DataFrame(rows).to_csv(csv, index=False)
     out = tmp_path / "bench"

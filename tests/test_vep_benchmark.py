@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from variant_files import snv_assay_rows, write_locus_fasta
 
 from hf_genomics.analysis.vep_benchmark import (
     consequence_rule,
@@ -70,23 +71,15 @@ def _assay(tmp_path, n_sites=25, seed=0):
     rng = np.random.default_rng(seed)
     locus = "".join(rng.choice(list("ACGT"), 3000))
     offset = 1_000_000
-    fasta = tmp_path / "locus.fa"
-    fasta.write_text(f">chrT_{offset}_{offset + 2999}\n{locus}\n")
-    rows = []
-    for index in rng.choice(np.arange(600, 2400), n_sites, replace=False):
-        for alt in "ACGT":
-            if alt != locus[index]:
-                rows.append(
-                    dict(
-                        chrom="chrT",
-                        pos_hg38=offset + int(index),
-                        ref=locus[index],
-                        alt=alt,
-                        consequence=rng.choice(["Missense", "Synonymous", "Nonsense"]),
-                        func_class=rng.choice(["FUNC", "INT", "LOF", "unknown"], p=[0.5, 0.1, 0.3, 0.1]),
-                        cadd=float(rng.normal()),
-                    )
-                )
+    fasta = write_locus_fasta(tmp_path / "locus.fa", locus, offset)
+    rows = snv_assay_rows(locus, rng.choice(np.arange(600, 2400), n_sites, replace=False), offset)
+    for row in rows:
+        row.update(
+            chrom="chrT",
+            consequence=rng.choice(["Missense", "Synonymous", "Nonsense"]),
+            func_class=rng.choice(["FUNC", "INT", "LOF", "unknown"], p=[0.5, 0.1, 0.3, 0.1]),
+            cadd=float(rng.normal()),
+        )
     csv = tmp_path / "assay.csv"
     pd.DataFrame(rows).to_csv(csv, index=False)
     model = NGramLM(3).fit([locus[:600], locus[2400:]])

@@ -3,6 +3,8 @@ computations, not what a trained model knows)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import torch
 
 
@@ -60,3 +62,14 @@ def tiny_pythia(tokenizer, seed: int = 0):
         pad_token_id=tokenizer.pad_token_id,
     )
     return GPTNeoXForCausalLM(config).eval()
+
+
+def save_tiny_mlm_encoder(folder: Path, tokenizer_spec: str = "kmer:3") -> Path:
+    """Our encoder as a user has it after pretraining: tiny seeded MLM weights (RoPE) and the tokenizer,
+    saved in ``folder``."""
+    from hf_genomics.tokenization.spec import build_tokenizer
+
+    tokenizer = build_tokenizer(tokenizer_spec)
+    tiny_encoder(tokenizer, head="masked", position_embedding_type="rope").save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder

@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
-import torch
+from analysis_models import save_tiny_mlm_encoder
 
 from hf_genomics.cli import main as cli_main
 from hf_genomics.data.toy import write_planted_motif_task
@@ -31,19 +31,7 @@ def gue_root(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def tiny_encoder(tmp_path_factory) -> Path:
     """Our encoder as a user would have it after pretraining: MLM weights + tokenizer in a folder."""
-    from hf_genomics.models.encoder.configuration_dna_encoder import DnaEncoderConfig
-    from hf_genomics.models.encoder.modeling_dna_encoder import DnaEncoderForMaskedLM
-    from hf_genomics.tokenization.spec import build_tokenizer
-
-    folder = tmp_path_factory.mktemp("tiny_encoder")
-    tokenizer = build_tokenizer("kmer:3")
-    torch.manual_seed(0)
-    config = DnaEncoderConfig.from_preset(
-        "tiny", vocab_size=len(tokenizer), pad_token_id=tokenizer.pad_token_id, position_embedding_type="rope"
-    )
-    DnaEncoderForMaskedLM(config).save_pretrained(folder)
-    tokenizer.save_pretrained(folder)
-    return folder
+    return save_tiny_mlm_encoder(tmp_path_factory.mktemp("tiny_encoder"))
 
 
 def test_protocol_is_the_dnabert2_scripts():

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
+from analysis_models import save_tiny_mlm_encoder
 
 from hf_genomics.cli import main as cli_main
 from hf_genomics.data.gue import GUE_TASKS, load_gue
@@ -47,19 +47,7 @@ def unseen_root(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def tiny_encoder(tmp_path_factory) -> Path:
-    from hf_genomics.models.encoder.configuration_dna_encoder import DnaEncoderConfig
-    from hf_genomics.models.encoder.modeling_dna_encoder import DnaEncoderForMaskedLM
-    from hf_genomics.tokenization.spec import build_tokenizer
-
-    folder = tmp_path_factory.mktemp("tiny_encoder")
-    tokenizer = build_tokenizer("kmer:3")
-    torch.manual_seed(0)
-    config = DnaEncoderConfig.from_preset(
-        "tiny", vocab_size=len(tokenizer), pad_token_id=tokenizer.pad_token_id, position_embedding_type="rope"
-    )
-    DnaEncoderForMaskedLM(config).save_pretrained(folder)
-    tokenizer.save_pretrained(folder)
-    return folder
+    return save_tiny_mlm_encoder(tmp_path_factory.mktemp("tiny_encoder"))
 
 
 @pytest.fixture

@@ -79,8 +79,8 @@ CNN_RECIPE: dict[str, Any] = {
     # Two choices made on validation MCC (runs in docs/results/gue_recipe/cnn_variants/):
     # both strands -- random reverse-complement augmentation in training, the two strands'
     # probabilities averaged in prediction (tf/1 best validation 52.2 vs 50.9 at 4 epochs; mouse/0
-    # 65.9 vs the recipe's earlier 60.5 / 61.2) -- and pooling over 4 stretches of the sequence
-    # besides the whole of it (prom_300_tata 52.7 vs 47.0, mouse/0 66.9 vs 65.9, tf/1 51.7 vs 52.2)
+    # 66.3 vs the recipe's earlier 60.5 / 61.2) -- and pooling over 4 stretches of the sequence
+    # besides the whole of it (prom_300_tata 51.0 vs 47.1, mouse/0 66.9 vs 66.3, tf/1 51.7 vs 52.2)
     "rc_augment": True,
     "rc_average": True,
     "position_bins": 4,

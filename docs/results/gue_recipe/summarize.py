@@ -1,6 +1,7 @@
-"""The table in README.md, from the committed results: ``python summarize.py <this folder>``.
+"""The tables of a results folder, from its committed JSONs: ``python summarize.py <folder>``.
 
-Reads ``seed<n>/<task>.json`` (each a ``gue-recipe`` run's ``results.json``)."""
+Reads ``<folder>/seed<n>/<task>.json`` (each a ``gue-recipe`` run's ``results.json``): one row per
+run, then per task the mean over seeds, with the published DNABERT-2 and NT-2500M-multi numbers."""
 
 from __future__ import annotations
 
@@ -46,6 +47,7 @@ def rows(folder: Path) -> list[dict]:
                     "dnabert2": published(task, "DNABERT-2"),
                     "size": candidate["planned"].get("size", [64, 4]),
                     "steps": r["per_seed"][0]["train_steps"],
+                    "seeds": len(r["transformer_seeds"]),
                     "epochs": candidate["planned"]["epochs"],
                     "probe": r["budget"]["seconds_per_step_probe"],
                     "wall": r["budget"]["total_seconds"],
@@ -67,7 +69,8 @@ def main(folder: Path) -> None:
             f"| {x['task']} | {x['seed']} | {x['cnn']:.2f} ({x['cnn_dev']:.2f}) | {x['kmer']:.2f} ({x['kmer_dev']:.2f}) "
             f"| {'yes' if x['cnn'] >= x['kmer'] else 'no'} | {x['blend']:.2f} ({x['blend_dev']:.2f}), w={x['w']:g} "
             f"| {x['selected']} → **{x['sel']:.2f}** | {x['dnabert2']:.2f} | {'yes' if x['sel'] >= x['dnabert2'] else 'no'} "
-            f"| {x['size'][0]} × {x['size'][1]}, {x['steps']} ({x['epochs']:.2f}) | {x['probe']:.2f} | {x['wall']:.0f} s |"
+            f"| {x['size'][0]} × {x['size'][1]}, {x['steps']} ({x['epochs']:.2f}), {x['seeds']} model(s) "
+            f"| {x['probe']:.2f} | {x['wall']:.0f} s |"
         )
     for seed in sorted({x["seed"] for x in table}):
         mine = [x for x in table if x["seed"] == seed]
@@ -78,6 +81,38 @@ def main(folder: Path) -> None:
             f"{sum(x['cnn'] for x in mine) / n:.2f}, baseline {sum(x['kmer'] for x in mine) / n:.2f}, selected "
             f"{sum(x['sel'] for x in mine) / n:.2f}, DNABERT-2 {sum(x['dnabert2'] for x in mine) / n:.2f}"
         )
+    mean_table(table)
+
+
+def mean_table(table: list[dict]) -> None:
+    """Per task, the mean over its seeds (sd when two or more) against the baseline and the references."""
+    from statistics import mean, stdev
+
+    print(
+        "\n| task | seeds | CNN test MCC | k-mer baseline | CNN ≥ baseline | selected on validation | "
+        "DNABERT-2 (published) | selected ≥ DNABERT-2 | NT-2500M-multi (published) |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|")
+    wins = beats = 0
+    for task in ORDER:
+        mine = [x for x in table if x["task"] == task]
+        if not mine:
+            continue
+
+        def spread(key: str, mine: list[dict] = mine) -> str:
+            values = [x[key] for x in mine]
+            return f"{mean(values):.2f}" + (f" ± {stdev(values):.2f}" if len(values) > 1 else "")
+
+        cnn, kmer, sel = (mean(x[key] for x in mine) for key in ("cnn", "kmer", "sel"))
+        nt = published(task, "NT-2500M-multi")
+        wins += cnn >= kmer
+        beats += sel >= mine[0]["dnabert2"]
+        print(
+            f"| {task} | {len(mine)} | {spread('cnn')} | {kmer:.2f} | {'yes' if cnn >= kmer else 'no'} "
+            f"| {spread('sel')} | {mine[0]['dnabert2']:.2f} | {'yes' if sel >= mine[0]['dnabert2'] else 'no'} "
+            f"| {'–' if nt is None else f'{nt:.2f}'} |"
+        )
+    print(f"\nmeans over seeds: CNN ≥ k-mer baseline on {wins} task(s); selected ≥ DNABERT-2 on {beats}")
 
 
 if __name__ == "__main__":

@@ -155,3 +155,12 @@ def test_gue_recipe_on_multiclass_tasks(task, root, request, tmp_path, short_bas
     data = load_gue(root / task)
     assert results["train_examples"] == data["train"].num_rows
     assert "selected on dev" in capsys.readouterr().out
+
+
+def test_a_missing_task_folder_is_named_as_a_folder(tmp_path, capsys):
+    """A path that is not there says so in one line (not 'unknown GUE task' and the list of 28)."""
+    missing = tmp_path / "GUE" / "EMP" / "H3"
+    assert cli_main(["gue-recipe", str(missing), "--output-dir", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "no such GUE task folder" in err[0] and str(missing) in err[0]
+    assert not (tmp_path / "out" / "results.json").exists()

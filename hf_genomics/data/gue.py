@@ -116,7 +116,14 @@ def find_task_dir(task: str | Path, root: str | Path | None = None) -> Path:
     root = Path(root)
     if (root / str(task) / "train.csv").is_file():  # a folder under the root that is not a GUE task
         return root / str(task)
-    folder = root / get_task(str(task)).path
+    try:
+        folder = root / get_task(str(task)).path
+    except KeyError:
+        if candidate.is_absolute() or len(candidate.parts) > 2:  # meant as a folder, not a task name
+            raise FileNotFoundError(
+                f"{task}: no such GUE task folder (train.csv, dev.csv, test.csv)"
+            ) from None
+        raise
     if not folder.is_dir():
         raise FileNotFoundError(f"GUE task {task!r} not found: expected the folder {folder}")
     return folder

@@ -66,10 +66,19 @@ def test_motif_task_is_learned_and_c_chosen_on_dev():
             labels.append(i % 2)
         return seqs, labels
 
-    result = fit_kmer_baseline(make(300), make(100), make(100), ks=(3, 4, 5, 6), cs=(0.1, 1.0, 10.0))
+    train, dev, test = make(300), make(100), make(100)
+    result = fit_kmer_baseline(train, dev, test, ks=(3, 4, 5, 6), cs=(0.1, 1.0, 10.0))
     assert result.test["mcc"] > 0.8
     assert result.chosen_c in (0.1, 1.0, 10.0)
     assert result.validation["mcc"] == max(result.dev_mcc_by_c.values())
+
+    # a deadline already passed: the first (most regularised, quickest) C only, the same fit as alone
+    import time
+
+    late = fit_kmer_baseline(train, dev, test, cs=(0.1, 1.0, 10.0), deadline=time.monotonic() - 1)
+    alone = fit_kmer_baseline(train, dev, test, cs=(0.1,))
+    assert list(late.dev_mcc_by_c) == [0.1] and late.chosen_c == 0.1
+    assert late.test == alone.test and late.dev_mcc_by_c == alone.dev_mcc_by_c
 
 
 @pytest.mark.real_data

@@ -106,6 +106,9 @@ def find_task_dir(task: str | Path, root: str | Path | None = None) -> Path:
     candidate = Path(task)
     if (candidate / "train.csv").is_file() or (root is None and candidate.is_dir()):
         return candidate
+    meant_as_folder = candidate.is_absolute() or len(candidate.parts) > 2  # not a task name like tf/0
+    if meant_as_folder and root is None:
+        raise FileNotFoundError(f"{task}: no such GUE task folder (train.csv, dev.csv, test.csv)")
     if root is None:
         from hf_genomics.paths import shared_data_dir
 
@@ -119,7 +122,7 @@ def find_task_dir(task: str | Path, root: str | Path | None = None) -> Path:
     try:
         folder = root / get_task(str(task)).path
     except KeyError:
-        if candidate.is_absolute() or len(candidate.parts) > 2:  # meant as a folder, not a task name
+        if meant_as_folder:
             raise FileNotFoundError(
                 f"{task}: no such GUE task folder (train.csv, dev.csv, test.csv)"
             ) from None

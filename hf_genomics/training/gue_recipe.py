@@ -56,6 +56,7 @@ RECIPE: dict[str, Any] = {
 EVALUATIONS = 6  # validation passes planned over the run (best checkpoint chosen among them)...
 EVAL_SHARE = 0.25  # ...fewer (at least one) when they would take more than this share of the time
 PROBE_STEPS = 6
+BASELINE_SHARE = 0.2  # no further C of the k-mer baseline's grid is tried past this share of the budget
 SAFETY = 0.85  # fraction of the estimated affordable steps actually planned
 # The dilated residual CNN (hf_genomics.models.cnn) on one-base tokens with a bag of 3-6-mer
 # embeddings beside the convolutions; sized so that a 15-minute budget on one shared core gives it
@@ -274,8 +275,10 @@ def run_recipe(
     run is refused before writing anything and a killed or failed run never leaves a mixed folder.
     A non-empty ``output_dir`` is taken only when an earlier gue-recipe run wrote it.
     """
+    from hf_genomics.data.gue import find_task_dir
     from hf_genomics.staged_output import StagedOutput
 
+    find_task_dir(task_dir)  # a missing task folder fails before the output folder is claimed
     for name, value, low in (("budget_minutes", budget_minutes, 0), ("max_epochs", max_epochs, 0)):
         if value is not None and not (math.isfinite(value) and value > low):
             raise ValueError(f"{name.replace('_', '-')} must be a positive number, got {value!r}")
@@ -336,8 +339,9 @@ def _run_recipe(
         data["train"].features["label"].num_classes,
     )
     baseline = fit_kmer_baseline(
-        splits["train"], splits["validation"], splits["test"], seed=seed, source=str(folder)
-    )
+        splits["train"], splits["validation"], splits["test"], seed=seed, source=str(folder),
+        deadline=started + 60 * budget_minutes * BASELINE_SHARE,
+    )  # fmt: skip
     save_kmer_baseline(baseline, output_dir)
     logger.info(
         "k-mer baseline: validation MCC %.4f, test MCC %.4f (%.1f s)",

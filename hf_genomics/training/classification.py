@@ -265,12 +265,16 @@ def train_one_seed(
         else task_metrics(problem_type),
         callbacks=list(callbacks or []),
     )
+    length = (  # max_steps, when set, overrides the epochs (transformers' rule): say which one binds
+        f"{seed_args.max_steps} steps"
+        if seed_args.max_steps > 0
+        else f"{seed_args.num_train_epochs:g} epoch(s)"
+    )
     logger.info(
-        "seed %d: training on %d examples for %s epoch(s) (max_steps %s), selecting by validation %s",
+        "seed %d: training on %d examples for %s, selecting by validation %s",
         seed,
         len(tokens["train"]),
-        seed_args.num_train_epochs,
-        seed_args.max_steps,
+        length,
         seed_args.metric_for_best_model,
     )
     start = time.perf_counter()

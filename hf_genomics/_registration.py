@@ -64,45 +64,41 @@ def register_tokenizers() -> None:
         for tokenizer_path in FAMILY_TOKENIZERS.get(model_type, list(OUR_TOKENIZERS)):
             AutoTokenizer.register(_load(config_path), tokenizer_class=_load(tokenizer_path), exist_ok=True)
     register_original_tokenizer_names()
-    register_generator_tokenizer_names()
 
 
 def register_original_tokenizer_names() -> None:
-    """Original folders' ``tokenizer_class`` names that transformers would resolve to a class of its
-    own: HyenaDNA -hf's ``CharacterTokenizer`` (see ``models/hyenadna/original_tokenizer.py``); and our
-    tokenizers of families whose model classes are transformers' own (MarinDNA)."""
+    """``tokenizer_class`` names that no config of ours resolves:
+
+    * stand-ins for original folders' names that transformers would resolve to a class of its own, or
+      to none: HyenaDNA -hf's ``CharacterTokenizer`` (``models/hyenadna/original_tokenizer.py``) and
+      GENERator's ``DNAKmerTokenizer`` (``tokenization/generator_original.py``);
+    * our tokenizers of models that are transformers' own classes (MarinDNA: Llama/Qwen3; GENERator:
+      Llama), by name, for the folders we write.
+    """
     from transformers.models.auto import tokenization_auto
 
-    from hf_genomics.models.hyenadna.original_tokenizer import (
-        ORIGINAL_CLASS_NAME,
-        original_character_tokenizer,
-    )
+    from hf_genomics.models.hyenadna.original_tokenizer import ORIGINAL_CLASS_NAME as HYENADNA_NAME
+    from hf_genomics.models.hyenadna.original_tokenizer import original_character_tokenizer
     from hf_genomics.models.marin_dna.tokenization_marin_dna import MarinDnaTokenizer
-
-    # MarinDNA's models are transformers' own Llama/Qwen3: no config of ours to register it under
-    tokenization_auto.REGISTERED_TOKENIZER_CLASSES[MarinDnaTokenizer.__name__] = MarinDnaTokenizer
-    current = tokenization_auto.REGISTERED_TOKENIZER_CLASSES.get(ORIGINAL_CLASS_NAME)
-    if getattr(current, "_hf_genomics_stand_in", False):
-        return
-    stand_in = original_character_tokenizer(tokenization_auto.tokenizer_class_from_name(ORIGINAL_CLASS_NAME))
-    stand_in._hf_genomics_stand_in = True
-    tokenization_auto.REGISTERED_TOKENIZER_CLASSES[ORIGINAL_CLASS_NAME] = stand_in
-
-
-def register_generator_tokenizer_names() -> None:
-    """GENERator (a transformers Llama, no family of ours): our ``GeneratorTokenizer`` by name (converted
-    folders) and the original folders' ``DNAKmerTokenizer`` (``tokenization/generator_original.py``)."""
-    from transformers.models.auto import tokenization_auto
-
     from hf_genomics.tokenization.generator import GeneratorTokenizer
-    from hf_genomics.tokenization.generator_original import ORIGINAL_CLASS_NAME, original_kmer_tokenizer
+    from hf_genomics.tokenization.generator_original import ORIGINAL_CLASS_NAME as GENERATOR_NAME
+    from hf_genomics.tokenization.generator_original import original_kmer_tokenizer
 
     registered = tokenization_auto.REGISTERED_TOKENIZER_CLASSES
-    registered[GeneratorTokenizer.__name__] = GeneratorTokenizer
-    if not getattr(registered.get(ORIGINAL_CLASS_NAME), "_hf_genomics_stand_in", False):
-        stand_in = original_kmer_tokenizer()
+    for tokenizer in (MarinDnaTokenizer, GeneratorTokenizer):
+        registered[tokenizer.__name__] = tokenizer
+    stand_ins = {  # name -> factory; HyenaDNA's wraps the class transformers resolves the name to
+        HYENADNA_NAME: lambda: original_character_tokenizer(
+            tokenization_auto.tokenizer_class_from_name(HYENADNA_NAME)
+        ),
+        GENERATOR_NAME: original_kmer_tokenizer,
+    }
+    for name, make_stand_in in stand_ins.items():
+        if getattr(registered.get(name), "_hf_genomics_stand_in", False):
+            continue  # registered already: never wrap our own stand-in
+        stand_in = make_stand_in()
         stand_in._hf_genomics_stand_in = True
-        registered[ORIGINAL_CLASS_NAME] = stand_in
+        registered[name] = stand_in
 
 
 def register_models() -> None:

@@ -6,35 +6,18 @@ import argparse
 from functools import partial
 
 from hf_genomics.analysis.commands.common import (
-    add_model_arguments,
+    add_record_map_arguments,
     positive_int,
     write_record_maps,
 )
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    add_model_arguments(parser)
-    from hf_genomics.analysis.commands.inputs import add_input_arguments
-
-    add_input_arguments(parser)
-    parser.add_argument(
-        "--strands",
-        default="forward",
-        choices=["forward", "both"],
-        help="both: average with the reverse complement's map, turned back onto the forward strand",
-    )
-    parser.add_argument(
-        "--output-dir",
-        required=True,
-        help="writes <id>.ig.npz (sequence, scores L x 4 ACGT, per_base) and <id>.ig.png",
-    )
-    parser.add_argument(
-        "--target", type=int, default=None, help="class index for classifiers (default: last)"
+    add_record_map_arguments(
+        parser, "writes <id>.ig.npz (sequence, scores L x 4 ACGT, per_base) and <id>.ig.png"
     )
     parser.add_argument("--baseline", default="mean", help="mean, zeros, pad, mask or a token string")
     parser.add_argument("--n-steps", type=positive_int, default=50, help="integration steps")
-    parser.add_argument("--max-records", type=positive_int, default=None, help="only the first N records")
-    parser.add_argument("--no-plots", action="store_true", help="arrays only")
 
 
 def run(args: argparse.Namespace) -> int:

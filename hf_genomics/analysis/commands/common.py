@@ -175,6 +175,28 @@ def renaming_note(renamed: list[tuple[str, str]], index: Path) -> str:
     )
 
 
+def add_record_map_arguments(parser: argparse.ArgumentParser, written: str) -> None:
+    """The options ``ism`` and ``attribute`` share (maps written by :func:`write_record_maps`):
+    model, inputs, strands, ``--output-dir`` (``written``: its help, what lands there), the
+    classifier target, a record limit and ``--no-plots``."""
+    from hf_genomics.analysis.commands.inputs import add_input_arguments
+
+    add_model_arguments(parser)
+    add_input_arguments(parser)
+    parser.add_argument(
+        "--strands",
+        default="forward",
+        choices=["forward", "both"],
+        help="both: average with the reverse complement's map, turned back onto the forward strand",
+    )
+    parser.add_argument("--output-dir", required=True, help=written)
+    parser.add_argument(
+        "--target", type=int, default=None, help="class index for classifiers (default: last)"
+    )
+    parser.add_argument("--max-records", type=positive_int, default=None, help="only the first N records")
+    parser.add_argument("--no-plots", action="store_true", help="arrays only")
+
+
 def write_record_maps(
     args: argparse.Namespace,
     compute: Callable[[str], object],

@@ -5,33 +5,12 @@ from __future__ import annotations
 import argparse
 from functools import partial
 
-from hf_genomics.analysis.commands.common import (
-    add_model_arguments,
-    positive_int,
-    write_record_maps,
-)
+from hf_genomics.analysis.commands.common import add_record_map_arguments, write_record_maps
 from hf_genomics.deprecated_option import add_deprecated_alias
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    add_model_arguments(parser)
-    from hf_genomics.analysis.commands.inputs import add_input_arguments
-
-    add_input_arguments(parser)
-    parser.add_argument(
-        "--strands",
-        default="forward",
-        choices=["forward", "both"],
-        help="both: average with the reverse complement's map, turned back onto the forward strand",
-    )
-    parser.add_argument(
-        "--output-dir",
-        required=True,
-        help="writes <id>.ism.npz (sequence, scores L x 4 ACGT) and <id>.ism.png",
-    )
-    parser.add_argument(
-        "--target", type=int, default=None, help="class index for classifiers (default: last)"
-    )
+    add_record_map_arguments(parser, "writes <id>.ism.npz (sequence, scores L x 4 ACGT) and <id>.ism.png")
     parser.add_argument(
         "--quantity",
         default="logit",
@@ -40,8 +19,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     # --output names an output file in predict/embed/score-variants; here it was the quantity
     add_deprecated_alias(parser, "--output", "--quantity", dest="quantity", choices=["logit", "probability"])
-    parser.add_argument("--max-records", type=positive_int, default=None, help="only the first N records")
-    parser.add_argument("--no-plots", action="store_true", help="arrays only")
 
 
 def run(args: argparse.Namespace) -> int:

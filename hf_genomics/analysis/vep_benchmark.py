@@ -219,16 +219,18 @@ def evaluate_scores(labels, damage, consequences=None, n_bootstrap: int = 1000, 
     return result
 
 
+def metric_cell(entry: dict, metric: str) -> str:
+    """One table cell: ``entry[metric]`` with its bootstrap interval (``<metric>_ci``) when it has one."""
+    value = entry.get(metric)
+    if value is None:
+        return "–"
+    interval = entry.get(f"{metric}_ci")
+    return f"{value:.3f} [{interval[0]:.3f}, {interval[1]:.3f}]" if interval else f"{value:.3f}"
+
+
 def render_markdown(results: dict) -> str:
     """The results table (overall, then AUROC by consequence class)."""
-
-    def cell(entry, metric):
-        value = entry.get(metric)
-        if value is None:
-            return "–"
-        interval = entry.get(f"{metric}_ci")
-        return f"{value:.3f} [{interval[0]:.3f}, {interval[1]:.3f}]" if interval else f"{value:.3f}"
-
+    cell = metric_cell
     rows = results["models"] + results["baselines"]
     lines = [
         f"Variants: {results['variants']} ({results['lof']} LOF); positive class LOF, negatives FUNC + INT; "
@@ -433,6 +435,7 @@ __all__ = [
     "consequence_rule",
     "evaluate_scores",
     "load_vep_data",
+    "metric_cell",
     "model_digest",
     "offset_from_record_name",
     "render_markdown",

@@ -4,15 +4,9 @@ import json
 import sys
 from pathlib import Path
 
+from hf_genomics.analysis.vep_benchmark import metric_cell as cell
+
 runs = [json.loads(Path(p).read_text()) for p in sys.argv[1:]]
-
-
-def cell(e, m):
-    v = e.get(m)
-    if v is None:
-        return "–"
-    ci = e.get(f"{m}_ci")
-    return f"{v:.3f} [{ci[0]:.3f}, {ci[1]:.3f}]" if ci else f"{v:.3f}"
 
 
 lines = [

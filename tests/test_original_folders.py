@@ -28,6 +28,7 @@ from transformers import (
 
 import hf_genomics  # noqa: F401  (registers the Auto classes)
 from hf_genomics.models.caduceus.configuration_caduceus import CaduceusConfig
+from tests.test_port_caduceus import REAL_PS_CONFIG as PUBLISHED_PS_131K  # the published ps-131k config
 
 PORTS = Path(__file__).parent / "fixtures" / "ports"
 CADUCEUS = PORTS / "caduceus"
@@ -39,18 +40,6 @@ CADUCEUS_HEADS = {
     "ps_seqcls": AutoModelForSequenceClassification,
     "ph_seqcls_conjoin": AutoModelForSequenceClassification,
 }
-# kuleshov-group/caduceus-ps_seqlen-131k_d_model-256_n_layer-16 config.json (a public copy on GitHub),
-# kept once for every test in tests/fixtures/ports/convert_layouts/real_configs/
-PUBLISHED_PS_131K = json.loads(
-    (
-        Path(__file__).parent
-        / "fixtures"
-        / "ports"
-        / "convert_layouts"
-        / "real_configs"
-        / "caduceus-ps_seqlen-131k_d_model-256_n_layer-16.json"
-    ).read_text()
-)
 
 
 def caduceus_logits(model, name: str, outputs: dict) -> torch.Tensor:

@@ -81,7 +81,9 @@ def test_benchmark_end_to_end_with_our_encoder_resumes_per_seed(
         assert seed["record"]["test"]["mcc"] == row["per_seed"]["1"]
         assert seed["record"]["train_steps"] == 3 and "best_dev_loss" in seed["record"]
         assert -1 <= row["kmer_baseline"]["test"] <= 1
+        assert len(row["kmer_baseline"]["tried_C"]) == 9 and row["kmer_baseline"]["untried_C"] == []
     table = (out / "gue_benchmark.md").read_text()
+    assert "C grid cut" not in table  # no budget: the baseline's whole grid
     assert "Core promoter detection" in table and "Transcription factor prediction (human)" in table
     assert "74.17" in table and "71.99" in table  # published DNABERT-2 beside the rows
     assert "not comparable with the published numbers" in table  # max_steps shortened the protocol
@@ -108,6 +110,31 @@ def test_benchmark_end_to_end_with_our_encoder_resumes_per_seed(
     assert {t["task"]: t["per_seed"]["1"] for t in again["tasks"]} == {
         t: r["per_seed"]["1"] for t, r in rows.items()
     }
+
+
+def test_budget_time_boxes_the_kmer_baseline_grid(gue_root, tiny_encoder, tmp_path):
+    """With --budget-minutes the baseline's C grid stops at BASELINE_SHARE of the task's budget, as in
+    gue-recipe (before: all nine C values, hours on full Covid). A budget of a few nanoseconds: the
+    deadline has passed after the first C."""
+    from hf_genomics.evaluation.kmer_baseline import DEFAULT_CS
+
+    options = BenchmarkOptions(
+        model=str(tiny_encoder), output_dir=str(tmp_path / "out"), gue_root=str(gue_root),
+        tasks=["tf/0"], seeds=[1], max_steps=1, eval_steps=1, budget_minutes=1e-10,
+    )  # fmt: skip
+    baseline = run_benchmark(options)["tasks"][0]["kmer_baseline"]
+    assert baseline["tried_C"] == [DEFAULT_CS[0]] and baseline["untried_C"] == list(DEFAULT_CS[1:])
+    saved = json.loads((tmp_path / "out" / "gue_benchmark.json").read_text())
+    assert saved["tasks"][0]["kmer_baseline"]["untried_C"] == list(DEFAULT_CS[1:])
+    table = (tmp_path / "out" / "gue_benchmark.md").read_text()
+    assert (
+        "k-mer baseline's C grid cut by the time budget (20% of each task's budget) on tf/0 (1 of 9" in table
+    )
+
+    # without the budget the cut grid is not reused: the whole grid is fitted
+    rerun = run_benchmark(BenchmarkOptions(**{**options.__dict__, "budget_minutes": None}))
+    assert len(rerun["tasks"][0]["kmer_baseline"]["tried_C"]) == 9
+    assert "C grid cut" not in (tmp_path / "out" / "gue_benchmark.md").read_text()
 
 
 def test_benchmark_with_the_converted_dnabert2_fixture_and_lora(gue_root, tmp_path):

@@ -137,6 +137,74 @@ def test_budget_time_boxes_the_kmer_baseline_grid(gue_root, tiny_encoder, tmp_pa
     assert "C grid cut" not in (tmp_path / "out" / "gue_benchmark.md").read_text()
 
 
+def test_protocol_overrides_reach_the_trainer_and_retrain_when_changed(
+    gue_root, tiny_encoder, tmp_path, monkeypatch
+):
+    """--learning-rate / --batch-size / --epochs replace the protocol's 3e-5 / 8 / 3 (tf/0): seen on the
+    Trainer itself (scheduler base lr, state batch size and epochs) and in the step count, which is
+    ceil(48 rows / batch) x epochs; a changed override retrains the finished seed, the same reuses it."""
+    import math
+
+    import hf_genomics.training.classification as classification
+
+    seen = []
+
+    class SpyTrainer(classification.Trainer):
+        def train(self, *args, **kwargs):
+            output = super().train(*args, **kwargs)
+            state = self.state
+            seen.append((self.lr_scheduler.base_lrs[0], state.train_batch_size, state.num_train_epochs))
+            return output
+
+    monkeypatch.setattr(classification, "Trainer", SpyTrainer)
+    out = tmp_path / "out"
+    options = BenchmarkOptions(
+        model=str(tiny_encoder), output_dir=str(out), gue_root=str(gue_root), tasks=["tf/0"], seeds=[1],
+        eval_steps=3, learning_rate=1e-3, batch_size=16, epochs=2,
+    )  # fmt: skip
+    summary = run_benchmark(options)
+    assert seen == [(1e-3, 16, 2)]
+    seed_result = json.loads((out / "tasks" / "tf_0" / "seed-1" / "result.json").read_text())
+    assert (
+        seed_result["record"]["train_steps"]
+        == math.ceil(48 / 16) * 2
+        == summary["tasks"][0]["train_steps"]["1"]
+    )
+    assert summary["tasks"][0]["training"]["learning_rate"] == 1e-3
+    saved = json.loads((out / "gue_benchmark.json").read_text())
+    assert saved["protocol_overrides"] == {
+        "learning_rate": 1e-3,
+        "batch_size": 16,
+        "epochs": 2,
+        "eval_steps": 3,
+    }
+    table = (out / "gue_benchmark.md").read_text()
+    assert (
+        "Protocol overridden on every task (learning rate 0.001, batch size 16, 2 epochs, evaluation every 3"
+        in table
+    )
+
+    assert run_benchmark(options)["tasks"][0]["per_seed"] == summary["tasks"][0]["per_seed"]
+    assert len(seen) == 1  # same overrides: the finished seed is reused
+    run_benchmark(BenchmarkOptions(**{**options.__dict__, "learning_rate": 2e-3}))
+    assert seen[1:] == [(2e-3, 16, 2)]  # changed: trained again, the earlier seed kept aside
+    (replaced,) = (out / "tasks" / "tf_0" / "replaced").iterdir()
+    assert json.loads((replaced / "seed-1" / "result.json").read_text()) == seed_result
+
+
+def test_overrides_are_checked_before_any_work(gue_root, tmp_path, capsys):
+    argv = ["benchmark", "gue", "--model", "x", "--gue-root", str(gue_root), "--output-dir", str(tmp_path)]
+    for bad in (["--learning-rate", "0"], ["--batch-size", "0"], ["--epochs", "nan"]):
+        assert cli_main([*argv, *bad]) == 2
+        assert (
+            capsys.readouterr()
+            .err.strip()
+            .splitlines()[-1]
+            .startswith(f"hf-genomics benchmark gue: error: {bad[0]}")
+        )
+    assert not list(tmp_path.iterdir())
+
+
 def test_benchmark_with_the_converted_dnabert2_fixture_and_lora(gue_root, tmp_path):
     from hf_genomics.convert.base import convert_checkpoint
 

@@ -110,6 +110,19 @@ def benchmark_markdown(summary: dict[str, Any]) -> str:
         notes.append(
             f"Protocol shortened ({', '.join(shortened)}): not comparable with the published numbers."
         )
+    overrides = summary.get("protocol_overrides", {})
+    described = {
+        "learning_rate": "learning rate {:g}",
+        "batch_size": "batch size {}",
+        "epochs": "{:g} epochs",
+        "eval_steps": "evaluation every {} steps",
+    }
+    overridden = [text.format(overrides[name]) for name, text in described.items() if name in overrides]
+    if overridden:
+        notes.append(
+            f"Protocol overridden on every task ({', '.join(overridden)}) instead of the DNABERT-2 "
+            "scripts' values: not comparable with the published numbers."
+        )
     cut = [
         f"{task['task']} ({len(task['kmer_baseline']['tried_C'])} of "
         f"{len(task['kmer_baseline']['tried_C']) + len(task['kmer_baseline']['untried_C'])} C values tried)"

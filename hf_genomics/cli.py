@@ -4,21 +4,21 @@ Every sub-command lives in a module exposing ``add_arguments(parser)`` and ``run
 this file only wires them, importing only the module of the command being run (or asked for
 ``--help``), so ``hf-genomics --help`` imports no command module at all.
 
-User errors (a missing file or folder, a malformed spec, an unknown column) end with one line on
-stderr and exit status 2, as argparse's own usage errors do; ``HF_GENOMICS_TRACEBACK=1`` shows the
-traceback instead.
+User errors (a missing file or folder, a malformed spec, an unknown column, a config value its
+validation refuses) end with one line on stderr and exit status 2, as argparse's own usage errors
+do; ``HF_GENOMICS_TRACEBACK=1`` shows the traceback instead (:mod:`hf_genomics.user_errors`, shared
+with ``scripts/run_*.py``).
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
-import os
 import sys
 
 from hf_genomics.help_format import DefaultsHelpFormatter
-from hf_genomics.output_lock import OutputDirLocked
 from hf_genomics.quiet import quiet_output
+from hf_genomics.user_errors import EXIT_USER_ERROR, exit_status
 
 DESCRIPTION = "DNA language models on the Hugging Face stack. Every command has --help; docs: docs/index.md"
 
@@ -77,17 +77,6 @@ COMMANDS: dict[tuple[str, ...], tuple[str, str]] = {
         "convert a community checkpoint (DNABERT-2, ...) to a native folder",
     ),
 }
-# exceptions that mean "the input is wrong", not "the program is wrong"
-USER_ERRORS = (
-    FileNotFoundError,
-    NotADirectoryError,
-    IsADirectoryError,
-    PermissionError,
-    ValueError,
-    KeyError,
-    OutputDirLocked,  # another run holds the output folder
-)
-EXIT_USER_ERROR = 2
 
 
 HelpFormatter = DefaultsHelpFormatter  # every default shown once, None defaults left out
@@ -146,15 +135,12 @@ def main(argv: list[str] | None = None) -> int:
     if getattr(args, "_missing", False):
         print(f"hf-genomics {command}: command not available ({args._module} is missing)", file=sys.stderr)
         return EXIT_USER_ERROR
-    try:
+
+    def run_command() -> object:
         with quiet_output(getattr(args, "quiet", False)):  # one meaning of --quiet for every command
-            return int(importlib.import_module(args._module).run(args) or 0)
-    except USER_ERRORS as error:
-        if os.environ.get("HF_GENOMICS_TRACEBACK"):
-            raise
-        message = error.args[0] if isinstance(error, KeyError) and error.args else error
-        print(f"hf-genomics {command}: error: {message}", file=sys.stderr)
-        return EXIT_USER_ERROR
+            return importlib.import_module(args._module).run(args)
+
+    return exit_status(f"hf-genomics {command}", run_command)  # user errors: one line, status 2
 
 
 if __name__ == "__main__":

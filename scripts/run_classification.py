@@ -21,6 +21,7 @@ scripts/run_classification.py ...``; all options: ``--help``. The logic lives in
 """
 
 from hf_genomics.training.classification import main
+from hf_genomics.user_errors import run_as_script
 
 if __name__ == "__main__":
-    main()
+    run_as_script(main)  # a user error (bad option, missing/malformed file): one line, exit 2

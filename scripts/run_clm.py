@@ -13,6 +13,7 @@ all options: ``--help``. The logic lives in :mod:`hf_genomics.training.clm`.
 """
 
 from hf_genomics.training.clm import main
+from hf_genomics.user_errors import run_as_script
 
 if __name__ == "__main__":
-    main()
+    run_as_script(main)  # a user error (bad option, missing/malformed file): one line, exit 2

@@ -138,8 +138,9 @@ def test_script_is_a_shim_over_the_shared_entry_point():
     code = [line for line in text.split('"""')[-1].splitlines() if line.strip()]
     assert code == [
         "from hf_genomics.training.classification import main",
+        "from hf_genomics.user_errors import run_as_script",
         'if __name__ == "__main__":',
-        "    main()",
+        "    run_as_script(main)  # a user error (bad option, missing/malformed file): one line, exit 2",
     ]
 
 

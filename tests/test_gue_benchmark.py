@@ -81,7 +81,9 @@ def test_benchmark_end_to_end_with_our_encoder_resumes_per_seed(
         assert seed["record"]["test"]["mcc"] == row["per_seed"]["1"]
         assert seed["record"]["train_steps"] == 3 and "best_dev_loss" in seed["record"]
         assert -1 <= row["kmer_baseline"]["test"] <= 1
+        assert len(row["kmer_baseline"]["tried_C"]) == 9 and row["kmer_baseline"]["untried_C"] == []
     table = (out / "gue_benchmark.md").read_text()
+    assert "C grid cut" not in table  # no budget: the baseline's whole grid
     assert "Core promoter detection" in table and "Transcription factor prediction (human)" in table
     assert "74.17" in table and "71.99" in table  # published DNABERT-2 beside the rows
     assert "not comparable with the published numbers" in table  # max_steps shortened the protocol
@@ -108,6 +110,99 @@ def test_benchmark_end_to_end_with_our_encoder_resumes_per_seed(
     assert {t["task"]: t["per_seed"]["1"] for t in again["tasks"]} == {
         t: r["per_seed"]["1"] for t, r in rows.items()
     }
+
+
+def test_budget_time_boxes_the_kmer_baseline_grid(gue_root, tiny_encoder, tmp_path):
+    """With --budget-minutes the baseline's C grid stops at BASELINE_SHARE of the task's budget, as in
+    gue-recipe (before: all nine C values, hours on full Covid). A budget of a few nanoseconds: the
+    deadline has passed after the first C."""
+    from hf_genomics.evaluation.kmer_baseline import DEFAULT_CS
+
+    options = BenchmarkOptions(
+        model=str(tiny_encoder), output_dir=str(tmp_path / "out"), gue_root=str(gue_root),
+        tasks=["tf/0"], seeds=[1], max_steps=1, eval_steps=1, budget_minutes=1e-10,
+    )  # fmt: skip
+    baseline = run_benchmark(options)["tasks"][0]["kmer_baseline"]
+    assert baseline["tried_C"] == [DEFAULT_CS[0]] and baseline["untried_C"] == list(DEFAULT_CS[1:])
+    saved = json.loads((tmp_path / "out" / "gue_benchmark.json").read_text())
+    assert saved["tasks"][0]["kmer_baseline"]["untried_C"] == list(DEFAULT_CS[1:])
+    table = (tmp_path / "out" / "gue_benchmark.md").read_text()
+    assert (
+        "k-mer baseline's C grid cut by the time budget (20% of each task's budget) on tf/0 (1 of 9" in table
+    )
+
+    # without the budget the cut grid is not reused: the whole grid is fitted
+    rerun = run_benchmark(BenchmarkOptions(**{**options.__dict__, "budget_minutes": None}))
+    assert len(rerun["tasks"][0]["kmer_baseline"]["tried_C"]) == 9
+    assert "C grid cut" not in (tmp_path / "out" / "gue_benchmark.md").read_text()
+
+
+def test_protocol_overrides_reach_the_trainer_and_retrain_when_changed(
+    gue_root, tiny_encoder, tmp_path, monkeypatch
+):
+    """--learning-rate / --batch-size / --epochs replace the protocol's 3e-5 / 8 / 3 (tf/0): seen on the
+    Trainer itself (scheduler base lr, state batch size and epochs) and in the step count, which is
+    ceil(48 rows / batch) x epochs; a changed override retrains the finished seed, the same reuses it."""
+    import math
+
+    import hf_genomics.training.classification as classification
+
+    seen = []
+
+    class SpyTrainer(classification.Trainer):
+        def train(self, *args, **kwargs):
+            output = super().train(*args, **kwargs)
+            state = self.state
+            seen.append((self.lr_scheduler.base_lrs[0], state.train_batch_size, state.num_train_epochs))
+            return output
+
+    monkeypatch.setattr(classification, "Trainer", SpyTrainer)
+    out = tmp_path / "out"
+    options = BenchmarkOptions(
+        model=str(tiny_encoder), output_dir=str(out), gue_root=str(gue_root), tasks=["tf/0"], seeds=[1],
+        eval_steps=3, learning_rate=1e-3, batch_size=16, epochs=2,
+    )  # fmt: skip
+    summary = run_benchmark(options)
+    assert seen == [(1e-3, 16, 2)]
+    seed_result = json.loads((out / "tasks" / "tf_0" / "seed-1" / "result.json").read_text())
+    assert (
+        seed_result["record"]["train_steps"]
+        == math.ceil(48 / 16) * 2
+        == summary["tasks"][0]["train_steps"]["1"]
+    )
+    assert summary["tasks"][0]["training"]["learning_rate"] == 1e-3
+    saved = json.loads((out / "gue_benchmark.json").read_text())
+    assert saved["protocol_overrides"] == {
+        "learning_rate": 1e-3,
+        "batch_size": 16,
+        "epochs": 2,
+        "eval_steps": 3,
+    }
+    table = (out / "gue_benchmark.md").read_text()
+    assert (
+        "Protocol overridden on every task (learning rate 0.001, batch size 16, 2 epochs, evaluation every 3"
+        in table
+    )
+
+    assert run_benchmark(options)["tasks"][0]["per_seed"] == summary["tasks"][0]["per_seed"]
+    assert len(seen) == 1  # same overrides: the finished seed is reused
+    run_benchmark(BenchmarkOptions(**{**options.__dict__, "learning_rate": 2e-3}))
+    assert seen[1:] == [(2e-3, 16, 2)]  # changed: trained again, the earlier seed kept aside
+    (replaced,) = (out / "tasks" / "tf_0" / "replaced").iterdir()
+    assert json.loads((replaced / "seed-1" / "result.json").read_text()) == seed_result
+
+
+def test_overrides_are_checked_before_any_work(gue_root, tmp_path, capsys):
+    argv = ["benchmark", "gue", "--model", "x", "--gue-root", str(gue_root), "--output-dir", str(tmp_path)]
+    for bad in (["--learning-rate", "0"], ["--batch-size", "0"], ["--epochs", "nan"]):
+        assert cli_main([*argv, *bad]) == 2
+        assert (
+            capsys.readouterr()
+            .err.strip()
+            .splitlines()[-1]
+            .startswith(f"hf-genomics benchmark gue: error: {bad[0]}")
+        )
+    assert not list(tmp_path.iterdir())
 
 
 def test_benchmark_with_the_converted_dnabert2_fixture_and_lora(gue_root, tmp_path):

@@ -79,6 +79,8 @@ def test_motif_task_is_learned_and_c_chosen_on_dev():
     alone = fit_kmer_baseline(train, dev, test, cs=(0.1,))
     assert list(late.dev_mcc_by_c) == [0.1] and late.chosen_c == 0.1
     assert late.test == alone.test and late.dev_mcc_by_c == alone.dev_mcc_by_c
+    assert late.untried_cs == (1.0, 10.0) and late.to_dict()["untried_C"] == [1.0, 10.0]
+    assert alone.untried_cs == () and result.to_dict()["untried_C"] == []  # the whole grid ran
 
 
 @pytest.mark.real_data

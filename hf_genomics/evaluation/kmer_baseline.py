@@ -24,6 +24,14 @@ DEFAULT_KS = (3, 4, 5, 6)
 DEFAULT_CS = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 CHUNK_BASES = 2_000_000  # bases counted at once by kmer_frequency_matrix (memory, not results)
 MAX_K = 8  # 4^8 = 65,536 columns per k; k = 13 would be 67 M (minutes and gigabytes for nothing)
+BASELINE_SHARE = 0.2  # a time-boxed caller tries no further C of the grid past this share of its budget
+
+
+def baseline_deadline(started: float, budget_minutes: float) -> float:
+    """The ``deadline`` (``time.monotonic()``) for :func:`fit_kmer_baseline` of a caller with a
+    ``budget_minutes`` time budget (``gue-recipe``, ``benchmark gue``): :data:`BASELINE_SHARE` of it
+    after ``started``."""
+    return started + 60 * budget_minutes * BASELINE_SHARE
 
 
 def check_ks(ks: Sequence[int]) -> tuple[int, ...]:
@@ -118,6 +126,7 @@ class KmerBaselineResult:
     validation: dict[str, float]
     test: dict[str, float]
     seconds: float
+    untried_cs: tuple[float, ...] = ()  # the grid's C values a passed deadline left out (in order)
     model: object = field(default=None, repr=False)
     scaler: object = field(default=None, repr=False)  # MaxAbsScaler the model's features went through
 
@@ -131,6 +140,7 @@ class KmerBaselineResult:
             "ks": list(self.ks),
             "chosen_C": self.chosen_c,
             "dev_mcc_by_C": {str(c): v for c, v in self.dev_mcc_by_c.items()},
+            "untried_C": list(self.untried_cs),  # empty unless a deadline cut the grid
             "validation": self.validation,
             "test": self.test,
             "test_mcc": self.test["mcc"],
@@ -152,9 +162,10 @@ def fit_kmer_baseline(
     """Fit one logistic regression per ``C``, keep the best by validation MCC, report its test metrics.
 
     Labels must be ``0..C-1`` with every class in ``train`` (:func:`check_label_set`).
-    ``deadline`` (``time.monotonic()``): no further ``C`` is tried once it has passed (at least one
-    always is), so a time-boxed caller stays in its budget on large tasks (Covid: 77k rows of 1 kb);
-    the grid runs from the strongest regularisation, the quickest fit, upward."""
+    ``deadline`` (``time.monotonic()``, e.g. :func:`baseline_deadline`): no further ``C`` is tried
+    once it has passed (at least one always is; the result's ``untried_cs`` lists the rest), so a
+    time-boxed caller stays in its budget on large tasks (Covid: 77k rows of 1 kb); the grid runs
+    from the strongest regularisation, the quickest fit, upward."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.preprocessing import MaxAbsScaler
 
@@ -172,13 +183,12 @@ def fit_kmer_baseline(
     x_train = scaler.fit_transform(kmer_frequency_matrix(train[0], ks))
     x_dev = scaler.transform(kmer_frequency_matrix(validation[0], ks))
     y_train, y_dev = np.asarray(train[1]), np.asarray(validation[1])
-    best, dev_mcc = None, {}
-    for c in cs:
+    best, dev_mcc, untried = None, {}, ()
+    for index, c in enumerate(cs):
         if best is not None and deadline is not None and time.monotonic() > deadline:
+            untried = tuple(float(c) for c in list(cs)[index:])
             logger.warning(
-                "k-mer baseline: time is up after C in %s; C in %s not tried",
-                list(dev_mcc),
-                list(cs)[len(dev_mcc) :],
+                "k-mer baseline: time is up after C in %s; C in %s not tried", list(dev_mcc), list(untried)
             )
             break
         model = LogisticRegression(C=c, max_iter=2000, random_state=seed).fit(x_train, y_train)
@@ -199,6 +209,7 @@ def fit_kmer_baseline(
         validation=dev_metrics,
         test=test_metrics,
         seconds=time.perf_counter() - started,
+        untried_cs=untried,
         model=model,
         scaler=scaler,
     )

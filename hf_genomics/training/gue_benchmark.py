@@ -13,7 +13,11 @@ Resumable per task and seed: each task's folder keeps ``seed-<n>/result.json`` o
 (reused when the settings hash the same) and Trainer checkpoints with optimizer state of the seed
 that was running; rerunning the same command continues where it stopped. ``accelerate launch`` runs
 it on several GPUs (the Trainer does the distribution; only the main process writes tables).
-``--budget-minutes`` caps each task's training on CPUs (split evenly over its seeds).
+``--budget-minutes`` caps each task's training on CPUs (split evenly over its seeds) and stops the
+k-mer baseline's C grid after a share of it, as ``gue-recipe`` does. ``--learning-rate``,
+``--batch-size`` and ``--epochs`` replace the protocol's per-task values for models it does not fit
+(a CNN, a model trained from scratch); they are part of the settings hash, so changing them retrains
+(the seeds made with the earlier settings are moved to ``tasks/<task>/replaced/<hash>/``).
 
 Beside every task: the bag-of-k-mers logistic regression (:mod:`hf_genomics.evaluation.kmer_baseline`)
 fitted on the same splits, and the paper's published numbers. Output: ``gue_benchmark.json``,
@@ -64,6 +68,9 @@ class BenchmarkOptions:
     budget_minutes: float | None = None
     max_steps: int | None = None  # override every task's protocol (quick checks)
     eval_steps: int | None = None
+    learning_rate: float | None = None  # None: the protocol's per-task value (3e-5)
+    batch_size: int | None = None  # per-device training batch; None: the protocol's (8, Covid 32)
+    epochs: float | None = None  # None: the protocol's (3-10; mouse: max_steps 1000 binds instead)
     max_length_nt: int | None = None
     max_train_samples: int | None = None
     max_eval_samples: int | None = None
@@ -111,18 +118,24 @@ def training_arguments(task_path: str, options: BenchmarkOptions, output_dir: Pa
     protocol = PROTOCOLS[task_path]
     gpu = torch.cuda.is_available()
     eval_steps = options.eval_steps or protocol.eval_steps
+    if options.max_steps:
+        max_steps = options.max_steps
+    elif options.epochs is not None:
+        max_steps = -1  # the user's epochs bind, not the protocol's step cap (mouse: 1000)
+    else:
+        max_steps = protocol.max_steps
     return StudyTrainingArguments(
         output_dir=str(output_dir),
         use_cpu=not gpu,
         fp16=gpu,  # the scripts' --fp16
-        learning_rate=protocol.learning_rate,
+        learning_rate=_given_or(options.learning_rate, protocol.learning_rate),
         weight_decay=protocol.weight_decay,
         lr_scheduler_type="linear",
         warmup_steps=protocol.warmup_steps,
-        per_device_train_batch_size=protocol.batch_size,
+        per_device_train_batch_size=_given_or(options.batch_size, protocol.batch_size),
         per_device_eval_batch_size=protocol.eval_batch_size,
-        num_train_epochs=protocol.epochs,
-        max_steps=options.max_steps or protocol.max_steps,
+        num_train_epochs=_given_or(options.epochs, protocol.epochs),
+        max_steps=max_steps,
         eval_strategy="steps",
         save_strategy="steps",
         eval_steps=eval_steps,
@@ -137,6 +150,71 @@ def training_arguments(task_path: str, options: BenchmarkOptions, output_dir: Pa
         disable_tqdm=not sys.stderr.isatty(),
         dataloader_num_workers=0,
     )
+
+
+def _given_or(value, default):
+    return default if value is None else value
+
+
+def protocol_overrides(options: BenchmarkOptions) -> dict[str, float | int]:
+    """The options that replace the protocol's per-task values, as given (only those set)."""
+    given = {
+        "learning_rate": options.learning_rate,
+        "batch_size": options.batch_size,
+        "epochs": options.epochs,
+        "max_steps": options.max_steps,
+        "eval_steps": options.eval_steps,
+    }
+    return {name: value for name, value in given.items() if value is not None}
+
+
+def check_overrides(options: BenchmarkOptions) -> None:
+    """Refuse protocol overrides no Trainer can use, before any work."""
+    import math
+
+    if options.learning_rate is not None and not (
+        math.isfinite(options.learning_rate) and options.learning_rate > 0
+    ):
+        raise ValueError(f"--learning-rate must be a positive number, got {options.learning_rate}")
+    if options.epochs is not None and not (math.isfinite(options.epochs) and options.epochs > 0):
+        raise ValueError(f"--epochs must be a positive number, got {options.epochs}")
+    for name in ("batch_size", "max_steps", "eval_steps"):
+        value = getattr(options, name)
+        if value is not None and value < 1:
+            raise ValueError(f"--{name.replace('_', '-')} must be at least 1, got {value}")
+    if options.budget_minutes is not None and not (
+        math.isfinite(options.budget_minutes) and options.budget_minutes > 0
+    ):
+        raise ValueError(f"--budget-minutes must be a positive number, got {options.budget_minutes}")
+
+
+SETTINGS_FILE = "benchmark_settings.json"
+
+
+def replace_stale_seeds(folder: Path, fingerprint: str, protocol: dict[str, Any], resume: bool) -> None:
+    """Record the task's settings hash in ``<folder>/benchmark_settings.json``; when a rerun's hash
+    differs (changed overrides), move the seeds of the earlier settings, finished or half-trained,
+    to ``replaced/<old hash>/`` so they are retrained, not reused or continued with other settings."""
+    import json
+    import shutil
+
+    from hf_genomics.evaluation.report import write_json_atomic
+
+    path = folder / SETTINGS_FILE
+    if resume and path.is_file():
+        previous = json.loads(path.read_text()).get("settings_fingerprint")
+        seeds = sorted(folder.glob("seed-*"))
+        if previous != fingerprint and seeds:
+            target = folder / "replaced" / str(previous)
+            target.mkdir(parents=True, exist_ok=True)
+            logger.warning(
+                "%s: settings changed (%s -> %s): retraining; the earlier seeds are in %s",
+                folder.name, previous, fingerprint, target,
+            )  # fmt: skip
+            for seed_dir in seeds:
+                shutil.rmtree(target / seed_dir.name, ignore_errors=True)  # an older copy, same settings
+                seed_dir.rename(target / seed_dir.name)
+    write_json_atomic(path, {"settings_fingerprint": fingerprint, "protocol": protocol})
 
 
 def classification_arguments(task_path: str, root: Path, options: BenchmarkOptions):
@@ -156,19 +234,28 @@ def classification_arguments(task_path: str, root: Path, options: BenchmarkOptio
 
 
 def kmer_baseline_result(task_path: str, root: Path, options: BenchmarkOptions, folder: Path) -> dict:
-    """The k-mer baseline on the same rows as the model (``kmer_baseline.json``, reused when the
-    subset limits are the same)."""
+    """The k-mer baseline on the same rows as the model (``kmer_baseline.json``).
+
+    With ``--budget-minutes`` its C grid stops at the same share of the task's budget as in
+    ``gue-recipe`` (:func:`~hf_genomics.evaluation.kmer_baseline.baseline_deadline`: full Covid, 77k
+    rows of 1 kb, took far longer than the training); ``untried_C`` lists what was cut. A saved
+    result is reused when the subset limits are the same and its grid was complete or cut under the
+    same budget.
+    """
     import json
 
     from hf_genomics.data.gue import load_gue
-    from hf_genomics.evaluation.kmer_baseline import fit_kmer_baseline
+    from hf_genomics.evaluation.kmer_baseline import baseline_deadline, fit_kmer_baseline
     from hf_genomics.evaluation.report import write_json_atomic
 
     limits = {"train": options.max_train_samples, "eval": options.max_eval_samples}
     path = folder / "kmer_baseline.json"
     if path.is_file():
         saved = json.loads(path.read_text())
-        if saved.get("limits") == limits:
+        complete = not saved.get("untried_C")
+        if saved.get("limits") == limits and (
+            complete or saved.get("budget_minutes") == options.budget_minutes
+        ):
             return saved
     sample_limits = {
         "train": options.max_train_samples,
@@ -188,20 +275,37 @@ def kmer_baseline_result(task_path: str, root: Path, options: BenchmarkOptions, 
         splits = {
             name: (data[name]["sequence"], data[name]["label"]) for name in ("train", "validation", "test")
         }
-    result = fit_kmer_baseline(splits["train"], splits["validation"], splits["test"], seed=0).to_dict()
+    deadline = None
+    if options.budget_minutes is not None:
+        deadline = baseline_deadline(time.monotonic(), options.budget_minutes)
+    result = fit_kmer_baseline(
+        splits["train"], splits["validation"], splits["test"], seed=0, deadline=deadline
+    ).to_dict()
     result["limits"] = limits
+    result["budget_minutes"] = options.budget_minutes
     write_json_atomic(path, result)
     return result
 
 
 def run_task(task_path: str, root: Path, options: BenchmarkOptions, output_dir: Path) -> dict[str, Any]:
     """Fine-tune every seed on one task (resuming finished work) and fit its baseline."""
-    from hf_genomics.training.classification import run_classification
+    from hf_genomics.training.classification import run_classification, settings_fingerprint
     from hf_genomics.training.gue_protocol import PROTOCOLS
 
     folder = output_dir / "tasks" / task_folder_name(task_path)
     training = training_arguments(task_path, options, folder)
     args = classification_arguments(task_path, root, options)
+    protocol = {
+        "learning_rate": training.learning_rate,
+        "batch_size": training.per_device_train_batch_size,
+        "epochs": training.num_train_epochs,
+        "max_steps": training.max_steps,
+        "eval_steps": training.eval_steps,
+    }  # what this task's Trainer uses, after the overrides
+    with training.main_process_first(desc="GUE task settings"):
+        if training.process_index == 0:
+            folder.mkdir(parents=True, exist_ok=True)
+            replace_stale_seeds(folder, settings_fingerprint(args, training), protocol, options.resume)
     callbacks = []
     if options.budget_minutes is not None:
         callbacks.append(SeedBudgetCallback(60 * options.budget_minutes / len(options.seeds)))
@@ -217,6 +321,7 @@ def run_task(task_path: str, root: Path, options: BenchmarkOptions, output_dir: 
         "train_steps": {str(seed["seed"]): seed.get("train_steps") for seed in results["per_seed"]},
         "max_length_tokens": results["max_length_tokens"],
         "truncated": results["truncated"],
+        "training": protocol,
         "seconds": round(time.monotonic() - started, 1),
     }
     if training.process_index == 0:
@@ -224,6 +329,8 @@ def run_task(task_path: str, root: Path, options: BenchmarkOptions, output_dir: 
         record["kmer_baseline"] = {
             "test": baseline["test"][metric],
             "validation": baseline["validation"][metric],
+            "tried_C": [float(c) for c in baseline["dev_mcc_by_C"]],
+            "untried_C": baseline.get("untried_C", []),  # cut by the time budget's deadline
         }
     return record
 
@@ -246,6 +353,7 @@ def run_benchmark(options: BenchmarkOptions) -> dict[str, Any]:
         root = Path(options.gue_root)
     if not options.seeds:
         raise ValueError("give at least one seed")
+    check_overrides(options)
     tasks = tasks_under(root, options.tasks)
     output_dir = Path(options.output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
@@ -263,6 +371,7 @@ def run_benchmark(options: BenchmarkOptions) -> dict[str, Any]:
         "use_lora": options.use_lora,
         "budget_minutes_per_task": options.budget_minutes,
         "max_steps_override": options.max_steps,
+        "protocol_overrides": protocol_overrides(options),  # replace every task's protocol value
         "subset": {
             "max_train_samples": options.max_train_samples,
             "max_eval_samples": options.max_eval_samples,
@@ -304,10 +413,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lora-r", "--lora_r", type=int, default=8, help="LoRA rank")
     parser.add_argument(
         "--budget-minutes", "--budget_minutes", type=float, default=None,
-        help="cap each task's training (split over its seeds): for CPUs",
+        help="cap each task's training (split over its seeds) and the k-mer baseline's C grid: for CPUs",
     )  # fmt: skip
     parser.add_argument("--max-steps", "--max_steps", type=int, default=None, help="override the protocol")
     parser.add_argument("--eval-steps", "--eval_steps", type=int, default=None, help="override the protocol")
+    parser.add_argument(
+        "--learning-rate", "--learning_rate", type=float, default=None,
+        help="override the protocol's learning rate (3e-5) on every task, e.g. for a CNN or a from-scratch model",
+    )  # fmt: skip
+    parser.add_argument(
+        "--batch-size", "--batch_size", type=int, default=None,
+        help="override the protocol's per-device training batch size (8; Covid 32) on every task",
+    )  # fmt: skip
+    parser.add_argument(
+        "--epochs", type=float, default=None,
+        help="override the protocol's epochs (3-10) on every task; also lifts mouse's 1000-step cap",
+    )  # fmt: skip
     parser.add_argument(
         "--max-length-nt", "--max_length_nt", type=int, default=None,
         help="truncate inputs to this many nucleotides (default: the whole sequence)",
@@ -351,6 +472,9 @@ def run(args: argparse.Namespace) -> int:
         budget_minutes=args.budget_minutes,
         max_steps=args.max_steps,
         eval_steps=args.eval_steps,
+        learning_rate=args.learning_rate,
+        batch_size=args.batch_size,
+        epochs=args.epochs,
         max_length_nt=args.max_length_nt,
         max_train_samples=args.max_train_samples,
         max_eval_samples=args.max_eval_samples,

@@ -58,7 +58,6 @@ RECIPE: dict[str, Any] = {
 EVALUATIONS = 6  # validation passes planned over the run (best checkpoint chosen among them)...
 EVAL_SHARE = 0.25  # ...fewer (at least one) when they would take more than this share of the time
 PROBE_STEPS = 6
-BASELINE_SHARE = 0.2  # no further C of the k-mer baseline's grid is tried past this share of the budget
 SAFETY = 0.85  # fraction of the estimated affordable steps actually planned
 # The dilated residual CNN (hf_genomics.models.cnn) on one-base tokens with a bag of 3-6-mer
 # embeddings beside the convolutions; sized so that a 15-minute budget on one shared core gives it
@@ -350,7 +349,7 @@ def _run_recipe(
 
     from hf_genomics.data.gue import find_task_dir, load_gue
     from hf_genomics.data.label_set import check_label_set
-    from hf_genomics.evaluation.kmer_baseline import fit_kmer_baseline
+    from hf_genomics.evaluation.kmer_baseline import baseline_deadline, fit_kmer_baseline
     from hf_genomics.evaluation.report import write_json_atomic
     from hf_genomics.hub import write_model_card
 
@@ -370,7 +369,7 @@ def _run_recipe(
     )
     baseline = fit_kmer_baseline(
         splits["train"], splits["validation"], splits["test"], seed=seed, source=str(folder),
-        deadline=started + 60 * budget_minutes * BASELINE_SHARE,
+        deadline=baseline_deadline(started, budget_minutes),
     )  # fmt: skip
     save_kmer_baseline(baseline, output_dir)
     logger.info(

@@ -7,6 +7,7 @@ import math
 from pathlib import Path
 from typing import Any
 
+from hf_genomics.evaluation.kmer_baseline import BASELINE_SHARE
 from hf_genomics.evaluation.report import (
     markdown_table,
     mean_sd,
@@ -108,6 +109,30 @@ def benchmark_markdown(summary: dict[str, Any]) -> str:
     if shortened:
         notes.append(
             f"Protocol shortened ({', '.join(shortened)}): not comparable with the published numbers."
+        )
+    overrides = summary.get("protocol_overrides", {})
+    described = {
+        "learning_rate": "learning rate {:g}",
+        "batch_size": "batch size {}",
+        "epochs": "{:g} epochs",
+        "eval_steps": "evaluation every {} steps",
+    }
+    overridden = [text.format(overrides[name]) for name, text in described.items() if name in overrides]
+    if overridden:
+        notes.append(
+            f"Protocol overridden on every task ({', '.join(overridden)}) instead of the DNABERT-2 "
+            "scripts' values: not comparable with the published numbers."
+        )
+    cut = [
+        f"{task['task']} ({len(task['kmer_baseline']['tried_C'])} of "
+        f"{len(task['kmer_baseline']['tried_C']) + len(task['kmer_baseline']['untried_C'])} C values tried)"
+        for task in summary["tasks"]
+        if task.get("kmer_baseline", {}).get("untried_C")
+    ]
+    if cut:
+        notes.append(
+            f"k-mer baseline's C grid cut by the time budget ({100 * BASELINE_SHARE:g}% of each task's "
+            f"budget) on {', '.join(cut)}."
         )
     if any(summary["subset"].values()):
         notes.append(f"Subset of rows: {summary['subset']} — a smoke test, not a benchmark result.")

@@ -36,7 +36,8 @@ def rows(folder: Path) -> list[dict]:
                     "task": task,
                     "seed": int(seed_dir.name[4:]),
                     "cnn": 100 * blend["transformer_test"]["mcc"],
-                    "cnn_dev": 100 * r["dev_mcc"],
+                    # the validation MCC of the same models as the test column (their mean, when several)
+                    "cnn_dev": 100 * blend["dev_mcc_by_transformer_weight"].get("1.0", r["dev_mcc"]),
                     "kmer": 100 * r["kmer_baseline_test_mcc"],
                     "kmer_dev": 100 * r["kmer_baseline_dev_mcc"],
                     "blend": 100 * blend["test"]["mcc"],

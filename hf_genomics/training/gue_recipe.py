@@ -98,7 +98,6 @@ SEED_MARGIN = 1.15  # another seed starts only if this many times the first seed
 # MCC is within about a point of its best by epoch 4 on every large shared task and then falls
 # while validation loss rises (tf/0, tf/1 at 12.5 epochs; docs/results/gue_recipe/seeds_over_epochs/).
 SEED_EPOCHS = 4.0
-MIN_SEED_SHARE = 0.5  # a planned seed short of time still trains if half its planned steps fit
 
 
 def choose_recipe(results_csv: str | Path, beyond_dir: str | Path) -> dict[str, Any]:
@@ -242,19 +241,6 @@ def plan_seeds(affordable_epochs: float) -> int:
     """How many seeds share the budget: one per :data:`SEED_EPOCHS` epochs that one seed could
     afford (``affordable_epochs``, uncapped), at most :data:`MAX_SEEDS`, at least one."""
     return max(1, min(MAX_SEEDS, int(affordable_epochs // SEED_EPOCHS)))
-
-
-def next_seed_steps(seconds_left: float, seed_seconds: float, max_steps: int, *, planned: bool) -> int:
-    """Steps for the next seed, 0 for none. A seed beyond the plan needs :data:`SEED_MARGIN` times
-    the first seed's time; a planned seed that no longer fits whole (the CPU got slower than the
-    probe) trains on the time left, with proportionally fewer steps and the same schedule shape,
-    if at least :data:`MIN_SEED_SHARE` of its steps fit, rather than leave that time unused."""
-    share = seconds_left / ((1.0 if planned else SEED_MARGIN) * seed_seconds)
-    if share >= 1.0:
-        return max_steps
-    if planned and share >= MIN_SEED_SHARE:
-        return max(1, int(SAFETY * share * max_steps))
-    return 0
 
 
 def save_kmer_baseline(result, output_dir: Path) -> Path:
@@ -592,26 +578,15 @@ def train_neural_candidate(
     model_dirs = [output_dir]
     while len(model_dirs) < MAX_SEEDS:
         left = deadline - time.monotonic() - reserve - (len(model_dirs) + 1) * strands * per_model_passes
-        steps = next_seed_steps(
-            left, seed_seconds, training.max_steps, planned=len(model_dirs) < seeds_planned
-        )
-        if not steps:
+        margin = 1.0 if len(model_dirs) < seeds_planned else SEED_MARGIN  # planned seeds had their share
+        if left < margin * seed_seconds:
             break
-        every = max(1, steps // plan["evaluations"])
         extra_seed = seed + len(model_dirs)
         folder_of_seed = output_dir / "extra_seeds" / f"seed-{extra_seed}"
-        logger.info(
-            "%.0f s left, a seed took %.0f s: training seed %d too (%d steps)",
-            left,
-            seed_seconds,
-            extra_seed,
-            steps,
-        )
+        logger.info("%.0f s left, a seed took %.0f s: training seed %d too", left, seed_seconds, extra_seed)
         run_classification(
             dataclasses.replace(args, seeds=[extra_seed]),
-            dataclasses.replace(
-                training, output_dir=str(folder_of_seed), max_steps=steps, eval_steps=every, save_steps=every
-            ),
+            dataclasses.replace(training, output_dir=str(folder_of_seed)),
             callbacks=[TimeBudgetCallback(train_deadline)],
         )
         model_dirs.append(folder_of_seed)

@@ -21,10 +21,8 @@ The two make different mistakes, so the command also blends their class probabil
 validation MCC). ``selected_model`` is the blend when a mixed weight wins on validation, else the
 better single model; ``selected_test_mcc`` is that model's test MCC, the number to report.
 
-Seeds rather than epochs: when the budget affords one seed at least two :data:`SEED_EPOCHS` of
-training, it is split evenly over several seeds (:func:`plan_seeds`, up to :data:`MAX_SEEDS`),
-since the CNN's validation MCC plateaus by then; when the first seed finishes with budget to spare
-(the epoch cap binds), more seeds are trained while another one still fits. The neural model's
+When the first seed finishes with budget to spare (the epoch cap binds on a quiet machine), more
+seeds are trained while another one still fits (up to :data:`MAX_SEEDS`), and the transformer's
 probabilities are the mean over seeds — a seed ensemble, the cheapest variance cut there is.
 The main folder keeps the first seed's model; the others are in ``extra_seeds/seed-<n>/``.
 """

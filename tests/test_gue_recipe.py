@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import json
-import math
 import random
 import shutil
 from pathlib import Path
@@ -52,26 +51,6 @@ def test_plan_fits_the_budget_and_caps_at_the_epoch_limit():
     )
     assert long["max_steps"] == 12 * 100 and long["capped_by_epochs"]
     assert gue_recipe.plan_steps(0.0, 0.5, 3200, 500, 500, 32, 12)["max_steps"] == 1  # always one step
-
-
-def test_plan_without_an_epoch_cap_spends_the_whole_budget():
-    capped = gue_recipe.plan_steps(1e6, 0.5, 3200, 500, 500, 32, 12)
-    free = gue_recipe.plan_steps(1e6, 0.5, 3200, 500, 500, 32, math.inf)
-    forward = 0.5 / 32 / 3
-    usable = gue_recipe.SAFETY * (1e6 - free["evaluations"] * 500 * forward - 500 * forward)
-    assert free["max_steps"] > capped["max_steps"] and not free["capped_by_epochs"]
-    assert abs(free["max_steps"] - usable / 0.5) <= 1
-
-
-@pytest.mark.parametrize(
-    ("affordable", "seeds"),
-    [(0.3, 1), (3.99, 1), (4.0, 1), (7.9, 1), (8.0, 2), (12.5, 3), (100.0, 3)],
-)
-def test_budget_is_split_over_seeds_once_each_gets_its_epochs(affordable, seeds, monkeypatch):
-    """One seed per SEED_EPOCHS affordable epochs (validation MCC plateaus by then), at most MAX_SEEDS."""
-    monkeypatch.setattr(gue_recipe, "SEED_EPOCHS", 4.0)
-    monkeypatch.setattr(gue_recipe, "MAX_SEEDS", 3)
-    assert gue_recipe.plan_seeds(affordable) == seeds
 
 
 def test_time_budget_callback_stops_and_evaluates_the_last_step(tmp_path):

@@ -74,9 +74,7 @@ CNN_RECIPE: dict[str, Any] = {
     "reverse_complement_sharing": False,
     "position_embedding_type": "rope",  # unused by the CNN
     "learning_rate": 2e-3,
-    # validation MCC peaked at epochs 5 (prom_core_tata, mouse/0) to 12 (prom_300_tata) of 30, with
-    # validation loss rising after epoch 5: time past 15 epochs goes to further seeds
-    "max_epochs": 15,
+    "max_epochs": 30,
     "batch_size": 64,
     # Two choices made on validation MCC (runs in docs/results/gue_recipe/cnn_variants/):
     # both strands -- random reverse-complement augmentation in training, the two strands'
@@ -91,11 +89,6 @@ RECIPES: dict[str, dict[str, Any]] = {"cnn": CNN_RECIPE, "transformer": RECIPE}
 DEFAULT_MODELS = ("cnn",)
 MAX_SEEDS = 3  # seeds averaged when the budget leaves room after the first
 SEED_MARGIN = 1.15  # another seed starts only if this many times the first seed's time is left
-# A budget that affords a seed more than SEED_EPOCHS epochs per seed is split over more seeds
-# (up to MAX_SEEDS, averaged) rather than spent on one seed's later epochs: the CNN's validation
-# MCC is within about a point of its best by epoch 4 on every large shared task and then falls
-# while validation loss rises (tf/0, tf/1 at 12.5 epochs; docs/results/gue_recipe/seeds_over_epochs/).
-SEED_EPOCHS = 4.0
 
 
 def choose_recipe(results_csv: str | Path, beyond_dir: str | Path) -> dict[str, Any]:
@@ -220,25 +213,18 @@ def plan_steps(
     evaluations = max(1, min(EVALUATIONS, int(EVAL_SHARE * seconds_left / max(evaluation, 1e-9))))
     usable = SAFETY * (seconds_left - evaluations * evaluation - test)
     steps_per_epoch = math.ceil(train_rows / batch_size)
-    affordable = max(1, int(usable / step_seconds))
-    cap = int(max_epochs * steps_per_epoch) if math.isfinite(max_epochs) else affordable
-    steps = min(cap, affordable)
+    cap = int(max_epochs * steps_per_epoch)
+    steps = max(1, min(cap, int(usable / step_seconds)))
     every = max(1, steps // evaluations)
     return {
         "max_steps": steps,
         "eval_steps": every,
         "epochs": steps / steps_per_epoch,
-        "capped_by_epochs": math.isfinite(max_epochs) and steps == cap,
+        "capped_by_epochs": steps == cap,
         "evaluations": evaluations,
         "estimated_eval_seconds": evaluation,
         "estimated_test_seconds": test,  # every pass after training: test, strands, the blend's
     }
-
-
-def plan_seeds(affordable_epochs: float) -> int:
-    """How many seeds share the budget: one per :data:`SEED_EPOCHS` epochs that one seed could
-    afford (``affordable_epochs``, uncapped), at most :data:`MAX_SEEDS`, at least one."""
-    return max(1, min(MAX_SEEDS, int(affordable_epochs // SEED_EPOCHS)))
 
 
 def save_kmer_baseline(result, output_dir: Path) -> Path:
@@ -528,26 +514,12 @@ def train_neural_candidate(
         if plan["epochs"] >= recipe.get("min_epochs", 0):
             break
         logger.info("%s %s: %.2f planned epochs < %s", name, size, plan["epochs"], recipe.get("min_epochs"))
-    seconds_left = deadline - time.monotonic() - reserve
-    plan_shape = (
-        step_seconds,
-        len(data["train"]),
-        len(data["validation"]),
-        len(data["test"]),
-        recipe["batch_size"],
-    )
-    passes = {"passes_at_test": strands * 2, "extra_dev_passes": strands}
-    seeds_planned = plan_seeds(plan_steps(seconds_left, *plan_shape, math.inf, **passes)["epochs"])
-    if seeds_planned > 1:  # each seed plans its share: its own validation passes and test prediction
-        plan = plan_steps(seconds_left / seeds_planned, *plan_shape, max_epochs, **passes)
     plan["size"] = [args.hidden_size, args.num_hidden_layers]
-    plan["seeds_planned"] = seeds_planned
     logger.info(
-        "%s %s: %.3f s per step, planning %d seed(s) of %d steps (%.2f epochs)",
+        "%s %s: %.3f s per step, planning %d steps (%.2f epochs)",
         name,
         plan["size"],
         step_seconds,
-        seeds_planned,
         plan["max_steps"],
         plan["epochs"],
     )
@@ -576,8 +548,7 @@ def train_neural_candidate(
     model_dirs = [output_dir]
     while len(model_dirs) < MAX_SEEDS:
         left = deadline - time.monotonic() - reserve - (len(model_dirs) + 1) * strands * per_model_passes
-        margin = 1.0 if len(model_dirs) < seeds_planned else SEED_MARGIN  # planned seeds had their share
-        if left < margin * seed_seconds:
+        if left < SEED_MARGIN * seed_seconds:
             break
         extra_seed = seed + len(model_dirs)
         folder_of_seed = output_dir / "extra_seeds" / f"seed-{extra_seed}"

@@ -299,3 +299,11 @@ def test_benchmark_on_shared_gue_subsets(shared_data, tiny_encoder, tmp_path):
     ] == ["mouse/0", "prom/prom_300_tata"]
     table = (tmp_path / "gue_benchmark.md").read_text()
     assert "56.76" in table and "71.59" in table and "Subset of rows" in table
+
+
+def test_a_single_seed_cell_shows_no_spread():
+    """One seed has no sample sd: the table says ``mean (1)``, not ``± 0.00``."""
+    from hf_genomics.training.gue_report import _mean_cell
+
+    assert _mean_cell({"mean": 57.64, "sd": 0.0, "n": 1}) == "57.64 (1)"
+    assert _mean_cell({"mean": 57.64, "sd": 1.234, "n": 3}) == "57.64 ± 1.23 (3)"

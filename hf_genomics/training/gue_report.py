@@ -20,6 +20,12 @@ from hf_genomics.training.gue_protocol import GROUP_TITLES, REFERENCE_MODELS, SO
 CSV_FIELDS = ["task", "group", "metric", "mean", "sd", "n", "per_seed", "kmer_baseline", *REFERENCE_MODELS]
 
 
+def _mean_cell(row: dict[str, Any]) -> str:
+    """``mean ± sd (n)``; one seed has no sample sd, so its cell is ``mean (1)``, not a false ± 0.00."""
+    spread = f" ± {row['sd']:.2f}" if row["n"] > 1 else ""
+    return f"{row['mean']:.2f}{spread} ({row['n']})"
+
+
 def _cell(value: float | None) -> str:
     return "–" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.2f}"
 
@@ -76,7 +82,7 @@ def benchmark_markdown(summary: dict[str, Any]) -> str:
             body.append(
                 [
                     row["task"],
-                    f"{row['mean']:.2f} ± {row['sd']:.2f} ({row['n']})",
+                    _mean_cell(row),
                     _cell(row["kmer_baseline"]),
                     *(_cell(row[model]) for model in REFERENCE_MODELS),
                 ]

@@ -86,7 +86,7 @@ def test_finished_seeds_survive_a_kill_and_are_reused(task_dir, tmp_path, traine
     assert trained_seeds == [] and again["per_seed"] == results["per_seed"]
     assert again["saved_seed"] == results["saved_seed"]
 
-    with pytest.raises(ValueError, match=r"seed-1/result.json was made with other settings"):
+    with pytest.raises(ValueError, match=r"seed-1/result.json was made with other settings.*--no-resume"):
         run(task_dir, out, "--seeds", "1", "--learning_rate", "1e-3", "--resume_from_checkpoint", "last")
     trained_seeds.clear()
     run(task_dir, out, "--seeds", "1", "2")  # no resume: trained afresh, as Trainer does

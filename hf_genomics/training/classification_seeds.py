@@ -110,7 +110,8 @@ def finished_seed(seed_dir: Path, fingerprint: str) -> dict[str, Any] | None:
     if recorded != fingerprint:
         raise ValueError(
             f"{path} was made with other settings (fingerprint {recorded}, this run {fingerprint}); "
-            "use another --output_dir, or rerun without --resume_from_checkpoint to replace it"
+            "use another output folder, or replace it: rerun without --resume_from_checkpoint "
+            "(run_classification) or with --no-resume (benchmark gue)"
         )
     return saved
 

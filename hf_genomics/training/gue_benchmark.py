@@ -172,20 +172,14 @@ def check_overrides(options: BenchmarkOptions) -> None:
     """Refuse protocol overrides no Trainer can use, before any work."""
     import math
 
-    if options.learning_rate is not None and not (
-        math.isfinite(options.learning_rate) and options.learning_rate > 0
-    ):
-        raise ValueError(f"--learning-rate must be a positive number, got {options.learning_rate}")
-    if options.epochs is not None and not (math.isfinite(options.epochs) and options.epochs > 0):
-        raise ValueError(f"--epochs must be a positive number, got {options.epochs}")
+    for name in ("learning_rate", "epochs", "budget_minutes"):
+        value = getattr(options, name)
+        if value is not None and not (math.isfinite(value) and value > 0):
+            raise ValueError(f"--{name.replace('_', '-')} must be a positive number, got {value}")
     for name in ("batch_size", "max_steps", "eval_steps"):
         value = getattr(options, name)
         if value is not None and value < 1:
             raise ValueError(f"--{name.replace('_', '-')} must be at least 1, got {value}")
-    if options.budget_minutes is not None and not (
-        math.isfinite(options.budget_minutes) and options.budget_minutes > 0
-    ):
-        raise ValueError(f"--budget-minutes must be a positive number, got {options.budget_minutes}")
 
 
 SETTINGS_FILE = "benchmark_settings.json"

@@ -4,8 +4,9 @@
 The original is not part of this repository: pass the folder holding its ``tokenizer.py`` (with
 ``vocab.txt``, ``tokenizer_config.json``; see tests/fixtures/ports/make_generator_fixtures.py), which is
 loaded with ``trust_remote_code=True`` under the installed transformers. Inputs: ``--n-seqs``
-windows of ``--length`` nt cut from the human-gene CSVs of ../shared/data (random DNA when absent),
-upper case, ``N`` kept. Median of ``--repeats`` runs, one thread.
+windows of ``--length`` nt of real DNA from ../shared/data (``bench_tokenizers.real_windows``, as the
+other tokenizer benchmarks; random DNA when absent), normalised, ``N`` kept. Median of ``--repeats``
+runs, one thread.
 
     .venv/bin/python benchmarks/bench_generator_tokenizer.py --original /work/tmp/generator/original
 """
@@ -13,37 +14,20 @@ upper case, ``N`` kept. Median of ``--repeats`` runs, one thread.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import platform
 import sys
 from pathlib import Path
 
-import numpy as np
 import transformers
 
-from hf_genomics.paths import shared_data_dir
 from hf_genomics.tokenization.generator import GeneratorTokenizer
 
 sys.path.insert(0, str(Path(__file__).parent))
+from bench_tokenizers import real_windows  # noqa: E402
 from timing import median_seconds  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results" / "generator_tokenizer.json"
-
-
-def windows(n_seqs: int, length: int) -> tuple[list[str], str]:
-    data = shared_data_dir()
-    if data is None:
-        rng = np.random.default_rng(0)
-        return ["".join(rng.choice(list("ACGT"), length)) for _ in range(n_seqs)], "random DNA (no real data)"
-    text = ""
-    for name in ("validation.csv", "test.csv"):
-        with open(data / "human_genes" / name, newline="") as handle:
-            text += "".join(row["NucleotideSequence"].strip("<>").upper() for row in csv.DictReader(handle))
-        if len(text) >= n_seqs * length:
-            break
-    text = (text * (n_seqs * length // max(len(text), 1) + 1))[: n_seqs * length]
-    return [text[i * length : (i + 1) * length] for i in range(n_seqs)], "human gene sequences (shared data)"
 
 
 def main() -> None:
@@ -63,7 +47,7 @@ def main() -> None:
     ours = GeneratorTokenizer()  # default: the vectorised numpy path (tags in the text go to Rust)
     rust = GeneratorTokenizer()
     rust.use_fast_path = False  # the Rust tokenizers pipeline alone
-    sequences, source = windows(args.n_seqs, args.length)
+    sequences, source = real_windows(args.n_seqs, args.length)
     expected = original(sequences, add_special_tokens=False)["input_ids"]
     for tokenizer in (ours, rust):
         assert tokenizer(sequences, add_special_tokens=False)["input_ids"] == expected, "ids differ"

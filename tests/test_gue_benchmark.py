@@ -307,3 +307,18 @@ def test_a_single_seed_cell_shows_no_spread():
 
     assert _mean_cell({"mean": 57.64, "sd": 0.0, "n": 1}) == "57.64 (1)"
     assert _mean_cell({"mean": 57.64, "sd": 1.234, "n": 3}) == "57.64 ± 1.23 (3)"
+
+
+def test_earlier_seeds_are_never_moved_through_a_symlink(tmp_path):
+    import json
+
+    from hf_genomics.training.gue_benchmark import SETTINGS_FILE, replace_stale_seeds
+
+    folder, elsewhere = tmp_path / "task", tmp_path / "elsewhere"
+    (folder / "seed-1").mkdir(parents=True)
+    elsewhere.mkdir()
+    (folder / SETTINGS_FILE).write_text(json.dumps({"settings_fingerprint": "old"}))
+    (folder / "replaced").symlink_to(elsewhere, target_is_directory=True)
+    with pytest.raises(ValueError, match="symbolic link"):
+        replace_stale_seeds(folder, "new", {}, resume=True)
+    assert (folder / "seed-1").is_dir() and not list(elsewhere.iterdir())

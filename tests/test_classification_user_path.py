@@ -95,8 +95,11 @@ def test_flags_moot_with_a_pretrained_model_are_named(caplog, tmp_path):
         classification.warn_ignored_flags(args)
     assert "--preset, --position_embedding_type, --hidden_size ignored" in caplog.text
     cnn, _ = parse(["--train_file", "x.csv", "--model_name_or_path", "m", "--architecture", "cnn",
-                    "--cnn_kmer_sizes", "3", "4", "--cnn_position_bins", "4", "--output_dir", "o"])  # fmt: skip
-    assert classification.ignored_flags(cnn) == ["--architecture", "--cnn_kmer_sizes", "--cnn_position_bins"]
+                    "--cnn_kmer_sizes", "3", "4", "--cnn_position_bins", "4", "--cnn_block_dropout", "channel",
+                    "--output_dir", "o"])  # fmt: skip
+    assert classification.ignored_flags(cnn) == [
+        "--architecture", "--cnn_kmer_sizes", "--cnn_position_bins", "--cnn_block_dropout",
+    ]  # fmt: skip
     fresh, _ = parse(["--train_file", "x.csv", "--preset", "paper-L6", "--output_dir", "o"])
     assert classification.ignored_flags(fresh) == []
 

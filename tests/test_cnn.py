@@ -268,3 +268,25 @@ def test_position_bins_pool_each_stretch_of_the_real_length(char, pooling):
         assert torch.allclose(classifier(**alone).logits[0], classifier(**padded).logits[0], atol=1e-5)
     with pytest.raises(Exception, match="position_bins"):
         DnaCnnConfig(position_bins=0)
+
+
+def test_channel_dropout_zeroes_whole_channels_of_a_row(char):
+    """``block_dropout="channel"``: in training, each (row, channel) of a block's residual branch is
+    kept (scaled by 1/(1-p)) or zeroed at every position; eval mode is unchanged by the choice."""
+    with pytest.raises(Exception, match="block_dropout"):
+        tiny(char, block_dropout="positions")
+    torch.manual_seed(0)
+    config = tiny(char, block_dropout="channel", hidden_dropout_prob=0.5)
+    model = DnaCnnForSequenceClassification(config)
+    block = model.model.blocks[0]
+    assert isinstance(block.dropout, torch.nn.Dropout1d)
+    block.train()
+    out = block.dropout(torch.ones(8, config.hidden_size, 20))
+    per_channel = out.amax(-1)
+    assert torch.equal(out, per_channel[..., None].expand_as(out))  # one draw per row and channel
+    assert set(per_channel.unique().tolist()) == {0.0, 2.0}
+    element = DnaCnnForSequenceClassification(tiny(char))
+    element.load_state_dict(model.state_dict())
+    ids = char(["GATTACA", "ACGTACGTACGTACGT"], padding=True, return_tensors="pt")
+    with torch.no_grad():
+        assert torch.equal(model.eval()(**ids).logits, element.eval()(**ids).logits)

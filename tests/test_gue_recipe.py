@@ -164,6 +164,7 @@ def test_gue_recipe_end_to_end(tmp_path):
     assert model.config.model_type == {"cnn": "dna_cnn", "transformer": "dna_encoder"}[neural]
     if neural == "cnn":
         assert model.config.position_bins == gue_recipe.CNN_RECIPE["position_bins"] == 4
+        assert model.config.block_dropout == gue_recipe.CNN_RECIPE["block_dropout"]
     assert "k-mer" in (out / "README.md").read_text() or "3–6-mers" in (out / "README.md").read_text()
     assert not list(out.glob("checkpoint*")) and not list(out.glob("checkpoints-seed*"))
     shutil.rmtree(out)

@@ -90,7 +90,9 @@ class ClassificationArguments:
     )
     cnn_block_dropout: str = field(
         default="element",
-        metadata={"help": "cnn: a block's dropout zeroes single values (element) or whole channels (channel)"},
+        metadata={
+            "help": "cnn: a block's dropout zeroes single values (element) or whole channels (channel)"
+        },
     )
     position_embedding_type: str = field(default="rope", metadata={"help": "sinusoidal, alibi or rope"})
     preset: str = field(

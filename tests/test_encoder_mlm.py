@@ -4,11 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 import shutil
-import socket
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +23,7 @@ from hf_genomics.models.encoder.configuration_dna_encoder import DnaEncoderConfi
 from hf_genomics.models.encoder.modeling_dna_encoder import DnaEncoderForMaskedLM
 from hf_genomics.tokenization.kmer import KmerTokenizer
 from hf_genomics.training.mlm import main
+from tests.two_processes import launch_two_processes
 
 REPO = Path(__file__).resolve().parents[1]
 KMER3 = KmerTokenizer(k=3)
@@ -179,24 +176,13 @@ def test_run_resume_and_results_json(fasta, tmp_path):
     assert resumed["eval"]["loss"] == pytest.approx(full["eval"]["loss"], rel=1e-5)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def test_two_processes_match_one_process(fasta, tmp_path):
     """accelerate launch with 2 CPU processes (gloo), 2 x 2 per device == 1 x 4: same loss curve."""
     args = [*common_args(fasta), "--max_steps=4", "--save_strategy=no"]
-    accelerate = Path(sys.executable).with_name("accelerate")
-    command = [
-        str(accelerate), "launch", "--multi_gpu", "--num_processes=2", "--num_machines=1",
-        "--mixed_precision=no", "--dynamo_backend=no", f"--main_process_port={free_port()}",
-        str(REPO / "scripts" / "run_mlm.py"), *args, "--per_device_train_batch_size=2",
-        f"--output_dir={tmp_path / 'ddp'}",
-    ]  # fmt: skip
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "TOKENIZERS_PARALLELISM": "false"}
-    ddp = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=240)
+    ddp = launch_two_processes(
+        [str(REPO / "scripts" / "run_mlm.py"), *args, "--per_device_train_batch_size=2",
+         f"--output_dir={tmp_path / 'ddp'}"]
+    )  # fmt: skip
     assert ddp.returncode == 0, ddp.stderr[-4000:]
     two = json.loads((tmp_path / "ddp" / "mlm_results.json").read_text())
     one = main([*args, "--per_device_train_batch_size=4", f"--output_dir={tmp_path / 'single'}"])

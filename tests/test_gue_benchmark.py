@@ -15,6 +15,7 @@ from hf_genomics.data.toy import write_planted_motif_task
 from hf_genomics.training import gue_benchmark
 from hf_genomics.training.gue_benchmark import BenchmarkOptions, run_benchmark, tasks_under
 from hf_genomics.training.gue_protocol import PROTOCOLS
+from tests.two_processes import launch_two_processes
 
 DNABERT2_FIXTURE = Path(__file__).parent / "fixtures" / "ports" / "dnabert2" / "tiny_cls"
 
@@ -322,3 +323,25 @@ def test_earlier_seeds_are_never_moved_through_a_symlink(tmp_path):
     with pytest.raises(ValueError, match="symbolic link"):
         replace_stale_seeds(folder, "new", {}, resume=True)
     assert (folder / "seed-1").is_dir() and not list(elsewhere.iterdir())
+
+
+def test_two_data_parallel_processes_write_one_table_and_resume(gue_root, tiny_encoder, tmp_path):
+    """``accelerate launch --multi_gpu --num_processes 2`` (gloo on CPU: the code path of several
+    GPUs): both processes train every seed, the main one writes the table, which names the two
+    processes; a rerun reuses the finished seeds."""
+    out = tmp_path / "ddp"
+    program = [
+        "-m", "hf_genomics.cli", "benchmark", "gue", "--model", str(tiny_encoder), "--gue-root", str(gue_root),
+        "--tasks", "prom/prom_core_tata", "--output-dir", str(out), "--seeds", "1",
+        "--max-steps", "4", "--eval-steps", "2", "--threads", "1",
+    ]  # fmt: skip
+    first = launch_two_processes(program)
+    assert first.returncode == 0, first.stderr[-4000:]
+    saved = json.loads((out / "gue_benchmark.json").read_text())
+    assert saved["processes"] == 2
+    seed = json.loads((out / "tasks" / "prom_prom_core_tata" / "seed-1" / "result.json").read_text())
+    assert seed["record"]["train_steps"] == 4 and -1 <= seed["record"]["test"]["mcc"] <= 1
+    assert "Trained on 2 data-parallel processes" in (out / "gue_benchmark.md").read_text()
+    again = launch_two_processes(program)
+    assert again.returncode == 0, again.stderr[-4000:]
+    assert "seed 1: finished earlier" in again.stderr and "train_runtime" not in again.stdout + again.stderr

@@ -366,6 +366,7 @@ def run_benchmark(options: BenchmarkOptions) -> dict[str, Any]:
         "protocol_source": PROTOCOL_SOURCE,
         "protocols": {task: PROTOCOLS[task].to_dict() for task in tasks},
         "seeds": list(options.seeds),
+        "processes": _world_size(),  # accelerate launch / torchrun: the Trainer's data-parallel processes
         "use_lora": options.use_lora,
         "budget_minutes_per_task": options.budget_minutes,
         "max_steps_override": options.max_steps,
@@ -390,6 +391,12 @@ def _is_main_process() -> bool:
     import os
 
     return int(os.environ.get("RANK", "0")) == 0
+
+
+def _world_size() -> int:
+    import os
+
+    return int(os.environ.get("WORLD_SIZE", "1"))
 
 
 def model_label(model: str) -> str:

@@ -129,6 +129,11 @@ def benchmark_markdown(summary: dict[str, Any]) -> str:
             f"Protocol overridden on every task ({', '.join(overridden)}) instead of the DNABERT-2 "
             "scripts' values: not comparable with the published numbers."
         )
+    if summary.get("processes", 1) > 1:
+        notes.append(
+            f"Trained on {summary['processes']} data-parallel processes, each with the batch size above: "
+            f"{summary['processes']}x the examples per optimizer step of one process."
+        )
     cut = [
         f"{task['task']} ({len(task['kmer_baseline']['tried_C'])} of "
         f"{len(task['kmer_baseline']['tried_C']) + len(task['kmer_baseline']['untried_C'])} C values tried)"

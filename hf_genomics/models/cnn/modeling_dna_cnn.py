@@ -62,6 +62,12 @@ def reverse_complement_ids(
     return rc_token_map[input_ids.gather(1, source)]
 
 
+def zero_padding(hidden: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
+    """``hidden`` ``(batch, channels, length)`` with padded positions set to zero; ``mask`` ``(batch,
+    1, length)`` of 0/1, or None when no row has padding (nothing to do)."""
+    return hidden if mask is None else hidden * mask
+
+
 def masked_pool(hidden: torch.Tensor, mask: torch.Tensor, pooling: str) -> torch.Tensor:
     """Mean and/or max over real positions: ``hidden`` ``(batch, channels, length)``, ``mask``
     ``(batch, 1, length)`` of 0/1."""
@@ -136,10 +142,9 @@ class DnaCnnResidualBlock(nn.Module):
 
     def forward(self, hidden: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
         """``mask`` ``(batch, 1, length)`` of 0/1, or None when no row has padding."""
-        if mask is None:
-            return hidden + self.dropout(self.conv(self.act(self.norm(hidden))))
         # padding is zeroed again after the norm, so the convolution reads zeros past a row's end
-        return hidden + self.dropout(self.conv(self.act(self.norm(hidden)) * mask)) * mask
+        branch = self.conv(zero_padding(self.act(self.norm(hidden)), mask))
+        return hidden + zero_padding(self.dropout(branch), mask)
 
 
 class DnaCnnPreTrainedModel(RemoteCodeMixin, PreTrainedModel):
@@ -210,16 +215,14 @@ class DnaCnnModel(DnaCnnPreTrainedModel):
         block's output ``(batch, length, hidden)``. A batch without padding skips the mask products
         (the same numbers, a tenth less time on CPU)."""
         padded = None if bool(mask.all()) else mask
-        hidden = self.embeddings(input_ids).transpose(1, 2)
-        hidden = self.stem(hidden if padded is None else hidden * padded)
-        hidden = hidden if padded is None else hidden * padded
+        hidden = zero_padding(self.embeddings(input_ids).transpose(1, 2), padded)
+        hidden = zero_padding(self.stem(hidden), padded)
         states = [hidden] if output_hidden_states else []
         for block in self.blocks:
             hidden = block(hidden, padded)
             if output_hidden_states:
                 states.append(hidden)
-        hidden = self.act(self.final_norm(hidden))
-        hidden = hidden if padded is None else hidden * padded
+        hidden = zero_padding(self.act(self.final_norm(hidden)), padded)
         return hidden, tuple(state.transpose(1, 2) for state in states)
 
     def pool(

@@ -25,6 +25,10 @@ When the first seed finishes with budget to spare (the epoch cap binds on a quie
 seeds are trained while another one still fits (up to :data:`MAX_SEEDS`), and the transformer's
 probabilities are the mean over seeds — a seed ensemble, the cheapest variance cut there is.
 The main folder keeps the first seed's model; the others are in ``extra_seeds/seed-<n>/``.
+Within a seed, the recipe's ``checkpoints_averaged`` best checkpoints (by validation MCC) are
+averaged too: their probabilities are taken at each evaluation
+(:mod:`hf_genomics.training.snapshot_predictions`), and ``checkpoint_averaging`` in results.json
+holds the whole tail of the recipe for 1, 2 and 3 checkpoints, so the choice is checked on every run.
 """
 
 from __future__ import annotations
@@ -87,10 +91,14 @@ CNN_RECIPE: dict[str, Any] = {
     # single values, not whole channels: channel dropout is 15-25% faster per step but lost on
     # validation run beside this recipe on the same machine (docs/results/gue_recipe/channel_dropout/)
     "block_dropout": "element",
+    # the probabilities of each seed's 3 best checkpoints (by validation MCC) averaged, not the best
+    # one alone: measured in every run beside 1 and 2 (results.json "checkpoint_averaging")
+    "checkpoints_averaged": 3,
 }
 RECIPES: dict[str, dict[str, Any]] = {"cnn": CNN_RECIPE, "transformer": RECIPE}
 DEFAULT_MODELS = ("cnn",)
 MAX_SEEDS = 3  # seeds averaged when the budget leaves room after the first
+CHECKPOINT_CHOICES = (1, 2, 3)  # best checkpoints averaged: each is measured in every run
 SEED_MARGIN = 1.15  # another seed starts only if this many times the first seed's time is left
 
 
@@ -201,6 +209,7 @@ def plan_steps(
     max_epochs: float,
     passes_at_test: int = 1,
     extra_dev_passes: int = 0,
+    snapshot_passes: int = 0,
 ) -> dict[str, Any]:
     """How many optimizer steps fit in ``seconds_left`` after the planned validation passes and the
     final test prediction (a forward pass of one example costs about a third of a training step's).
@@ -208,10 +217,11 @@ def plan_steps(
     Up to :data:`EVALUATIONS` validation passes, fewer when they would take more than
     :data:`EVAL_SHARE` of the time (at least one: the model is always chosen on validation).
     ``passes_at_test`` / ``extra_dev_passes`` count the prediction passes after training (strands,
-    the blend's second look at validation and test).
+    the blend's second look at validation and test); ``snapshot_passes``, those of validation and test
+    at every evaluation (:class:`~hf_genomics.training.snapshot_predictions.SnapshotPredictionsCallback`).
     """
     forward = forward_seconds_per_example(step_seconds, batch_size)
-    evaluation = dev_rows * forward
+    evaluation = (dev_rows * (1 + snapshot_passes) + test_rows * snapshot_passes) * forward
     test = test_rows * forward * passes_at_test + dev_rows * forward * extra_dev_passes
     evaluations = max(1, min(EVALUATIONS, int(EVAL_SHARE * seconds_left / max(evaluation, 1e-9))))
     usable = SAFETY * (seconds_left - evaluations * evaluation - test)
@@ -383,8 +393,10 @@ def _run_recipe(
     budget_callback = chosen["budget_callback"]
     transformer_dev = results["per_seed"][0]["best_dev_mcc"]
     better = "kmer_baseline" if baseline.validation["mcc"] > transformer_dev else neural
-    blend = blend_with_baseline(model_dirs, baseline, splits, rc)
-    selected = {0.0: "kmer_baseline", 1.0: neural}.get(blend["weight_transformer"], "blend")
+    averaged = recipe.get("checkpoints_averaged", 1)
+    blend = blend_with_baseline(neural_probabilities(chosen["snapshots"], averaged), baseline, splits)
+    blend.update(transformer_models=len(model_dirs), checkpoints_averaged=averaged)
+    selected = selected_by_validation(blend, neural)
     selected_metrics = {
         "kmer_baseline": baseline.test,
         neural: blend["transformer_test"],
@@ -413,6 +425,7 @@ def _run_recipe(
             "better_on_dev": better,
             "transformer_seeds": [seed + i for i in range(len(model_dirs))],
             "blend": blend,
+            "checkpoint_averaging": checkpoint_averaging_table(chosen["snapshots"], baseline, splits, neural),
             "selected_model": selected,
             "selected_test_mcc": selected_test,
             "selected_test": selected_metrics,  # every test metric of the selected model (the card's)
@@ -474,6 +487,7 @@ def train_neural_candidate(
         run_classification,
         token_budget,
     )
+    from hf_genomics.training.snapshot_predictions import SnapshotPredictionsCallback
 
     recipe = RECIPES[name]
     args = ClassificationArguments(
@@ -493,7 +507,7 @@ def train_neural_candidate(
         rc_average=rc,
     )
     tokenizer = build_tokenizer(recipe["tokenizer"], train_sequences=data["train"]["sequence"])
-    _, max_tokens, _ = token_budget(data, tokenizer, None, None)
+    max_length_nt, max_tokens, _ = token_budget(data, tokenizer, None, None)
     num_labels = data["train"].features["label"].num_classes
     strands = 2 if rc else 1
     # the first size (width, depth) whose plan reaches min_epochs; else the last (smallest) one
@@ -512,8 +526,8 @@ def train_neural_candidate(
             len(data["test"]),
             recipe["batch_size"],
             max_epochs,
-            passes_at_test=strands * 2,  # the Trainer's test pass, then the blend's
-            extra_dev_passes=strands,
+            passes_at_test=strands,  # the Trainer's test pass (the blend reuses the snapshots)
+            snapshot_passes=strands,  # every evaluation also predicts validation and test
         )
         if plan["epochs"] >= recipe.get("min_epochs", 0):
             break
@@ -543,29 +557,34 @@ def train_neural_candidate(
         save_steps=plan["eval_steps"],
         dataloader_num_workers=0,
     )
+    evaluated = {name: data[name]["sequence"] for name in ("validation", "test")}
+
+    def snapshots() -> SnapshotPredictionsCallback:
+        return SnapshotPredictionsCallback(tokenizer, evaluated, rc_average=rc, window_nt=max_length_nt)
+
     seed_started = time.monotonic()
-    results = run_classification(args, training, callbacks=[budget_callback])
-    seed_seconds = time.monotonic() - seed_started
-    per_model_passes = (len(data["validation"]) + len(data["test"])) * forward_seconds_per_example(
-        step_seconds, recipe["batch_size"]
-    )
+    seed_snapshots = [snapshots()]
+    results = run_classification(args, training, callbacks=[budget_callback, seed_snapshots[0]])
+    seed_seconds = time.monotonic() - seed_started  # training, its evaluations and snapshots, the test pass
     model_dirs = [output_dir]
     while len(model_dirs) < MAX_SEEDS:
-        left = deadline - time.monotonic() - reserve - (len(model_dirs) + 1) * strands * per_model_passes
+        left = deadline - time.monotonic() - reserve
         if left < SEED_MARGIN * seed_seconds:
             break
         extra_seed = seed + len(model_dirs)
         folder_of_seed = output_dir / "extra_seeds" / f"seed-{extra_seed}"
         logger.info("%.0f s left, a seed took %.0f s: training seed %d too", left, seed_seconds, extra_seed)
+        seed_snapshots.append(snapshots())
         run_classification(
             dataclasses.replace(args, seeds=[extra_seed]),
             dataclasses.replace(training, output_dir=str(folder_of_seed)),
-            callbacks=[TimeBudgetCallback(train_deadline)],
+            callbacks=[TimeBudgetCallback(train_deadline), seed_snapshots[-1]],
         )
         model_dirs.append(folder_of_seed)
     return {
         "results": results,
         "model_dirs": model_dirs,
+        "snapshots": seed_snapshots,
         "folder": output_dir,
         "plan": plan,
         "step_seconds": step_seconds,
@@ -603,7 +622,8 @@ def card_section(results: dict[str, Any]) -> str:
         f"{budget['threads_used']} CPU thread(s) ({budget['total_seconds']:.0f} s in all, "
         f"{results['per_seed'][0]['train_steps']} steps). Test MCC {results['test_mcc']:.4f} (validation "
         f"{results['dev_mcc']:.4f}); averaged over {len(results['transformer_seeds'])} seed(s) (this folder's "
-        f"and `extra_seeds/`): test MCC {blend['transformer_test']['mcc']:.4f}; bag-of-"
+        f"and `extra_seeds/`) and each seed's {blend.get('checkpoints_averaged', 1)} best checkpoint(s): "
+        f"test MCC {blend['transformer_test']['mcc']:.4f}; bag-of-"
         f"{min(baseline['ks'])}–{max(baseline['ks'])}-mers logistic regression (`kmer_baseline.safetensors`): "
         f"test MCC {results['kmer_baseline_test_mcc']:.4f} (validation {results['kmer_baseline_dev_mcc']:.4f}). "
         f"Probability blend, neural model's weight {blend['weight_transformer']:g} chosen on validation: test MCC "
@@ -613,23 +633,25 @@ def card_section(results: dict[str, Any]) -> str:
     )
 
 
-def blend_with_baseline(model_dirs: list[Path], baseline, splits: dict, rc: bool) -> dict[str, Any]:
-    """Blend the saved transformer(s) with the k-mer baseline: weight chosen on validation MCC, then
-    the blend's test metrics. Several model folders (seeds) are averaged first.
-    ``splits``: ``{name: (sequences, labels)}``."""
-    from hf_genomics.analysis.loading import load_model_and_tokenizer
-    from hf_genomics.analysis.predict import predict
+def neural_probabilities(snapshots: list, k: int) -> dict[str, Any]:
+    """The neural candidate's validation and test probabilities: each seed's ``k`` best checkpoints
+    averaged (:meth:`~hf_genomics.training.snapshot_predictions.SnapshotPredictionsCallback.top_mean`),
+    then the seeds averaged."""
+    import numpy as np
+
+    per_seed = [callback.top_mean(k) for callback in snapshots]
+    return {name: np.mean([seed[name] for seed in per_seed], axis=0) for name in per_seed[0]}
+
+
+def blend_with_baseline(neural: dict[str, Any], baseline, splits: dict) -> dict[str, Any]:
+    """Blend the neural candidate's probabilities (``{"validation", "test"}``: see
+    :func:`neural_probabilities`) with the k-mer baseline: weight chosen on validation MCC, then the
+    blend's test metrics. ``splits``: ``{name: (sequences, labels)}``."""
     from hf_genomics.evaluation.blend import blend_probabilities, choose_blend_weight
     from hf_genomics.evaluation.metrics import compute_classification_metrics
 
-    transformer = {name: 0.0 for name in ("validation", "test")}
-    for folder in model_dirs:
-        model, tokenizer = load_model_and_tokenizer(folder, kind="classifier")
-        for name in transformer:
-            scores = predict(model, tokenizer, splits[name][0], rc_average=rc, progress=False).probabilities
-            transformer[name] = transformer[name] + scores / len(model_dirs)
     probabilities = {
-        name: (transformer[name], baseline.predict_proba(splits[name][0])) for name in transformer
+        name: (neural[name], baseline.predict_proba(splits[name][0])) for name in ("validation", "test")
     }
     choice = choose_blend_weight(*probabilities["validation"], splits["validation"][1])
     num_classes = probabilities["test"][0].shape[-1]
@@ -643,9 +665,37 @@ def blend_with_baseline(model_dirs: list[Path], baseline, splits: dict, rc: bool
         "dev_mcc": choice.dev_mcc,
         "dev_mcc_by_transformer_weight": {str(w): v for w, v in choice.dev_mcc_by_weight.items()},
         "test": test_metrics(choice.weight),
-        "transformer_models": len(model_dirs),
-        "transformer_test": test_metrics(1.0),  # the transformer alone (seed-averaged when several)
+        "transformer_test": test_metrics(1.0),  # the neural model alone (seed-averaged when several)
     }
+
+
+def selected_by_validation(blend: dict[str, Any], neural: str) -> str:
+    """``kmer_baseline``, the neural model's name or ``blend``, from the blend weight chosen on validation."""
+    return {0.0: "kmer_baseline", 1.0: neural}.get(blend["weight_transformer"], "blend")
+
+
+def checkpoint_averaging_table(
+    snapshots: list, baseline, splits: dict, neural: str, choices: Sequence[int] = CHECKPOINT_CHOICES
+) -> dict[str, dict[str, Any]]:
+    """For each number of checkpoints averaged, the whole tail of the recipe (neural model alone,
+    blend, selection) on validation and test: the paired comparison behind ``checkpoints_averaged``."""
+    table = {}
+    for k in choices:
+        blend = blend_with_baseline(neural_probabilities(snapshots, k), baseline, splits)
+        selected = selected_by_validation(blend, neural)
+        table[str(k)] = {
+            "neural_dev_mcc": blend["dev_mcc_by_transformer_weight"]["1.0"],
+            "neural_test_mcc": blend["transformer_test"]["mcc"],
+            "blend_weight": blend["weight_transformer"],
+            "blend_dev_mcc": blend["dev_mcc"],
+            "selected_model": selected,
+            "selected_test_mcc": {
+                "kmer_baseline": baseline.test["mcc"],
+                neural: blend["transformer_test"]["mcc"],
+                "blend": blend["test"]["mcc"],
+            }[selected],
+        }
+    return table
 
 
 # ---- `hf-genomics gue-recipe TASK_DIR` ----

@@ -43,7 +43,7 @@ def test_plan_fits_the_budget_and_caps_at_the_epoch_limit():
     forward = 0.5 / 32 / 3
     spent = plan["max_steps"] * 0.5 + plan["evaluations"] * 500 * forward + 500 * forward
     assert spent <= 100.0 and not plan["capped_by_epochs"]
-    assert plan["eval_steps"] * plan["evaluations"] <= plan["max_steps"]
+    assert plan["eval_steps"] * plan["evaluations"] == plan["max_steps"]  # the last evaluation: the last step
     assert 1 <= plan["evaluations"] <= gue_recipe.EVALUATIONS
     assert plan["evaluations"] * 500 * forward <= gue_recipe.EVAL_SHARE * 100.0 or plan["evaluations"] == 1
     long = gue_recipe.plan_steps(
@@ -51,6 +51,19 @@ def test_plan_fits_the_budget_and_caps_at_the_epoch_limit():
     )
     assert long["max_steps"] == 12 * 100 and long["capped_by_epochs"]
     assert gue_recipe.plan_steps(0.0, 0.5, 3200, 500, 500, 32, 12)["max_steps"] == 1  # always one step
+    odd = gue_recipe.plan_steps(
+        1e6, 0.5, train_rows=3201, dev_rows=5, test_rows=5, batch_size=32, max_epochs=1
+    )
+    assert odd["capped_by_epochs"] and odd["max_steps"] == 6 * 16 and odd["eval_steps"] == 16  # 101 cut to 96
+
+
+def test_extra_seeds_fit_the_time_left_at_the_measured_step_cost():
+    extra = gue_recipe.extra_seed_steps
+    # 400 s left at 0.2 s per step, all in: 0.85 * 2000 = 1700 steps fit; the first seed had 3000
+    assert extra(400.0, 0.2, 3000, 6) == 1698  # a multiple of the 6 evaluations
+    assert extra(1e6, 0.2, 3000, 6) == 3000  # never longer than the first seed
+    assert extra(100.0, 0.2, 3000, 6) == 0  # 425 steps: under half the first seed's, not worth a seed
+    assert extra(-5.0, 0.2, 3000, 6) == 0 and extra(400.0, 0.2, 3, 6) == 0
 
 
 def test_time_budget_callback_stops_and_evaluates_the_last_step(tmp_path):
@@ -90,8 +103,11 @@ def test_gue_recipe_end_to_end(tmp_path):
     from safetensors.numpy import load_file
     from transformers import AutoModelForSequenceClassification
 
+    from hf_genomics.analysis.loading import load_model_and_tokenizer
+    from hf_genomics.analysis.predict import predict
     from hf_genomics.data.gue import load_gue
     from hf_genomics.evaluation.kmer_baseline import DEFAULT_CS, fit_kmer_baseline, kmer_frequency_matrix
+    from hf_genomics.evaluation.metrics import compute_classification_metrics
 
     task = write_planted_motif_task(tmp_path / "prom" / "planted", sizes=(192, 64, 64))
     out = tmp_path / "out"
@@ -148,6 +164,26 @@ def test_gue_recipe_end_to_end(tmp_path):
         "blend": blend["test"]["mcc"],
     }
     assert saved["selected_test_mcc"] == test_mcc_of[saved["selected_model"]]
+    # the neural end point averages the recipe's number of best checkpoints; the table beside it
+    # redoes the recipe's tail for 1, 2 and 3, and its "1" row is the saved (best) model, re-read
+    averaged = gue_recipe.RECIPES[neural].get("checkpoints_averaged", 1)
+    assert blend["checkpoints_averaged"] == averaged
+    table = saved["checkpoint_averaging"]
+    assert sorted(table) == ["1", "2", "3"]
+    row = table[str(averaged)]
+    assert row["neural_dev_mcc"] == pytest.approx(by_weight[1.0])
+    assert row["blend_dev_mcc"] == pytest.approx(blend["dev_mcc"])
+    assert (row["selected_model"], row["selected_test_mcc"]) == (
+        saved["selected_model"],
+        saved["selected_test_mcc"],
+    )
+    if len(saved["transformer_seeds"]) == 1:
+        model, tokenizer = load_model_and_tokenizer(out, kind="classifier")
+        best = predict(
+            model, tokenizer, splits["validation"][0], rc_average=saved["rc_average"], progress=False
+        )
+        mcc = compute_classification_metrics(best.probabilities.argmax(1), splits["validation"][1], 2)["mcc"]
+        assert table["1"]["neural_dev_mcc"] == pytest.approx(mcc)
 
     # the saved baseline (safetensors) reproduces scikit-learn's test predictions
     weights = load_file(str(out / "kmer_baseline.safetensors"))
@@ -199,7 +235,8 @@ def test_spare_budget_trains_more_seeds_and_averages_them(tmp_path, monkeypatch)
     from hf_genomics.data.gue import load_gue
     from hf_genomics.evaluation.metrics import compute_classification_metrics
 
-    monkeypatch.setattr(gue_recipe, "SEED_MARGIN", -1e9)  # "always fits": exactly MAX_SEEDS seeds
+    # "always fits": exactly MAX_SEEDS seeds, each as long as the first
+    monkeypatch.setattr(gue_recipe, "extra_seed_steps", lambda left, cost, steps, evaluations: steps)
     monkeypatch.setattr(gue_recipe, "MAX_SEEDS", 2)
     task = write_planted_motif_task(tmp_path / "prom" / "planted", sizes=(160, 48, 48))
     out = tmp_path / "out"

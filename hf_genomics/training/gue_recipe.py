@@ -21,8 +21,9 @@ The two make different mistakes, so the command also blends their class probabil
 validation MCC). ``selected_model`` is the blend when a mixed weight wins on validation, else the
 better single model; ``selected_test_mcc`` is that model's test MCC, the number to report.
 
-When the first seed finishes with budget to spare (the epoch cap binds on a quiet machine), more
-seeds are trained while another one still fits (up to :data:`MAX_SEEDS`), and the transformer's
+When the first seed finishes with budget to spare (the epoch cap binds on a quiet machine, or the
+probe over-estimated the step time), more seeds are trained on what is left, at the first seed's
+measured cost per step (:func:`extra_seed_steps`, up to :data:`MAX_SEEDS`), and the transformer's
 probabilities are the mean over seeds — a seed ensemble, the cheapest variance cut there is.
 The main folder keeps the first seed's model; the others are in ``extra_seeds/seed-<n>/``.
 Within a seed, the recipe's ``checkpoints_averaged`` best checkpoints (by validation MCC) are
@@ -99,7 +100,7 @@ RECIPES: dict[str, dict[str, Any]] = {"cnn": CNN_RECIPE, "transformer": RECIPE}
 DEFAULT_MODELS = ("cnn",)
 MAX_SEEDS = 3  # seeds averaged when the budget leaves room after the first
 CHECKPOINT_CHOICES = (1, 2, 3)  # best checkpoints averaged: each is measured in every run
-SEED_MARGIN = 1.15  # another seed starts only if this many times the first seed's time is left
+MIN_EXTRA_SEED_SHARE = 0.5  # an extra seed needs at least this share of the first seed's steps
 
 
 def choose_recipe(results_csv: str | Path, beyond_dir: str | Path) -> dict[str, Any]:
@@ -228,16 +229,32 @@ def plan_steps(
     steps_per_epoch = math.ceil(train_rows / batch_size)
     cap = int(max_epochs * steps_per_epoch)
     steps = max(1, min(cap, int(usable / step_seconds)))
+    capped = steps == cap
     every = max(1, steps // evaluations)
+    if steps >= evaluations:
+        steps = every * evaluations
     return {
-        "max_steps": steps,
+        "max_steps": steps,  # a multiple of eval_steps: the last evaluation is the last step, not a near-copy
         "eval_steps": every,
         "epochs": steps / steps_per_epoch,
-        "capped_by_epochs": steps == cap,
+        "capped_by_epochs": capped,
         "evaluations": evaluations,
         "estimated_eval_seconds": evaluation,
         "estimated_test_seconds": test,  # every pass after training: test, strands, the blend's
     }
+
+
+def extra_seed_steps(
+    seconds_left: float, seconds_per_step: float, first_seed_steps: int, evaluations: int
+) -> int:
+    """Steps of one more seed (0: none): what fits in ``seconds_left`` at the first seed's measured
+    cost per step (its evaluations and test pass included), at most the first seed's steps, a multiple
+    of ``evaluations``; none below :data:`MIN_EXTRA_SEED_SHARE` of the first seed's (too short a
+    seed would dilute the average it joins)."""
+    fits = int(SAFETY * max(seconds_left, 0.0) / max(seconds_per_step, 1e-9))
+    steps = min(first_seed_steps, fits)
+    steps -= steps % max(evaluations, 1)
+    return steps if steps >= max(MIN_EXTRA_SEED_SHARE * first_seed_steps, evaluations, 1) else 0
 
 
 def save_kmer_baseline(result, output_dir: Path) -> Path:
@@ -566,18 +583,31 @@ def train_neural_candidate(
     seed_snapshots = [snapshots()]
     results = run_classification(args, training, callbacks=[budget_callback, seed_snapshots[0]])
     seed_seconds = time.monotonic() - seed_started  # training, its evaluations and snapshots, the test pass
+    # the measured cost of a step, all in: the probe's (taken before training, maybe beside a
+    # busier neighbour) can be far off, and then a whole seed's worth of budget went unused
+    seconds_per_step_all_in = seed_seconds / max(results["per_seed"][0]["train_steps"], 1)
     model_dirs = [output_dir]
     while len(model_dirs) < MAX_SEEDS:
         left = deadline - time.monotonic() - reserve
-        if left < SEED_MARGIN * seed_seconds:
+        steps = extra_seed_steps(left, seconds_per_step_all_in, plan["max_steps"], plan["evaluations"])
+        if not steps:
             break
         extra_seed = seed + len(model_dirs)
         folder_of_seed = output_dir / "extra_seeds" / f"seed-{extra_seed}"
-        logger.info("%.0f s left, a seed took %.0f s: training seed %d too", left, seed_seconds, extra_seed)
+        logger.info(
+            "%.0f s left, a step costs %.3f s: seed %d, %d steps",
+            left,
+            seconds_per_step_all_in,
+            extra_seed,
+            steps,
+        )
         seed_snapshots.append(snapshots())
+        every = steps // plan["evaluations"]
         run_classification(
             dataclasses.replace(args, seeds=[extra_seed]),
-            dataclasses.replace(training, output_dir=str(folder_of_seed)),
+            dataclasses.replace(
+                training, output_dir=str(folder_of_seed), max_steps=steps, eval_steps=every, save_steps=every
+            ),
             callbacks=[TimeBudgetCallback(train_deadline), seed_snapshots[-1]],
         )
         model_dirs.append(folder_of_seed)

@@ -94,6 +94,7 @@ def test_benchmark_end_to_end_with_our_encoder_resumes_per_seed(
         csv_rows = list(csv.DictReader(handle))
     assert [r["task"] for r in csv_rows] == ["prom/prom_core_tata", "tf/0"]
     assert float(csv_rows[0]["DNABERT-2"]) == 74.17 and csv_rows[0]["n"] == "1"
+    assert float(csv_rows[0]["HyenaDNA"]) == 46.5  # Lindsey et al.'s HyenaDNA (char), 0.465
     saved = json.loads((out / "gue_benchmark.json").read_text())
     assert saved["protocols"]["tf/0"]["learning_rate"] == 3e-5 and "d87d29f" in saved["protocol_source"]
 

@@ -15,7 +15,14 @@ from hf_genomics.evaluation.report import (
     write_json_atomic,
     write_text_atomic,
 )
-from hf_genomics.training.gue_protocol import GROUP_TITLES, REFERENCE_MODELS, SOURCES, group_of, published
+from hf_genomics.training.gue_protocol import (
+    GROUP_TITLES,
+    OTHER_PROTOCOL,
+    REFERENCE_MODELS,
+    SOURCES,
+    group_of,
+    published,
+)
 
 CSV_FIELDS = ["task", "group", "metric", "mean", "sd", "n", "per_seed", "kmer_baseline", *REFERENCE_MODELS]
 
@@ -55,8 +62,14 @@ def task_rows(summary: dict[str, Any]) -> list[dict[str, Any]]:
 def published_note() -> str:
     """Which reference columns come from where (:data:`~hf_genomics.training.gue_protocol.SOURCES`)."""
     sourced = [model for model in REFERENCE_MODELS if SOURCES.get(model)]
+    table4 = [model for model in sourced if model not in OTHER_PROTOCOL]
     missing = [model for model in REFERENCE_MODELS if not SOURCES.get(model)]
-    note = f"Published: {' and '.join(sourced)} as fine-tuned in the DNABERT-2 paper (arXiv 2306.15006v2), Table 4"
+    note = f"Published: {' and '.join(table4)} as fine-tuned in the DNABERT-2 paper (arXiv 2306.15006v2), Table 4"
+    for model in sourced:
+        if model in OTHER_PROTOCOL:
+            note += (
+                f"; {model}: another paper's protocol, not the DNABERT-2 scripts' ({OTHER_PROTOCOL[model]})"
+            )
     if missing:
         note += f"; {', '.join(missing)}: no published GUE number we could verify (–)"
     return note + "."

@@ -1,4 +1,6 @@
-"""The tables of a results folder, from its committed JSONs: ``python summarize.py <folder>``.
+"""The tables of a results folder, from its committed JSONs: ``python summarize.py <folder>``
+(``--checkpoints K``: the recipe's tail with K best checkpoints averaged, from each run's
+``checkpoint_averaging``, instead of the number the run's recipe used).
 
 Reads ``<folder>/seed<n>/<task>.json`` (each a ``gue-recipe`` run's ``results.json``): one row per
 run, then per task the mean over seeds, with the published DNABERT-2 and NT-2500M-multi numbers."""
@@ -22,7 +24,35 @@ ORDER = [
 ]
 
 
-def rows(folder: Path) -> list[dict]:
+def recipe_tail(run: dict, checkpoints: str | None) -> dict:
+    """The CNN / blend / selection numbers of a run: as the run's recipe chose them, or (``checkpoints``)
+    its ``checkpoint_averaging`` row for that many checkpoints averaged, on the same trained seeds."""
+    blend = run["blend"]
+    if checkpoints is None:
+        return {
+            "cnn": blend["transformer_test"]["mcc"],
+            "cnn_dev": blend["dev_mcc_by_transformer_weight"].get("1.0", run["dev_mcc"]),
+            "blend": blend["test"]["mcc"],
+            "blend_dev": blend["dev_mcc"],
+            "w": blend["weight_transformer"],
+            "selected": run["selected_model"],
+            "sel": run["selected_test_mcc"],
+        }
+    row = run["checkpoint_averaging"][checkpoints]
+    # the blend's test MCC is stored only as the selection's; its end points are the two models
+    ends = {1.0: row["neural_test_mcc"], 0.0: run["kmer_baseline_test_mcc"]}
+    return {
+        "cnn": row["neural_test_mcc"],
+        "cnn_dev": row["neural_dev_mcc"],
+        "blend": ends.get(row["blend_weight"], row["selected_test_mcc"]),
+        "blend_dev": row["blend_dev_mcc"],
+        "w": row["blend_weight"],
+        "selected": row["selected_model"],
+        "sel": row["selected_test_mcc"],
+    }
+
+
+def rows(folder: Path, checkpoints: str | None = None) -> list[dict]:
     found = []
     for seed_dir in sorted(folder.glob("seed*")):
         for task in ORDER:
@@ -30,21 +60,18 @@ def rows(folder: Path) -> list[dict]:
             if not path.is_file():
                 continue
             r = json.loads(path.read_text())
-            blend, candidate = r["blend"], r["candidates"][r["neural_model"]]
+            candidate = r["candidates"][r["neural_model"]]
+            # cnn_dev: the validation MCC of the same models as the test column (their mean, when several)
+            tail = recipe_tail(r, checkpoints)
             found.append(
                 {
                     "task": task,
                     "seed": int(seed_dir.name[4:]),
-                    "cnn": 100 * blend["transformer_test"]["mcc"],
-                    # the validation MCC of the same models as the test column (their mean, when several)
-                    "cnn_dev": 100 * blend["dev_mcc_by_transformer_weight"].get("1.0", r["dev_mcc"]),
+                    **{
+                        key: value if key in ("w", "selected") else 100 * value for key, value in tail.items()
+                    },
                     "kmer": 100 * r["kmer_baseline_test_mcc"],
                     "kmer_dev": 100 * r["kmer_baseline_dev_mcc"],
-                    "blend": 100 * blend["test"]["mcc"],
-                    "blend_dev": 100 * blend["dev_mcc"],
-                    "w": blend["weight_transformer"],
-                    "selected": r["selected_model"],
-                    "sel": 100 * r["selected_test_mcc"],
                     "dnabert2": published(task, "DNABERT-2"),
                     "size": candidate["planned"].get("size", [64, 4]),
                     "steps": r["per_seed"][0]["train_steps"],
@@ -57,8 +84,8 @@ def rows(folder: Path) -> list[dict]:
     return found
 
 
-def main(folder: Path) -> None:
-    table = rows(folder)
+def main(folder: Path, checkpoints: str | None = None) -> None:
+    table = rows(folder, checkpoints)
     print(
         "| task | seed | CNN test MCC (dev) | k-mer baseline test MCC (dev) | CNN ≥ baseline | blend test MCC (dev), "
         "CNN weight | selected on dev → test MCC | pretrained DNABERT-2 | selected ≥ DNABERT-2 | CNN channels × "
@@ -117,5 +144,9 @@ def mean_table(table: list[dict]) -> None:
     print(f"\nmeans over seeds: CNN ≥ k-mer baseline on {wins} task(s); selected ≥ DNABERT-2 on {beats}")
 
 
-if __name__ == "__main__":
-    main(Path(sys.argv[1]))
+if __name__ == "__main__":  # summarize.py <folder> [--checkpoints K]
+    arguments = sys.argv[1:]
+    main(
+        Path(arguments[0]),
+        arguments[arguments.index("--checkpoints") + 1] if "--checkpoints" in arguments else None,
+    )

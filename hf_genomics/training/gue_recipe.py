@@ -210,7 +210,6 @@ def plan_steps(
     batch_size: int,
     max_epochs: float,
     passes_at_test: int = 1,
-    extra_dev_passes: int = 0,
     snapshot_passes: int = 0,
 ) -> dict[str, Any]:
     """How many optimizer steps fit in ``seconds_left`` after the planned validation passes and the
@@ -218,13 +217,12 @@ def plan_steps(
 
     Up to :data:`EVALUATIONS` validation passes, fewer when they would take more than
     :data:`EVAL_SHARE` of the time (at least one: the model is always chosen on validation).
-    ``passes_at_test`` / ``extra_dev_passes`` count the prediction passes after training (strands,
-    the blend's second look at validation and test); ``snapshot_passes``, those of validation and test
-    at every evaluation (:class:`~hf_genomics.training.snapshot_predictions.SnapshotPredictionsCallback`).
+    ``passes_at_test`` counts the prediction passes of test after training (one per strand);
+    ``snapshot_passes``, those of validation and test at every evaluation (:class:`~hf_genomics.training.snapshot_predictions.SnapshotPredictionsCallback`).
     """
     forward = forward_seconds_per_example(step_seconds, batch_size)
     evaluation = (dev_rows * (1 + snapshot_passes) + test_rows * snapshot_passes) * forward
-    test = test_rows * forward * passes_at_test + dev_rows * forward * extra_dev_passes
+    test = test_rows * forward * passes_at_test
     evaluations = max(1, min(EVALUATIONS, int(EVAL_SHARE * seconds_left / max(evaluation, 1e-9))))
     usable = SAFETY * (seconds_left - evaluations * evaluation - test)
     steps_per_epoch = math.ceil(train_rows / batch_size)
@@ -241,7 +239,7 @@ def plan_steps(
         "capped_by_epochs": capped,
         "evaluations": evaluations,
         "estimated_eval_seconds": evaluation,
-        "estimated_test_seconds": test,  # every pass after training: test, strands, the blend's
+        "estimated_test_seconds": test,  # every pass after training: test, both strands when asked
     }
 
 
@@ -412,14 +410,12 @@ def _run_recipe(
     transformer_dev = results["per_seed"][0]["best_dev_mcc"]
     better = "kmer_baseline" if baseline.validation["mcc"] > transformer_dev else neural
     averaged = recipe.get("checkpoints_averaged", 1)
-    blend = blend_with_baseline(neural_probabilities(chosen["snapshots"], averaged), baseline, splits)
+    # the baseline's probabilities once: the blend and every row of the checkpoint-averaging table
+    kmer = {name: baseline.predict_proba(splits[name][0]) for name in ("validation", "test")}
+    blend = blend_with_baseline(neural_probabilities(chosen["snapshots"], averaged), kmer, splits)
     blend.update(transformer_models=len(model_dirs), checkpoints_averaged=averaged)
     selected = selected_by_validation(blend, neural)
-    selected_metrics = {
-        "kmer_baseline": baseline.test,
-        neural: blend["transformer_test"],
-        "blend": blend["test"],
-    }[selected]
+    selected_metrics = selected_test_metrics(selected, blend, baseline, neural)
     selected_test = selected_metrics["mcc"]
     results.update(
         {
@@ -443,7 +439,9 @@ def _run_recipe(
             "better_on_dev": better,
             "transformer_seeds": [seed + i for i in range(len(model_dirs))],
             "blend": blend,
-            "checkpoint_averaging": checkpoint_averaging_table(chosen["snapshots"], baseline, splits, neural),
+            "checkpoint_averaging": checkpoint_averaging_table(
+                chosen["snapshots"], kmer, baseline, splits, neural
+            ),
             "selected_model": selected,
             "selected_test_mcc": selected_test,
             "selected_test": selected_metrics,  # every test metric of the selected model (the card's)
@@ -674,16 +672,14 @@ def neural_probabilities(snapshots: list, k: int) -> dict[str, Any]:
     return {name: np.mean([seed[name] for seed in per_seed], axis=0) for name in per_seed[0]}
 
 
-def blend_with_baseline(neural: dict[str, Any], baseline, splits: dict) -> dict[str, Any]:
-    """Blend the neural candidate's probabilities (``{"validation", "test"}``: see
-    :func:`neural_probabilities`) with the k-mer baseline: weight chosen on validation MCC, then the
-    blend's test metrics. ``splits``: ``{name: (sequences, labels)}``."""
+def blend_with_baseline(neural: dict[str, Any], kmer: dict[str, Any], splits: dict) -> dict[str, Any]:
+    """Blend the neural candidate's probabilities with the k-mer baseline's (each ``{"validation",
+    "test"}``: see :func:`neural_probabilities`): weight chosen on validation MCC, then the blend's
+    test metrics. ``splits``: ``{name: (sequences, labels)}``."""
     from hf_genomics.evaluation.blend import blend_probabilities, choose_blend_weight
     from hf_genomics.evaluation.metrics import compute_classification_metrics
 
-    probabilities = {
-        name: (neural[name], baseline.predict_proba(splits[name][0])) for name in ("validation", "test")
-    }
+    probabilities = {name: (neural[name], kmer[name]) for name in ("validation", "test")}
     choice = choose_blend_weight(*probabilities["validation"], splits["validation"][1])
     num_classes = probabilities["test"][0].shape[-1]
 
@@ -705,14 +701,27 @@ def selected_by_validation(blend: dict[str, Any], neural: str) -> str:
     return {0.0: "kmer_baseline", 1.0: neural}.get(blend["weight_transformer"], "blend")
 
 
+def selected_test_metrics(selected: str, blend: dict[str, Any], baseline, neural: str) -> dict[str, float]:
+    """Every test metric of the model :func:`selected_by_validation` chose."""
+    return {"kmer_baseline": baseline.test, neural: blend["transformer_test"], "blend": blend["test"]}[
+        selected
+    ]
+
+
 def checkpoint_averaging_table(
-    snapshots: list, baseline, splits: dict, neural: str, choices: Sequence[int] = CHECKPOINT_CHOICES
+    snapshots: list,
+    kmer: dict[str, Any],
+    baseline,
+    splits: dict,
+    neural: str,
+    choices: Sequence[int] = CHECKPOINT_CHOICES,
 ) -> dict[str, dict[str, Any]]:
     """For each number of checkpoints averaged, the whole tail of the recipe (neural model alone,
-    blend, selection) on validation and test: the paired comparison behind ``checkpoints_averaged``."""
+    blend, selection) on validation and test: the paired comparison behind ``checkpoints_averaged``.
+    ``kmer``: the baseline's probabilities (``{"validation", "test"}``)."""
     table = {}
     for k in choices:
-        blend = blend_with_baseline(neural_probabilities(snapshots, k), baseline, splits)
+        blend = blend_with_baseline(neural_probabilities(snapshots, k), kmer, splits)
         selected = selected_by_validation(blend, neural)
         table[str(k)] = {
             "neural_dev_mcc": blend["dev_mcc_by_transformer_weight"]["1.0"],
@@ -720,11 +729,7 @@ def checkpoint_averaging_table(
             "blend_weight": blend["weight_transformer"],
             "blend_dev_mcc": blend["dev_mcc"],
             "selected_model": selected,
-            "selected_test_mcc": {
-                "kmer_baseline": baseline.test["mcc"],
-                neural: blend["transformer_test"]["mcc"],
-                "blend": blend["test"]["mcc"],
-            }[selected],
+            "selected_test_mcc": selected_test_metrics(selected, blend, baseline, neural)["mcc"],
         }
     return table
 

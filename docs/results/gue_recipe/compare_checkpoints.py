@@ -9,38 +9,34 @@ Test columns are printed for the record only.
 
 from __future__ import annotations
 
-import json
 import sys
 from collections import defaultdict
 from pathlib import Path
+from statistics import mean
 
-from summarize import ORDER  # the script's folder is on sys.path
+from summarize import ORDER, rows  # the script's folder is on sys.path
 
 from hf_genomics.training.gue_protocol import published
+from hf_genomics.training.gue_recipe import CHECKPOINT_CHOICES
+
+# this script's column -> summarize.rows' key (the selected model's validation MCC is the blend's:
+# the blend weight is chosen among 0 (baseline), mixes and 1 (the CNN) on validation)
+COLUMNS = {"neural_dev": "cnn_dev", "selected_dev": "blend_dev", "neural_test": "cnn", "selected_test": "sel"}
 
 
 def per_task(folder: Path) -> dict[str, dict[str, dict[str, list[float]]]]:
-    """``{k: {task: {column: [value per seed]}}}`` (MCC × 100)."""
+    """``{k: {task: {column: [value per seed]}}}`` (MCC × 100), from each run's ``checkpoint_averaging``."""
     table: dict = defaultdict(lambda: defaultdict(lambda: defaultdict(list)))
-    for path in sorted(folder.glob("seed*/*.json")):
-        run = json.loads(path.read_text())
-        task = next(t for t in ORDER if t.replace("/", "_") == path.stem)
-        for k, row in run.get("checkpoint_averaging", {}).items():
-            cells = table[k][task]
-            cells["neural_dev"].append(100 * row["neural_dev_mcc"])
-            cells["selected_dev"].append(100 * row["blend_dev_mcc"])
-            cells["neural_test"].append(100 * row["neural_test_mcc"])
-            cells["selected_test"].append(100 * row["selected_test_mcc"])
+    for k in map(str, CHECKPOINT_CHOICES):
+        for row in rows(folder, k):
+            for column, key in COLUMNS.items():
+                table[k][row["task"]][column].append(row[key])
     return table
-
-
-def mean(values: list[float]) -> float:
-    return sum(values) / len(values)
 
 
 def main(folder: Path) -> None:
     table = per_task(folder)
-    columns = ("neural_dev", "selected_dev", "neural_test", "selected_test")
+    columns = tuple(COLUMNS)
     print("| checkpoints averaged | tasks | runs | " + " | ".join(columns) + " | selected ≥ DNABERT-2 |")
     print("|---|---|---|" + "---|" * (len(columns) + 1))
     for k in sorted(table):

@@ -96,6 +96,7 @@ FAMILIES: tuple[Family, ...] = (
         {
             "AutoModel": "modeling_dna_cnn.DnaCnnModel",
             "AutoModelForSequenceClassification": "modeling_dna_cnn.DnaCnnForSequenceClassification",
+            "AutoModelForMaskedLM": "modeling_dna_cnn.DnaCnnForMaskedLM",
         },
         extras=("modeling_dna_cnn.DnaCnnPreTrainedModel", "modeling_dna_cnn.reverse_complement_ids"),
     ),

@@ -29,9 +29,11 @@ class TimeBudgetCallback(TrainerCallback):
     plus that last evaluation.
     """
 
-    def __init__(self, deadline: float, clock=time.monotonic):
+    def __init__(self, deadline: float, clock=time.monotonic, checkpoint_at_stop: bool = True):
+        """``checkpoint_at_stop=False``: stop only (a run with nothing to evaluate or keep midway)."""
         self.deadline = deadline
         self.clock = clock
+        self.checkpoint_at_stop = checkpoint_at_stop
         self.stopped_at_step: int | None = None
 
     def on_step_end(self, args, state, control, **kwargs):
@@ -41,8 +43,8 @@ class TimeBudgetCallback(TrainerCallback):
             )
             self.stopped_at_step = state.global_step
             control.should_training_stop = True
-            control.should_evaluate = True
-            control.should_save = True
+            if self.checkpoint_at_stop:
+                control.should_evaluate = control.should_save = True
         return control
 
 

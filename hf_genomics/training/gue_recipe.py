@@ -96,6 +96,11 @@ CNN_RECIPE: dict[str, Any] = {
     # on validation over 14 runs (docs/results/gue_recipe/checkpoint_averaging/); every run still
     # reports all three in results.json "checkpoint_averaging"
     "checkpoints_averaged": 1,
+    # self-pretraining (hf_genomics/training/self_pretraining.py): masked-base training of the trunk
+    # on the task's own training sequences (both strands) before fine-tuning, for this many passes
+    # over them, in at most this share of the candidate's time
+    "self_pretraining_epochs": 5,
+    "self_pretraining_share": 0.25,
 }
 RECIPES: dict[str, dict[str, Any]] = {"cnn": CNN_RECIPE, "transformer": RECIPE}
 DEFAULT_MODELS = ("cnn",)
@@ -290,13 +295,16 @@ def run_recipe(
     max_epochs: float | None = None,
     started: float | None = None,
     models: Sequence[str] | None = None,
+    self_pretraining: float | None = None,
 ) -> dict[str, Any]:
     """Fit the k-mer baseline, train the neural candidate(s) ``models`` (names in :data:`RECIPES`,
     default :data:`DEFAULT_MODELS`; the budget left is shared evenly) inside what is left of the
     budget, keep the one with the best validation MCC, blend it with the baseline on validation, write
     ``results.json`` (all of them, ``selected_model``), the model + tokenizer + card and the baseline.
 
-    ``started`` (``time.monotonic()``) is when the budget began; default: now.
+    ``started`` (``time.monotonic()``) is when the budget began; default: now. ``self_pretraining``:
+    epochs of masked-base pretraining of a CNN's trunk on the training sequences before fine-tuning
+    (0: none; default: the recipe's ``self_pretraining_epochs``).
 
     The whole command holds ``output_dir``'s lock and writes into its staging area; the outputs are
     published together at the end (:class:`~hf_genomics.staged_output.StagedOutput`), so a second
@@ -310,6 +318,8 @@ def run_recipe(
     for name, value, low in (("budget_minutes", budget_minutes, 0), ("max_epochs", max_epochs, 0)):
         if value is not None and not (math.isfinite(value) and value > low):
             raise ValueError(f"{name.replace('_', '-')} must be a positive number, got {value!r}")
+    if self_pretraining is not None and not (math.isfinite(self_pretraining) and self_pretraining >= 0):
+        raise ValueError(f"self-pretraining-epochs must be 0 or more, got {self_pretraining!r}")
     if not isinstance(threads, int) or threads < 1:
         raise ValueError(f"threads must be at least 1, got {threads!r}")
     with StagedOutput(
@@ -317,7 +327,7 @@ def run_recipe(
     ) as staged:
         results = _run_recipe(
             task_dir, staged.staging, budget_minutes, threads=threads, seed=seed, rc=rc,
-            max_epochs=max_epochs, started=started, models=models,
+            max_epochs=max_epochs, started=started, models=models, self_pretraining=self_pretraining,
         )  # fmt: skip
         results["files"] = staged.publish()
     return results
@@ -342,6 +352,7 @@ def _run_recipe(
     max_epochs: float | None,
     started: float | None,
     models: Sequence[str] | None = None,
+    self_pretraining: float | None = None,
 ) -> dict[str, Any]:
     """:func:`run_recipe`'s work, written into ``output_dir`` (the staging area)."""
     import torch
@@ -391,6 +402,7 @@ def _run_recipe(
             name, folder, data, folder_of, share_end, reserve, threads=threads, seed=seed,
             rc=RECIPES[name]["rc_augment"] if rc is None else rc,
             max_epochs=max_epochs if max_epochs is not None else RECIPES[name]["max_epochs"],
+            self_pretraining=self_pretraining,
         )  # fmt: skip
     neural = max(candidates, key=lambda name: candidates[name]["results"]["per_seed"][0]["best_dev_mcc"])
     chosen = candidates[neural]
@@ -421,6 +433,7 @@ def _run_recipe(
         {
             "recipe": {**recipe, "rc_augment": rc, "rc_average": rc, "max_epochs": chosen["max_epochs"]},
             "neural_model": neural,
+            "self_pretraining": chosen["self_pretraining"],  # None: the trunk started from scratch
             "candidates": {name: candidate_summary(c) for name, c in candidates.items()},
             "budget": {
                 "budget_minutes": budget_minutes,
@@ -461,6 +474,12 @@ def _run_recipe(
             baseline.validation["mcc"],
             transformer_dev,
         )
+    for candidate in [results, *results["candidates"].values()]:
+        if candidate.get("self_pretraining"):  # the staging path -> where it is in the published folder
+            pretrained = str(Path(candidate["self_pretraining"]["folder"]).relative_to(output_dir))
+            candidate["self_pretraining"] = {**candidate["self_pretraining"], "folder": pretrained}
+    if results["self_pretraining"]:
+        results["model_name_or_path"] = results["self_pretraining"]["folder"]
     results["task_metric"] = task_metric(folder)
     results["budget"]["total_seconds"] = round(time.monotonic() - started, 1)
     write_json_atomic(output_dir / "results.json", results)
@@ -491,9 +510,11 @@ def train_neural_candidate(
     seed: int,
     rc: bool,
     max_epochs: float,
+    self_pretraining: float | None = None,
 ) -> dict[str, Any]:
     """Train candidate ``name`` of :data:`RECIPES` into ``output_dir`` until ``deadline``: probe the
-    step time, plan the steps, train seed ``seed``, then more seeds while another fits."""
+    step time, self-pretrain the trunk (``self_pretraining`` epochs; default: the recipe's), plan the
+    steps, train seed ``seed``, then more seeds while another fits."""
     from hf_genomics.tokenization.spec import build_tokenizer
     from hf_genomics.training.callbacks import TimeBudgetCallback
     from hf_genomics.training.classification import (
@@ -503,9 +524,20 @@ def train_neural_candidate(
         run_classification,
         token_budget,
     )
+    from hf_genomics.training.self_pretraining import (
+        planned_pretraining_steps,
+        pretraining_sequences,
+        self_pretrain,
+    )
     from hf_genomics.training.snapshot_predictions import SnapshotPredictionsCallback
 
     recipe = RECIPES[name]
+    pretrain_epochs = (
+        recipe.get("self_pretraining_epochs", 0) if self_pretraining is None else self_pretraining
+    )
+    if recipe.get("architecture") != "cnn":  # the masked-base head is the CNN's
+        pretrain_epochs = 0
+    pretrain_share = recipe.get("self_pretraining_share", 0.25) if pretrain_epochs > 0 else 0.0
     args = ClassificationArguments(
         task_dir=str(folder),
         tokenizer_name=recipe["tokenizer"],
@@ -526,16 +558,10 @@ def train_neural_candidate(
     max_length_nt, max_tokens, _ = token_budget(data, tokenizer, None, None)
     num_labels = data["train"].features["label"].num_classes
     strands = 2 if rc else 1
-    # the first size (width, depth) whose plan reaches min_epochs; else the last (smallest) one
-    for size in recipe.get("sizes", [(args.hidden_size, args.num_hidden_layers)]):
-        args = dataclasses.replace(args, hidden_size=size[0], num_hidden_layers=size[1])
-        probe = build_model(args, tokenizer, num_labels, max_tokens)
-        threads_used, step_seconds = fastest_threads(
-            probe, recipe["batch_size"], max_tokens, len(tokenizer), threads
-        )
-        del probe
-        plan = plan_steps(
-            deadline - time.monotonic() - reserve,
+
+    def fine_tuning_plan(share: float) -> dict[str, Any]:
+        return plan_steps(
+            share * (deadline - time.monotonic() - reserve),
             step_seconds,
             len(data["train"]),
             len(data["validation"]),
@@ -545,9 +571,42 @@ def train_neural_candidate(
             passes_at_test=strands,  # the Trainer's test pass (the blend reuses the snapshots)
             snapshot_passes=strands,  # every evaluation also predicts validation and test
         )
+
+    # the first size (width, depth) whose plan reaches min_epochs; else the last (smallest) one
+    for size in recipe.get("sizes", [(args.hidden_size, args.num_hidden_layers)]):
+        args = dataclasses.replace(args, hidden_size=size[0], num_hidden_layers=size[1])
+        probe = build_model(args, tokenizer, num_labels, max_tokens)
+        threads_used, step_seconds = fastest_threads(
+            probe, recipe["batch_size"], max_tokens, len(tokenizer), threads
+        )
+        classifier_config = probe.config
+        del probe
+        plan = fine_tuning_plan(1 - pretrain_share)
         if plan["epochs"] >= recipe.get("min_epochs", 0):
             break
         logger.info("%s %s: %.2f planned epochs < %s", name, size, plan["epochs"], recipe.get("min_epochs"))
+    pretraining = None
+    if pretrain_epochs > 0:
+        sequences = pretraining_sequences(data["train"]["sequence"], strands)
+        seconds = pretrain_share * (deadline - time.monotonic() - reserve)
+        steps = planned_pretraining_steps(
+            len(sequences), recipe["batch_size"], pretrain_epochs, seconds, step_seconds
+        )
+        if steps:
+            pretrained = output_dir / "self_pretrained"
+            pretraining = self_pretrain(
+                classifier_config, tokenizer, sequences, pretrained, max_steps=steps, max_tokens=max_tokens,
+                batch_size=recipe["batch_size"], learning_rate=recipe["learning_rate"], seed=seed,
+                deadline=time.monotonic() + seconds,
+            )  # fmt: skip
+            logger.info(
+                "%s: self-pretrained for %d steps (%.1f s)",
+                name,
+                pretraining["steps"],
+                pretraining["seconds"],
+            )
+            args = dataclasses.replace(args, model_name_or_path=str(pretrained))
+            plan = fine_tuning_plan(1.0)  # the fine-tuning gets what is left
     plan["size"] = [args.hidden_size, args.num_hidden_layers]
     logger.info(
         "%s %s: %.3f s per step, planning %d steps (%.2f epochs)",
@@ -622,6 +681,7 @@ def train_neural_candidate(
         "budget_callback": budget_callback,
         "max_epochs": max_epochs,
         "rc": rc,
+        "self_pretraining": pretraining,
     }
 
 
@@ -637,6 +697,7 @@ def candidate_summary(candidate: dict[str, Any]) -> dict[str, Any]:
         "seconds_per_step_probe": candidate["step_seconds"],
         "num_parameters": candidate["results"]["num_parameters"],
         "both_strands": candidate["rc"],
+        "self_pretraining": candidate["self_pretraining"],
     }
 
 
@@ -755,6 +816,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--max-epochs", "--max_epochs", type=float, default=None, help="cap (default: the model's recipe)"
     )
     parser.add_argument(
+        "--self-pretraining-epochs", "--self_pretraining_epochs", type=float, default=None,
+        help="CNN: passes of masked-base pretraining on the training sequences before fine-tuning (0: none; default: the recipe's)",
+    )  # fmt: skip
+    parser.add_argument(
         "--models", default=",".join(DEFAULT_MODELS),
         help=f"neural candidates, comma-separated ({', '.join(RECIPES)}); the best on validation is kept",
     )  # fmt: skip
@@ -778,6 +843,7 @@ def run(args: argparse.Namespace) -> int:
         max_epochs=args.max_epochs,
         started=started,
         models=[name.strip() for name in args.models.split(",") if name.strip()],
+        self_pretraining=args.self_pretraining_epochs,
     )
     print(
         f"{args.task_dir}: {results['neural_model']} test MCC {100 * results['test_mcc']:.2f} "

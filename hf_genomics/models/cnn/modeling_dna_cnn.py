@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 from transformers import initialization as init
-from transformers.modeling_outputs import SequenceClassifierOutput
+from transformers.modeling_outputs import MaskedLMOutput, SequenceClassifierOutput
 from transformers.modeling_utils import PreTrainedModel
 from transformers.utils import ModelOutput
 
@@ -37,6 +37,7 @@ AUTO_MAP = {
     "AutoConfig": "configuration_dna_cnn.DnaCnnConfig",
     "AutoModel": "modeling_dna_cnn.DnaCnnModel",
     "AutoModelForSequenceClassification": "modeling_dna_cnn.DnaCnnForSequenceClassification",
+    "AutoModelForMaskedLM": "modeling_dna_cnn.DnaCnnForMaskedLM",
 }
 
 
@@ -302,7 +303,52 @@ class DnaCnnForSequenceClassification(DnaCnnPreTrainedModel):
         return SequenceClassifierOutput(loss=loss, logits=logits, hidden_states=outputs.hidden_states)
 
 
+class DnaCnnForMaskedLM(DnaCnnPreTrainedModel):
+    """Per-position features -> dense -> GELU -> linear over the vocabulary: masked-token training of
+    the convolutional trunk. Why: pretraining the trunk on a task's own unlabelled sequences before
+    fine-tuning (self-pretraining) gives its motif detectors a start; the trunk's weights are under
+    ``model.`` as in :class:`DnaCnnForSequenceClassification`, so that class loads them and adds a
+    fresh head. The k-mer bag is not used here (it would see the masked token's neighbours' k-mers
+    but not their positions)."""
+
+    def __init__(self, config: DnaCnnConfig) -> None:
+        super().__init__(config)
+        self.model = DnaCnnModel(config)
+        self.lm_head = nn.Sequential(
+            nn.Linear(config.hidden_size, config.hidden_size),
+            nn.GELU(),
+            nn.Linear(config.hidden_size, config.vocab_size),
+        )
+        self.lm_head[-1].is_output_layer = True
+        self.post_init()
+
+    def forward(
+        self,
+        input_ids: torch.LongTensor | None = None,
+        attention_mask: torch.Tensor | None = None,
+        labels: torch.Tensor | None = None,
+        output_hidden_states: bool | None = None,
+        return_dict: bool | None = None,
+        **kwargs,
+    ) -> MaskedLMOutput:
+        """``labels``: the original token where a token was masked, -100 elsewhere (BERT's convention)."""
+        if input_ids is None:
+            raise ValueError("DnaCnnForMaskedLM needs input_ids")
+        if attention_mask is None:
+            attention_mask = torch.ones_like(input_ids)
+        mask = attention_mask[:, None, :].to(self.model.stem.weight.dtype)
+        hidden, states = self.model.features(input_ids, mask, bool(output_hidden_states))
+        logits = self.lm_head(hidden.transpose(1, 2))
+        loss = None
+        if labels is not None:
+            loss = nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), labels.reshape(-1))
+        if return_dict is False:
+            return (loss, logits) if loss is not None else (logits,)
+        return MaskedLMOutput(loss=loss, logits=logits, hidden_states=states or None)
+
+
 __all__ = [
+    "DnaCnnForMaskedLM",
     "DnaCnnForSequenceClassification",
     "DnaCnnModel",
     "DnaCnnPreTrainedModel",

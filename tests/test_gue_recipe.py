@@ -133,6 +133,17 @@ def test_gue_recipe_end_to_end(tmp_path):
     # then falls back to one step, one evaluation, the test passes (both strands for the CNN) and
     # saving -- bounded, not zero (98 s measured with three 1-thread trainings beside it)
     assert saved["budget"]["total_seconds"] <= 0.5 * 60 + 120
+    # the CNN's trunk was self-pretrained on the training sequences, both strands (its recipe's
+    # share of the time allowing), and fine-tuned from there; the transformer was not
+    assert candidates["transformer"]["self_pretraining"] is None
+    pretraining = candidates["cnn"]["self_pretraining"]
+    if pretraining is not None:
+        assert pretraining["folder"] == "candidates/cnn/self_pretrained"
+        assert pretraining["sequences"] == 2 * 192 and 1 <= pretraining["steps"] <= pretraining["planned_steps"]
+        pretrained = json.loads((out / pretraining["folder"] / "config.json").read_text())
+        assert pretrained["architectures"] == ["DnaCnnForMaskedLM"]
+    assert saved["self_pretraining"] == candidates[neural]["self_pretraining"]
+    assert saved["model_name_or_path"] == (saved["self_pretraining"] or {}).get("folder")
     assert saved["per_seed"][0]["train_steps"] <= saved["budget"]["planned"]["max_steps"]
 
     # the baseline beside it is the library baseline, recomputed independently over the C values the
@@ -226,6 +237,18 @@ def test_cli_is_wired():
             ["gue-recipe", "t", "--output-dir", "o", flag]
         )
         assert parsed.rc is value
+    assert args.self_pretraining_epochs is None  # the recipe's
+    parsed = build_parser(("gue-recipe",), lazy=True).parse_args(
+        ["gue-recipe", "t", "--output-dir", "o", "--self-pretraining-epochs", "0"]
+    )
+    assert parsed.self_pretraining_epochs == 0.0
+
+
+def test_self_pretraining_epochs_must_not_be_negative(tmp_path):
+    task = write_planted_motif_task(tmp_path / "task", sizes=(32, 16, 16))
+    with pytest.raises(ValueError, match="self-pretraining-epochs"):
+        gue_recipe.run_recipe(task, tmp_path / "out", budget_minutes=1, self_pretraining=-1)
+    assert not (tmp_path / "out").exists()
 
 
 def test_spare_budget_trains_more_seeds_and_averages_them(tmp_path, monkeypatch):

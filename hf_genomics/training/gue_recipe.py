@@ -8,6 +8,9 @@ encoder on the full training split, lr 5e-4, is the run that took it furthest. R
 augment + averaging won on *test* but lost on validation (0.684 vs 0.711, prom_core_tata, 2 seeds),
 so it is off for the transformer; the CNN (:data:`CNN_RECIPE`, the default candidate) won on
 validation with it and reads both strands by default (``--rc`` / ``--no-rc`` override both).
+The CNN's trunk is first self-pretrained on the task's own training sequences (masked bases, both
+strands; :mod:`hf_genomics.training.self_pretraining`) in at most ``self_pretraining_share`` of its
+time, and every seed is fine-tuned from it (``--self-pretraining-epochs 0``: from scratch).
 
 The budget covers everything: the k-mer baseline is fitted first, then a few timed training steps
 size ``max_steps`` (so the cosine schedule ends inside the budget), and

@@ -4,6 +4,9 @@ A plain torch loop (no Trainer), one thread, fixed epochs, cosine schedule; vali
 every half epoch, one log line each: (step, epoch, validation MCC, test MCC[, validation loss], seconds).
 Choices are made on the validation column only. Run from the repository root:
     python docs/results/gue_recipe/cnn_variants/cnn_variants.py tf/1 --epochs 4 --rcaug --rctta --tag rcaug
+``--pretrain E``: E epochs of masked-base pretraining of the trunk on the training sequences first
+(15% of bases replaced by N, a random strand per row; ../self_pretraining/). ``--ema D``: evaluate an
+exponential moving average of the weights (decay D).
 """
 
 import argparse
@@ -16,6 +19,7 @@ import numpy as np
 import pandas as pd
 import torch
 from sklearn.metrics import matthews_corrcoef
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
 from hf_genomics.models.cnn.configuration_dna_cnn import DnaCnnConfig
 from hf_genomics.models.cnn.modeling_dna_cnn import DnaCnnForSequenceClassification
@@ -42,6 +46,9 @@ p.add_argument("--tag", default="")
 p.add_argument("--bins", type=int, default=1)
 p.add_argument("--evals_per_epoch", type=int, default=2)
 p.add_argument("--shift", type=int, default=0)
+p.add_argument("--ema", type=float, default=0)
+p.add_argument("--pretrain", type=float, default=0)
+p.add_argument("--mask_rate", type=float, default=0.15)
 a = p.parse_args()
 torch.set_num_threads(1)
 torch.manual_seed(a.seed)
@@ -95,6 +102,60 @@ def rc(ids, mask):
     return reverse_complement_ids(ids, mask, torch.tensor([3, 2, 1, 0, 4, 5]))
 
 
+if a.pretrain:  # masked-base pretraining of the trunk on the training sequences (no labels), random strand
+    head = torch.nn.Conv1d(a.hidden, 4, 1)
+    popt = torch.optim.AdamW(
+        list(model.model.parameters()) + list(head.parameters()), lr=a.lr, weight_decay=a.wd
+    )
+    n0 = len(tr[2])
+    spe0 = math.ceil(n0 / a.bs)
+    total0 = int(a.pretrain * spe0)
+    warm0 = max(1, int(0.1 * total0))
+    psched = torch.optim.lr_scheduler.LambdaLR(
+        popt,
+        lambda s: (
+            (s + 1) / warm0
+            if s < warm0
+            else 0.5 * (1 + math.cos(math.pi * (s - warm0) / max(1, total0 - warm0)))
+        ),
+    )
+    st = 0
+    t0p = time.time()
+    while st < total0:
+        perm = torch.randperm(n0)
+        for i in range(0, n0, a.bs):
+            if st >= total0:
+                break
+            idx = perm[i : i + a.bs]
+            ids, m = tr[0][idx], tr[1][idx]
+            flip = torch.rand(len(idx)) < 0.5
+            if flip.any():
+                ids = ids.clone()
+                ids[flip] = rc(ids[flip], m[flip])
+            target = ids.clone()
+            masked = (torch.rand(ids.shape) < a.mask_rate) & (m == 1) & (ids < 4)
+            ids = ids.masked_fill(masked, 4)
+            hid, _ = model.model.features(ids, m[:, None, :].float())
+            logits = head(hid).transpose(1, 2)
+            loss = torch.nn.functional.cross_entropy(logits[masked], target[masked])
+            popt.zero_grad()
+            loss.backward()
+            popt.step()
+            psched.step()
+            st += 1
+            if st % spe0 == 0:
+                acc = (logits[masked].argmax(-1) == target[masked]).float().mean().item()
+                print(
+                    "pretrain",
+                    round(st / spe0, 2),
+                    round(loss.item(), 4),
+                    round(acc, 3),
+                    round(time.time() - t0p),
+                    flush=True,
+                )
+
+# an exponential moving average of the weights (and BatchNorm statistics) is what evaluation reads
+ema = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(a.ema), use_buffers=True) if a.ema else None
 opt = torch.optim.AdamW(model.parameters(), lr=a.lr, weight_decay=a.wd)
 n = len(tr[2])
 spe = math.ceil(n / a.bs)
@@ -109,14 +170,16 @@ sched = torch.optim.lr_scheduler.LambdaLR(
 
 
 def probs(split):
+    net = ema.module if ema is not None else model
     model.eval()
+    net.eval()
     out = []
     with torch.no_grad():
         for i in range(0, len(split[2]), 256):
             ids, m = split[0][i : i + 256], split[1][i : i + 256]
-            p_ = model(ids, m).logits.softmax(-1)
+            p_ = net(ids, m).logits.softmax(-1)
             if a.rctta:
-                p_ = (p_ + model(rc(ids, m), m).logits.softmax(-1)) / 2
+                p_ = (p_ + net(rc(ids, m), m).logits.softmax(-1)) / 2
             out.append(p_)
     model.train()
     return torch.cat(out).numpy()
@@ -152,6 +215,8 @@ while step < total:
         loss.backward()
         opt.step()
         sched.step()
+        if ema is not None:
+            ema.update_parameters(model)
         step += 1
         if step % every == 0 or step == total:
             pd_, pt = probs(dv), probs(te)

@@ -139,9 +139,13 @@ def test_gue_recipe_end_to_end(tmp_path):
     pretraining = candidates["cnn"]["self_pretraining"]
     if pretraining is not None:
         assert pretraining["folder"] == "candidates/cnn/self_pretrained"
-        assert pretraining["sequences"] == 2 * 192 and 1 <= pretraining["steps"] <= pretraining["planned_steps"]
+        assert (
+            pretraining["sequences"] == 2 * 192 and 1 <= pretraining["steps"] <= pretraining["planned_steps"]
+        )
         pretrained = json.loads((out / pretraining["folder"] / "config.json").read_text())
         assert pretrained["architectures"] == ["DnaCnnForMaskedLM"]
+        if neural == "cnn":  # the card says where the fine-tuning started
+            assert f"self-pretrained for {pretraining['steps']} steps" in (out / "README.md").read_text()
     assert saved["self_pretraining"] == candidates[neural]["self_pretraining"]
     assert saved["model_name_or_path"] == (saved["self_pretraining"] or {}).get("folder")
     assert saved["per_seed"][0]["train_steps"] <= saved["budget"]["planned"]["max_steps"]

@@ -43,7 +43,11 @@ def test_masked_lm_loss_is_cross_entropy_over_the_masked_positions():
     model = DnaCnnForMaskedLM(tiny_config(tokenizer)).eval()
     batch = tokenizer(["ACGTACGGTA", "TTGCA"], padding=True, return_tensors="pt")
     labels = torch.full_like(batch["input_ids"], -100)
-    labels[0, 3], labels[0, 7], labels[1, 2] = batch["input_ids"][0, 3], batch["input_ids"][0, 7], batch["input_ids"][1, 2]
+    labels[0, 3], labels[0, 7], labels[1, 2] = (
+        batch["input_ids"][0, 3],
+        batch["input_ids"][0, 7],
+        batch["input_ids"][1, 2],
+    )
     corrupted = batch["input_ids"].masked_fill(labels != -100, tokenizer.mask_token_id)
     out = model(input_ids=corrupted, attention_mask=batch["attention_mask"], labels=labels)
     assert out.logits.shape == (*batch["input_ids"].shape, len(tokenizer))

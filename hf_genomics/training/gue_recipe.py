@@ -708,12 +708,19 @@ def card_section(results: dict[str, Any]) -> str:
     """The card's gue-recipe section, from ``results.json`` alone (so ``push`` re-renders it)."""
     budget, blend = results["budget"], results["blend"]
     baseline = results["kmer_baseline"]
+    pretraining = results.get("self_pretraining")
+    pretrained = (
+        f" The trunk was first self-pretrained for {pretraining['steps']} steps on masked bases of the "
+        f"training sequences (`{pretraining['folder']}/`), then fine-tuned."
+        if pretraining
+        else ""
+    )
     return (
         "\n## gue-recipe: budget and baseline\n\n"
         f"Trained by `hf-genomics gue-recipe` ({results.get('neural_model', 'transformer')}) in a "
         f"{budget['budget_minutes']:g}-minute budget on "
         f"{budget['threads_used']} CPU thread(s) ({budget['total_seconds']:.0f} s in all, "
-        f"{results['per_seed'][0]['train_steps']} steps). Test MCC {results['test_mcc']:.4f} (validation "
+        f"{results['per_seed'][0]['train_steps']} steps).{pretrained} Test MCC {results['test_mcc']:.4f} (validation "
         f"{results['dev_mcc']:.4f}); averaged over {len(results['transformer_seeds'])} seed(s) (this folder's "
         f"and `extra_seeds/`) and each seed's {blend.get('checkpoints_averaged', 1)} best checkpoint(s): "
         f"test MCC {blend['transformer_test']['mcc']:.4f}; bag-of-"

@@ -244,6 +244,8 @@ def test_baseline_malformed_task_folder(kind, tmp_path, capsys):
         (["--budget-minutes", "-3"], "budget-minutes"),
         (["--budget-minutes", "nan"], "budget-minutes"),
         (["--max-epochs", "0"], "max-epochs"),
+        (["--self-pretraining-epochs", "-1"], "self-pretraining-epochs"),
+        (["--self-pretraining-epochs", "inf"], "self-pretraining-epochs"),
         (["--threads", "0"], "threads"),
     ],
 )

@@ -1,8 +1,10 @@
 """Two or more results folders side by side on **validation** MCC only (the recipe's choices are made
-there): ``python compare_validation.py <folder> <folder> ...``.
+there): ``python compare_validation.py <folder> <folder> ... [--checkpoints K]``.
 
 Per task, the mean over a folder's seeds of the selected model's and the CNN's validation MCC × 100
-(``seed<n>/<task>.json`` as in ``summarize.py``), then the mean over the tasks every folder has."""
+(``seed<n>/<task>.json`` as in ``summarize.py``), then the mean over the tasks every folder has.
+``--checkpoints K`` reads every run's ``checkpoint_averaging`` row K (runs that measured it), so a
+folder run with another ``checkpoints_averaged`` is compared as the recipe with K."""
 
 from __future__ import annotations
 
@@ -13,10 +15,10 @@ from statistics import mean
 from summarize import ORDER, rows
 
 
-def validation_by_task(folder: Path) -> dict[str, tuple[float, float]]:
+def validation_by_task(folder: Path, checkpoints: str | None = None) -> dict[str, tuple[float, float]]:
     """task -> (selected model's, CNN's) validation MCC, mean over seeds."""
     found: dict[str, list[tuple[float, float]]] = {}
-    for row in rows(folder):
+    for row in rows(folder, checkpoints):
         selected_dev = {"kmer_baseline": row["kmer_dev"], "blend": row["blend_dev"]}.get(
             row["selected"], row["cnn_dev"]
         )
@@ -24,8 +26,8 @@ def validation_by_task(folder: Path) -> dict[str, tuple[float, float]]:
     return {task: (mean(s for s, _ in v), mean(c for _, c in v)) for task, v in found.items()}
 
 
-def main(folders: list[Path]) -> None:
-    tables = [validation_by_task(folder) for folder in folders]
+def main(folders: list[Path], checkpoints: str | None = None) -> None:
+    tables = [validation_by_task(folder, checkpoints) for folder in folders]
     tasks = [task for task in ORDER if all(task in table for table in tables)]
     names = [folder.name for folder in folders]
     header = ["task", *(f"selected: {n}" for n in names), *(f"CNN: {n}" for n in names)]
@@ -40,4 +42,10 @@ def main(folders: list[Path]) -> None:
 
 
 if __name__ == "__main__":
-    main([Path(arg) for arg in sys.argv[1:]])
+    arguments = sys.argv[1:]
+    k = None
+    if "--checkpoints" in arguments:
+        at = arguments.index("--checkpoints")
+        k = arguments[at + 1]
+        del arguments[at : at + 2]
+    main([Path(arg) for arg in arguments], k)

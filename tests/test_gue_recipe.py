@@ -133,21 +133,9 @@ def test_gue_recipe_end_to_end(tmp_path):
     # then falls back to one step, one evaluation, the test passes (both strands for the CNN) and
     # saving -- bounded, not zero (98 s measured with three 1-thread trainings beside it)
     assert saved["budget"]["total_seconds"] <= 0.5 * 60 + 120
-    # the CNN's trunk was self-pretrained on the training sequences, both strands (its recipe's
-    # share of the time allowing), and fine-tuned from there; the transformer was not
-    assert candidates["transformer"]["self_pretraining"] is None
-    pretraining = candidates["cnn"]["self_pretraining"]
-    if pretraining is not None:
-        assert pretraining["folder"] == "candidates/cnn/self_pretrained"
-        assert (
-            pretraining["sequences"] == 2 * 192 and 1 <= pretraining["steps"] <= pretraining["planned_steps"]
-        )
-        pretrained = json.loads((out / pretraining["folder"] / "config.json").read_text())
-        assert pretrained["architectures"] == ["DnaCnnForMaskedLM"]
-        if neural == "cnn":  # the card says where the fine-tuning started
-            assert f"self-pretrained for {pretraining['steps']} steps" in (out / "README.md").read_text()
-    assert saved["self_pretraining"] == candidates[neural]["self_pretraining"]
-    assert saved["model_name_or_path"] == (saved["self_pretraining"] or {}).get("folder")
+    # self-pretraining is off by default (it lost on validation): both candidates start from scratch
+    assert candidates["cnn"]["self_pretraining"] is candidates["transformer"]["self_pretraining"] is None
+    assert saved["self_pretraining"] is saved["model_name_or_path"] is None
     assert saved["per_seed"][0]["train_steps"] <= saved["budget"]["planned"]["max_steps"]
 
     # the baseline beside it is the library baseline, recomputed independently over the C values the
@@ -220,6 +208,31 @@ def test_gue_recipe_end_to_end(tmp_path):
     assert "k-mer" in (out / "README.md").read_text() or "3–6-mers" in (out / "README.md").read_text()
     assert not list(out.glob("checkpoint*")) and not list(out.glob("checkpoints-seed*"))
     shutil.rmtree(out)
+
+
+def test_self_pretraining_then_fine_tuning_from_the_trunk(tmp_path, monkeypatch):
+    """``--self-pretraining-epochs``: the CNN's trunk learns masked bases of the training sequences
+    (both strands) first, the fine-tuning starts from that folder, and results.json and the card say so."""
+    from transformers import AutoConfig
+
+    monkeypatch.setattr(gue_recipe, "MAX_SEEDS", 1)
+    task = write_planted_motif_task(tmp_path / "prom" / "planted", sizes=(192, 64, 64))
+    out = tmp_path / "out"
+    results = gue_recipe.run_recipe(task, out, budget_minutes=2, threads=1, max_epochs=1, self_pretraining=2)
+    pretraining = results["self_pretraining"]
+    assert pretraining == results["candidates"]["cnn"]["self_pretraining"]
+    # 2 passes over 2 x 192 sequences at batch 64: 12 steps, well inside a quarter of two minutes
+    assert pretraining["sequences"] == 2 * 192
+    assert pretraining["steps"] == pretraining["planned_steps"] == 12
+    assert pretraining["folder"] == results["model_name_or_path"] == "self_pretrained"
+    pretrained = AutoConfig.from_pretrained(out / "self_pretrained")
+    assert pretrained.architectures == ["DnaCnnForMaskedLM"]
+    fine_tuned = AutoConfig.from_pretrained(out)
+    assert fine_tuned.architectures == ["DnaCnnForSequenceClassification"]
+    for name in ("hidden_size", "num_hidden_layers", "kmer_sizes", "position_bins", "vocab_size"):
+        assert getattr(fine_tuned, name) == getattr(pretrained, name), name
+    card = (out / "README.md").read_text()
+    assert "self-pretrained for 12 steps" in card and "`self_pretrained`" in card
 
 
 def test_cli_is_wired():

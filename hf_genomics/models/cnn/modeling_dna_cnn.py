@@ -341,7 +341,7 @@ class DnaCnnForMaskedLM(DnaCnnPreTrainedModel):
         logits = self.lm_head(hidden.transpose(1, 2))
         loss = None
         if labels is not None:
-            loss = nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), labels.reshape(-1))
+            loss = self.loss_function(logits, labels, vocab_size=self.config.vocab_size, **kwargs)
         if return_dict is False:
             return (loss, logits) if loss is not None else (logits,)
         return MaskedLMOutput(loss=loss, logits=logits, hidden_states=states or None)

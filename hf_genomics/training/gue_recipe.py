@@ -530,11 +530,7 @@ def train_neural_candidate(
         run_classification,
         token_budget,
     )
-    from hf_genomics.training.self_pretraining import (
-        planned_pretraining_steps,
-        pretraining_sequences,
-        self_pretrain,
-    )
+    from hf_genomics.training.self_pretraining import self_pretrain_in_time
     from hf_genomics.training.snapshot_predictions import SnapshotPredictionsCallback
 
     recipe = RECIPES[name]
@@ -593,26 +589,18 @@ def train_neural_candidate(
         logger.info("%s %s: %.2f planned epochs < %s", name, size, plan["epochs"], recipe.get("min_epochs"))
     pretraining = None
     if pretrain_epochs > 0:
-        sequences = pretraining_sequences(data["train"]["sequence"], strands)
-        seconds = pretrain_share * (deadline - time.monotonic() - reserve)
-        steps = planned_pretraining_steps(
-            len(sequences), recipe["batch_size"], pretrain_epochs, seconds, step_seconds
+        pretraining = self_pretrain_in_time(
+            classifier_config, tokenizer, data["train"]["sequence"], output_dir / "self_pretrained",
+            epochs=pretrain_epochs, seconds=pretrain_share * (deadline - time.monotonic() - reserve),
+            step_seconds=step_seconds, strands=strands, max_tokens=max_tokens,
+            batch_size=recipe["batch_size"], learning_rate=recipe["learning_rate"], seed=seed,
+        )  # fmt: skip
+    if pretraining is not None:
+        logger.info(
+            "%s: self-pretrained for %d steps (%.1f s)", name, pretraining["steps"], pretraining["seconds"]
         )
-        if steps:
-            pretrained = output_dir / "self_pretrained"
-            pretraining = self_pretrain(
-                classifier_config, tokenizer, sequences, pretrained, max_steps=steps, max_tokens=max_tokens,
-                batch_size=recipe["batch_size"], learning_rate=recipe["learning_rate"], seed=seed,
-                deadline=time.monotonic() + seconds,
-            )  # fmt: skip
-            logger.info(
-                "%s: self-pretrained for %d steps (%.1f s)",
-                name,
-                pretraining["steps"],
-                pretraining["seconds"],
-            )
-            args = dataclasses.replace(args, model_name_or_path=str(pretrained))
-            plan = fine_tuning_plan(1.0)  # the fine-tuning gets what is left
+        args = dataclasses.replace(args, model_name_or_path=pretraining["folder"])
+        plan = fine_tuning_plan(1.0)  # the fine-tuning gets what is left
     plan["size"] = [args.hidden_size, args.num_hidden_layers]
     logger.info(
         "%s %s: %.3f s per step, planning %d steps (%.2f epochs)",

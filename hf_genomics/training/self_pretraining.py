@@ -119,4 +119,38 @@ def self_pretrain(
     }
 
 
-__all__ = ["MASK_RATE", "planned_pretraining_steps", "pretraining_sequences", "self_pretrain"]
+def self_pretrain_in_time(
+    classifier_config,
+    tokenizer,
+    training_sequences: Sequence[str],
+    output_dir: str | Path,
+    *,
+    epochs: float,
+    seconds: float,
+    step_seconds: float,
+    strands: int,
+    max_tokens: int,
+    batch_size: int,
+    learning_rate: float,
+    seed: int,
+) -> dict[str, Any] | None:
+    """:func:`self_pretrain` for ``epochs`` passes over the training sequences (and their reverse
+    complements when ``strands`` is 2), fewer when they would not fit in ``seconds`` at
+    ``step_seconds`` a step, stopped at that time whatever happens; None when not one step fits."""
+    sequences = pretraining_sequences(training_sequences, strands)
+    steps = planned_pretraining_steps(len(sequences), batch_size, epochs, seconds, step_seconds)
+    if not steps:
+        return None
+    return self_pretrain(
+        classifier_config, tokenizer, sequences, output_dir, max_steps=steps, max_tokens=max_tokens,
+        batch_size=batch_size, learning_rate=learning_rate, seed=seed, deadline=time.monotonic() + seconds,
+    )  # fmt: skip
+
+
+__all__ = [
+    "MASK_RATE",
+    "planned_pretraining_steps",
+    "pretraining_sequences",
+    "self_pretrain",
+    "self_pretrain_in_time",
+]

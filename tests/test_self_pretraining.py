@@ -126,3 +126,15 @@ def test_a_passed_deadline_stops_after_one_step_without_checkpoints(tmp_path):
     assert info["steps"] == info["stopped_by_budget_at_step"] == 1
     assert not list((tmp_path / "pretrained").glob("checkpoint-*"))
     assert (tmp_path / "pretrained" / "model.safetensors").is_file()
+
+
+def test_no_time_for_one_step_means_no_pretraining_and_no_folder(tmp_path):
+    from hf_genomics.training.self_pretraining import self_pretrain_in_time
+
+    tokenizer = build_tokenizer("char")
+    info = self_pretrain_in_time(
+        tiny_config(tokenizer), tokenizer, periodic_sequences(64, seed=0), tmp_path / "pretrained",
+        epochs=5, seconds=0.05, step_seconds=0.1, strands=2, max_tokens=64, batch_size=16,
+        learning_rate=1e-3, seed=0,
+    )  # fmt: skip
+    assert info is None and not (tmp_path / "pretrained").exists()

@@ -54,6 +54,8 @@ def test_masked_lm_loss_is_cross_entropy_over_the_masked_positions():
     picked = labels != -100
     reference = torch.nn.functional.cross_entropy(out.logits[picked], labels[picked])
     assert out.loss.item() == pytest.approx(reference.item(), rel=1e-6)
+    with pytest.raises(ValueError, match="DnaCnnForMaskedLM needs input_ids"):
+        model(attention_mask=batch["attention_mask"])
 
 
 def test_the_classifier_loads_the_pretrained_trunk_with_a_fresh_head(tmp_path):

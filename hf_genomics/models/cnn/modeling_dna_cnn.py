@@ -63,6 +63,18 @@ def reverse_complement_ids(
     return rc_token_map[input_ids.gather(1, source)]
 
 
+def checked_masks(
+    model_name: str, input_ids: torch.Tensor | None, attention_mask: torch.Tensor | None, dtype: torch.dtype
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """The attention mask (all ones when not given) and its ``(batch, 1, length)`` form in ``dtype``
+    for the convolutions; a clear error when ``input_ids`` is missing."""
+    if input_ids is None:
+        raise ValueError(f"{model_name} needs input_ids")
+    if attention_mask is None:
+        attention_mask = torch.ones_like(input_ids)
+    return attention_mask, attention_mask[:, None, :].to(dtype)
+
+
 def zero_padding(hidden: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
     """``hidden`` ``(batch, channels, length)`` with padded positions set to zero; ``mask`` ``(batch,
     1, length)`` of 0/1, or None when no row has padding (nothing to do)."""
@@ -247,11 +259,9 @@ class DnaCnnModel(DnaCnnPreTrainedModel):
         **kwargs,
     ) -> DnaCnnModelOutput:
         """``token_type_ids`` and other tokenizer outputs are accepted and ignored."""
-        if input_ids is None:
-            raise ValueError("DnaCnnModel needs input_ids")
-        if attention_mask is None:
-            attention_mask = torch.ones_like(input_ids)
-        mask = attention_mask[:, None, :].to(self.stem.weight.dtype)
+        attention_mask, mask = checked_masks(
+            type(self).__name__, input_ids, attention_mask, self.stem.weight.dtype
+        )
         hidden, states = self.features(input_ids, mask, bool(output_hidden_states))
         pooled = self.pool(hidden, input_ids, attention_mask, mask)
         if self.config.reverse_complement_sharing:
@@ -332,11 +342,7 @@ class DnaCnnForMaskedLM(DnaCnnPreTrainedModel):
         **kwargs,
     ) -> MaskedLMOutput:
         """``labels``: the original token where a token was masked, -100 elsewhere (BERT's convention)."""
-        if input_ids is None:
-            raise ValueError("DnaCnnForMaskedLM needs input_ids")
-        if attention_mask is None:
-            attention_mask = torch.ones_like(input_ids)
-        mask = attention_mask[:, None, :].to(self.model.stem.weight.dtype)
+        _, mask = checked_masks(type(self).__name__, input_ids, attention_mask, self.model.stem.weight.dtype)
         hidden, states = self.model.features(input_ids, mask, bool(output_hidden_states))
         logits = self.lm_head(hidden.transpose(1, 2))
         loss = None

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from statistics import mean
 
-from summarize import ORDER, rows
+from summarize import ORDER, checkpoints_option, rows
 
 
 def validation_by_task(folder: Path, checkpoints: str | None = None) -> dict[str, tuple[float, float]]:
@@ -42,10 +42,5 @@ def main(folders: list[Path], checkpoints: str | None = None) -> None:
 
 
 if __name__ == "__main__":
-    arguments = sys.argv[1:]
-    k = None
-    if "--checkpoints" in arguments:
-        at = arguments.index("--checkpoints")
-        k = arguments[at + 1]
-        del arguments[at : at + 2]
-    main([Path(arg) for arg in arguments], k)
+    folders, k = checkpoints_option(sys.argv[1:])
+    main([Path(folder) for folder in folders], k)

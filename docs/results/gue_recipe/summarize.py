@@ -144,9 +144,15 @@ def mean_table(table: list[dict]) -> None:
     print(f"\nmeans over seeds: CNN ≥ k-mer baseline on {wins} task(s); selected ≥ DNABERT-2 on {beats}")
 
 
+def checkpoints_option(arguments: list[str]) -> tuple[list[str], str | None]:
+    """The command line without ``--checkpoints K``, and K (None when not given): this script's and
+    ``compare_validation.py``'s option."""
+    if "--checkpoints" not in arguments:
+        return arguments, None
+    at = arguments.index("--checkpoints")
+    return arguments[:at] + arguments[at + 2 :], arguments[at + 1]
+
+
 if __name__ == "__main__":  # summarize.py <folder> [--checkpoints K]
-    arguments = sys.argv[1:]
-    main(
-        Path(arguments[0]),
-        arguments[arguments.index("--checkpoints") + 1] if "--checkpoints" in arguments else None,
-    )
+    folders, k = checkpoints_option(sys.argv[1:])
+    main(Path(folders[0]), k)

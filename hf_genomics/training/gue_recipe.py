@@ -107,6 +107,11 @@ CNN_RECIPE: dict[str, Any] = {
     # of fine-tuning and extra seeds; docs/results/gue_recipe/self_pretraining/); --self-pretraining-epochs 5
     "self_pretraining_epochs": 0,
     "self_pretraining_share": 0.25,
+    # when the epoch cap ends the first seed early, the time it leaves trains this other model (one
+    # seed, if its plan reaches spare_time_min_epochs) before any extra seeds of this one; the two
+    # and the k-mer baseline are then weighed together on validation (ensemble in results.json)
+    "spare_time_model": "transformer",
+    "spare_time_min_epochs": 2.0,
 }
 RECIPES: dict[str, dict[str, Any]] = {"cnn": CNN_RECIPE, "transformer": RECIPE}
 DEFAULT_MODELS = ("cnn",)
@@ -401,15 +406,32 @@ def _run_recipe(
     if unknown or not models:
         raise ValueError(f"unknown gue-recipe model(s) {unknown or models}: choose from {sorted(RECIPES)}")
     candidates: dict[str, dict[str, Any]] = {}
-    for index, name in enumerate(models):
-        share_end = time.monotonic() + (deadline - time.monotonic()) / (len(models) - index)
-        folder_of = output_dir if len(models) == 1 else output_dir / "candidates" / name
-        candidates[name] = train_neural_candidate(
-            name, folder, data, folder_of, share_end, reserve, threads=threads, seed=seed,
+
+    def train(name: str, folder_of: Path, until: float, **options: Any) -> dict[str, Any] | None:
+        return train_neural_candidate(
+            name, folder, data, folder_of, until, reserve, threads=threads, seed=seed,
             rc=RECIPES[name]["rc_augment"] if rc is None else rc,
             max_epochs=max_epochs if max_epochs is not None else RECIPES[name]["max_epochs"],
-            self_pretraining=self_pretraining,
+            self_pretraining=self_pretraining, **options,
         )  # fmt: skip
+
+    for index, name in enumerate(models):
+        share_end = time.monotonic() + (deadline - time.monotonic()) / (len(models) - index)
+        candidates[name] = train(
+            name, output_dir if len(models) == 1 else output_dir / "candidates" / name, share_end
+        )
+        if len(models) > 1:
+            candidates[name]["train_more_seeds"](share_end)
+    spare_time = None
+    spare_name = RECIPES[models[0]].get("spare_time_model")
+    if len(models) == 1 and spare_name and spare_name not in models:
+        # the time the first seed left (its epoch cap bound) trains the other model, then more seeds
+        spare_time = train(
+            spare_name, output_dir / "spare_time" / spare_name, deadline,
+            required_epochs=RECIPES[models[0]].get("spare_time_min_epochs", 0.0),
+        )  # fmt: skip
+    if len(models) == 1:
+        candidates[models[0]]["train_more_seeds"](deadline)
     neural = max(candidates, key=lambda name: candidates[name]["results"]["per_seed"][0]["best_dev_mcc"])
     chosen = candidates[neural]
     if len(models) > 1:  # the chosen candidate's model, tokenizer and card become the folder's own
@@ -434,6 +456,15 @@ def _run_recipe(
     blend.update(transformer_models=len(model_dirs), checkpoints_averaged=averaged)
     selected = selected_by_validation(blend, neural)
     selected_metrics = selected_test_metrics(selected, blend, baseline, neural)
+    ensemble = None
+    if spare_time is not None:  # the three together, weighed on validation: a superset of the blend's choices
+        members = {
+            neural: neural_probabilities(chosen["snapshots"], averaged),
+            spare_name: neural_probabilities(spare_time["snapshots"], 1),
+            "kmer_baseline": kmer,
+        }
+        ensemble = ensemble_of(members, splits)
+        selected, selected_metrics = ensemble["selected_model"], ensemble["test"]
     selected_test = selected_metrics["mcc"]
     results.update(
         {
@@ -441,6 +472,10 @@ def _run_recipe(
             "neural_model": neural,
             "self_pretraining": chosen["self_pretraining"],  # None: the trunk started from scratch
             "candidates": {name: candidate_summary(c) for name, c in candidates.items()},
+            "spare_time": None
+            if spare_time is None
+            else {"model": spare_name, **candidate_summary(spare_time)},
+            "ensemble": ensemble,  # None: nothing trained in spare time; the blend decided
             "budget": {
                 "budget_minutes": budget_minutes,
                 "threads": threads,
@@ -517,10 +552,13 @@ def train_neural_candidate(
     rc: bool,
     max_epochs: float,
     self_pretraining: float | None = None,
-) -> dict[str, Any]:
+    required_epochs: float = 0.0,
+) -> dict[str, Any] | None:
     """Train candidate ``name`` of :data:`RECIPES` into ``output_dir`` until ``deadline``: probe the
     step time, self-pretrain the trunk (``self_pretraining`` epochs; default: the recipe's), plan the
-    steps, train seed ``seed``, then more seeds while another fits."""
+    steps and train seed ``seed``. ``None`` (nothing trained) when the plan is below
+    ``required_epochs``. More seeds, while another fits, come from the returned
+    ``train_more_seeds(deadline)``: the caller decides what the time left goes to first."""
     from hf_genomics.tokenization.spec import build_tokenizer
     from hf_genomics.training.callbacks import TimeBudgetCallback
     from hf_genomics.training.classification import (
@@ -601,6 +639,9 @@ def train_neural_candidate(
         )
         args = dataclasses.replace(args, model_name_or_path=pretraining["folder"])
         plan = fine_tuning_plan(1.0)  # the fine-tuning gets what is left
+    if plan["epochs"] < required_epochs:
+        logger.info("%s: %.2f planned epochs < %s, not trained", name, plan["epochs"], required_epochs)
+        return None
     plan["size"] = [args.hidden_size, args.num_hidden_layers]
     logger.info(
         "%s %s: %.3f s per step, planning %d steps (%.2f epochs)",
@@ -639,31 +680,41 @@ def train_neural_candidate(
     # busier neighbour) can be far off, and then a whole seed's worth of budget went unused
     seconds_per_step_all_in = seed_seconds / max(results["per_seed"][0]["train_steps"], 1)
     model_dirs = [output_dir]
-    while len(model_dirs) < MAX_SEEDS:
-        left = deadline - time.monotonic() - reserve
-        steps = extra_seed_steps(left, seconds_per_step_all_in, plan["max_steps"], plan["evaluations"])
-        if not steps:
-            break
-        extra_seed = seed + len(model_dirs)
-        folder_of_seed = output_dir / "extra_seeds" / f"seed-{extra_seed}"
-        logger.info(
-            "%.0f s left, a step costs %.3f s: seed %d, %d steps",
-            left,
-            seconds_per_step_all_in,
-            extra_seed,
-            steps,
-        )
-        seed_snapshots.append(snapshots())
-        every = steps // plan["evaluations"]
-        run_classification(
-            dataclasses.replace(args, seeds=[extra_seed]),
-            dataclasses.replace(
-                training, output_dir=str(folder_of_seed), max_steps=steps, eval_steps=every, save_steps=every
-            ),
-            callbacks=[TimeBudgetCallback(train_deadline), seed_snapshots[-1]],
-        )
-        model_dirs.append(folder_of_seed)
+
+    def train_more_seeds(until: float) -> None:
+        """More seeds (into ``extra_seeds/``, appended to ``model_dirs`` and the snapshots) while one
+        fits before ``until``, at the first seed's measured cost per step."""
+        while len(model_dirs) < MAX_SEEDS:
+            left = until - time.monotonic() - reserve
+            steps = extra_seed_steps(left, seconds_per_step_all_in, plan["max_steps"], plan["evaluations"])
+            if not steps:
+                return
+            extra_seed = seed + len(model_dirs)
+            folder_of_seed = output_dir / "extra_seeds" / f"seed-{extra_seed}"
+            logger.info(
+                "%.0f s left, a step costs %.3f s: seed %d, %d steps",
+                left,
+                seconds_per_step_all_in,
+                extra_seed,
+                steps,
+            )
+            seed_snapshots.append(snapshots())
+            every = steps // plan["evaluations"]
+            run_classification(
+                dataclasses.replace(args, seeds=[extra_seed]),
+                dataclasses.replace(
+                    training,
+                    output_dir=str(folder_of_seed),
+                    max_steps=steps,
+                    eval_steps=every,
+                    save_steps=every,
+                ),
+                callbacks=[TimeBudgetCallback(until - (deadline - train_deadline)), seed_snapshots[-1]],
+            )
+            model_dirs.append(folder_of_seed)
+
     return {
+        "train_more_seeds": train_more_seeds,
         "results": results,
         "model_dirs": model_dirs,
         "snapshots": seed_snapshots,
@@ -755,6 +806,32 @@ def blend_with_baseline(neural: dict[str, Any], kmer: dict[str, Any], splits: di
         "dev_mcc_by_transformer_weight": {str(w): v for w, v in choice.dev_mcc_by_weight.items()},
         "test": test_metrics(choice.weight),
         "transformer_test": test_metrics(1.0),  # the neural model alone (seed-averaged when several)
+    }
+
+
+def ensemble_of(members: dict[str, dict[str, Any]], splits: dict) -> dict[str, Any]:
+    """Weights of ``members`` (``{name: {"validation", "test"} probabilities}``) chosen on validation
+    MCC (:func:`~hf_genomics.evaluation.blend.choose_ensemble_weights`), the test metrics at those
+    weights, and what was selected: a member alone, ``blend`` (the first member and the last, the
+    k-mer baseline) or ``ensemble`` (the others too)."""
+    from hf_genomics.evaluation.blend import choose_ensemble_weights, ensemble_probabilities
+    from hf_genomics.evaluation.metrics import compute_classification_metrics
+
+    names = list(members)
+    choice = choose_ensemble_weights([members[name]["validation"] for name in names], splits["validation"][1])
+    test = ensemble_probabilities(choice.weights, [members[name]["test"] for name in names])
+    num_classes = test.shape[-1]
+    used = [name for name, weight in zip(names, choice.weights, strict=True) if weight > 0]
+    selected = used[0] if len(used) == 1 else "blend" if used == [names[0], names[-1]] else "ensemble"
+    return {
+        "models": names,
+        "weights": dict(zip(names, choice.weights, strict=True)),
+        "dev_mcc": choice.dev_mcc,
+        "dev_mcc_by_weights": {
+            ",".join(f"{w:g}" for w in key): v for key, v in choice.dev_mcc_by_weights.items()
+        },
+        "test": compute_classification_metrics(test.argmax(-1), splits["test"][1], num_classes),
+        "selected_model": selected,
     }
 
 

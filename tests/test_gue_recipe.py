@@ -294,3 +294,74 @@ def test_spare_budget_trains_more_seeds_and_averages_them(tmp_path, monkeypatch)
     assert results["blend"]["transformer_test"]["mcc"] == pytest.approx(test)
     seed_two = json.loads((out / "extra_seeds" / "seed-2" / "results.json").read_text())
     assert seed_two["seeds"] == [2]
+
+
+def test_spare_time_trains_the_transformer_and_weighs_all_three_on_validation(tmp_path, monkeypatch):
+    """The CNN's epoch cap ends its seed early: the time left trains the transformer, and the
+    ensemble's weights are the validation choice, recomputed here from the saved models and
+    scikit-learn's MCC for every weighting."""
+    from sklearn.metrics import matthews_corrcoef
+    from transformers import AutoModelForSequenceClassification
+
+    from hf_genomics.analysis.loading import load_model_and_tokenizer
+    from hf_genomics.analysis.predict import predict
+    from hf_genomics.data.gue import load_gue
+    from hf_genomics.evaluation.blend import simplex_weights
+    from hf_genomics.evaluation.kmer_baseline import fit_kmer_baseline
+
+    monkeypatch.setattr(gue_recipe, "MAX_SEEDS", 1)  # one CNN seed: its end point is the saved model
+    # any plan will do (a loaded CI core may leave the transformer under the recipe's 2 epochs)
+    monkeypatch.setitem(gue_recipe.CNN_RECIPE, "spare_time_min_epochs", 0.0)
+    task = write_planted_motif_task(tmp_path / "prom" / "planted", sizes=(192, 64, 64))
+    out = tmp_path / "out"
+    results = gue_recipe.run_recipe(task, out, budget_minutes=1.0, threads=1, max_epochs=2)
+    assert results["neural_model"] == "cnn" and results["spare_time"]["model"] == "transformer"
+    spare = out / "spare_time" / "transformer"
+    assert AutoModelForSequenceClassification.from_pretrained(spare).config.model_type == "dna_encoder"
+
+    data = load_gue(task)
+    splits = {s: (data[s]["sequence"], data[s]["label"]) for s in ("train", "validation", "test")}
+    tried = [float(c) for c in results["kmer_baseline"]["dev_mcc_by_C"]]
+    baseline = fit_kmer_baseline(splits["train"], splits["validation"], splits["test"], seed=1, cs=tried)
+    probabilities = {}
+    for name in ("validation", "test"):
+        cnn = predict(
+            *load_model_and_tokenizer(out, kind="classifier"),
+            splits[name][0],
+            rc_average=True,
+            progress=False,
+        )
+        transformer = predict(
+            *load_model_and_tokenizer(spare, kind="classifier"), splits[name][0], progress=False
+        )
+        probabilities[name] = [
+            cnn.probabilities,
+            transformer.probabilities,
+            baseline.predict_proba(splits[name][0]),
+        ]
+
+    def mcc(weights, name):
+        mixed = sum(w * p for w, p in zip(weights, probabilities[name]))
+        return matthews_corrcoef(splits[name][1], mixed.argmax(1))
+
+    ensemble = results["ensemble"]
+    assert ensemble["models"] == ["cnn", "transformer", "kmer_baseline"]
+    reference = {",".join(f"{x:g}" for x in w): mcc(w, "validation") for w in simplex_weights(3)}
+    assert ensemble["dev_mcc_by_weights"] == pytest.approx(reference, abs=1e-6)
+    chosen = tuple(ensemble["weights"].values())
+    assert sum(chosen) == pytest.approx(1.0)
+    assert ensemble["dev_mcc"] == pytest.approx(max(reference.values()), abs=1e-6)
+    assert ensemble["test"]["mcc"] == pytest.approx(mcc(chosen, "test"), abs=1e-6)
+    used = [name for name, weight in ensemble["weights"].items() if weight > 0]
+    expected = used[0] if len(used) == 1 else "blend" if used == ["cnn", "kmer_baseline"] else "ensemble"
+    assert results["selected_model"] == ensemble["selected_model"] == expected
+    assert results["selected_test_mcc"] == ensemble["test"]["mcc"]
+    assert "spare time" in (out / "README.md").read_text()
+
+
+def test_spare_time_model_is_skipped_when_its_plan_is_too_short(tmp_path):
+    task = write_planted_motif_task(tmp_path / "prom" / "planted", sizes=(160, 48, 48))
+    results = gue_recipe.run_recipe(task, tmp_path / "out", budget_minutes=0.3, threads=1, max_epochs=1)
+    assert results["spare_time"] is None and results["ensemble"] is None  # 1 epoch < 2: not trained
+    assert not (tmp_path / "out" / "spare_time").exists()
+    assert results["selected_model"] == gue_recipe.selected_by_validation(results["blend"], "cnn")

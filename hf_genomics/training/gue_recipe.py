@@ -34,6 +34,11 @@ Within a seed, the recipe's ``checkpoints_averaged`` best checkpoints (by valida
 averaged too: their probabilities are taken at each evaluation
 (:mod:`hf_genomics.training.snapshot_predictions`), and ``checkpoint_averaging`` in results.json
 holds the whole tail of the recipe for 1, 2 and 3 checkpoints, so the choice is checked on every run.
+
+When the CNN's first seed ends early (its epoch cap binds), the time left first trains its
+``spare_time_model`` (the transformer, one seed, ``spare_time/transformer/``), then extra CNN seeds;
+the CNN, the transformer and the baseline are weighed together on validation (``ensemble``:
+:func:`~hf_genomics.evaluation.blend.choose_ensemble_weights`), a superset of the blend's choices.
 """
 
 from __future__ import annotations
@@ -769,9 +774,23 @@ def card_section(results: dict[str, Any]) -> str:
         f"{min(baseline['ks'])}–{max(baseline['ks'])}-mers logistic regression (`kmer_baseline.safetensors`): "
         f"test MCC {results['kmer_baseline_test_mcc']:.4f} (validation {results['kmer_baseline_dev_mcc']:.4f}). "
         f"Probability blend, neural model's weight {blend['weight_transformer']:g} chosen on validation: test MCC "
-        f"{blend['test']['mcc']:.4f} (validation {blend['dev_mcc']:.4f}). Selected on validation: "
+        f"{blend['test']['mcc']:.4f} (validation {blend['dev_mcc']:.4f}).{spare_time_sentence(results)} "
+        "Selected on validation: "
         f"**{results['selected_model']}** (test MCC {results['selected_test_mcc']:.4f}); the model-index above "
         "reports the selected model.\n"
+    )
+
+
+def spare_time_sentence(results: dict[str, Any]) -> str:
+    """The card's words on the model trained in the time the first seed's epoch cap left ("" if none)."""
+    spare, ensemble = results.get("spare_time"), results.get("ensemble")
+    if not spare or not ensemble:
+        return ""
+    weights = ", ".join(f"{name} {weight:g}" for name, weight in ensemble["weights"].items())
+    return (
+        f" In the spare time the epoch cap left, a {spare['model']} was trained (`spare_time/{spare['model']}/`, "
+        f"{spare['train_steps']} steps, validation MCC {spare['dev_mcc']:.4f}); weights chosen on validation "
+        f"({weights}): test MCC {ensemble['test']['mcc']:.4f} (validation {ensemble['dev_mcc']:.4f})."
     )
 
 

@@ -12,17 +12,14 @@ import sys
 from pathlib import Path
 from statistics import mean
 
-from summarize import ORDER, checkpoints_option, rows
+from summarize import ORDER, checkpoints_option, rows, selected_dev
 
 
 def validation_by_task(folder: Path, checkpoints: str | None = None) -> dict[str, tuple[float, float]]:
     """task -> (selected model's, CNN's) validation MCC, mean over seeds."""
     found: dict[str, list[tuple[float, float]]] = {}
     for row in rows(folder, checkpoints):
-        selected_dev = {"kmer_baseline": row["kmer_dev"], "blend": row["blend_dev"]}.get(
-            row["selected"], row["cnn_dev"]
-        )
-        found.setdefault(row["task"], []).append((selected_dev, row["cnn_dev"]))
+        found.setdefault(row["task"], []).append((selected_dev(row), row["cnn_dev"]))
     return {task: (mean(s for s, _ in v), mean(c for _, c in v)) for task, v in found.items()}
 
 

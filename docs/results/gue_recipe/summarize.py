@@ -37,6 +37,7 @@ def recipe_tail(run: dict, checkpoints: str | None) -> dict:
             "w": blend["weight_transformer"],
             "selected": run["selected_model"],
             "sel": run["selected_test_mcc"],
+            **spare_time_tail(run),
         }
     row = run["checkpoint_averaging"][checkpoints]
     # the blend's test MCC is stored only as the selection's; its end points are the two models
@@ -50,6 +51,27 @@ def recipe_tail(run: dict, checkpoints: str | None) -> dict:
         "selected": row["selected_model"],
         "sel": row["selected_test_mcc"],
     }
+
+
+def spare_time_tail(run: dict) -> dict:
+    """The transformer trained in the CNN's spare time and the three-model ensemble (runs that had one)."""
+    spare, ensemble = run.get("spare_time"), run.get("ensemble")
+    if not spare or not ensemble:
+        return {}
+    return {
+        "spare": spare["test_mcc"],
+        "spare_dev": spare["dev_mcc"],
+        "ens": ensemble["test"]["mcc"],
+        "ens_dev": ensemble["dev_mcc"],
+        "weights": "/".join(f"{w:g}" for w in ensemble["weights"].values()),
+    }
+
+
+def selected_dev(row: dict) -> float:
+    """The validation MCC × 100 of the model the run selected."""
+    if "ens_dev" in row:  # the ensemble's weightings include every other choice: it selected
+        return row["ens_dev"]
+    return {"kmer_baseline": row["kmer_dev"], "blend": row["blend_dev"]}.get(row["selected"], row["cnn_dev"])
 
 
 def rows(folder: Path, checkpoints: str | None = None) -> list[dict]:
@@ -68,7 +90,8 @@ def rows(folder: Path, checkpoints: str | None = None) -> list[dict]:
                     "task": task,
                     "seed": int(seed_dir.name[4:]),
                     **{
-                        key: value if key in ("w", "selected") else 100 * value for key, value in tail.items()
+                        key: value if key in ("w", "selected", "weights") else 100 * value
+                        for key, value in tail.items()
                     },
                     "kmer": 100 * r["kmer_baseline_test_mcc"],
                     "kmer_dev": 100 * r["kmer_baseline_dev_mcc"],
@@ -100,6 +123,17 @@ def main(folder: Path, checkpoints: str | None = None) -> None:
             f"| {x['size'][0]} × {x['size'][1]}, {x['steps']} ({x['epochs']:.2f}), {x['seeds']} model(s) "
             f"| {x['probe']:.2f} | {x['wall']:.0f} s |"
         )
+    spare = [x for x in table if "ens" in x]
+    if spare:
+        print(
+            "\n| task | seed | transformer in spare time: test MCC (dev) | ensemble weights CNN / transformer / "
+            "baseline | ensemble test MCC (dev) |\n|---|---|---|---|---|"
+        )
+        for x in spare:
+            print(
+                f"| {x['task']} | {x['seed']} | {x['spare']:.2f} ({x['spare_dev']:.2f}) | {x['weights']} "
+                f"| {x['ens']:.2f} ({x['ens_dev']:.2f}) |"
+            )
     for seed in sorted({x["seed"] for x in table}):
         mine = [x for x in table if x["seed"] == seed]
         n = len(mine)

@@ -312,6 +312,7 @@ def test_spare_time_trains_the_transformer_and_weighs_all_three_on_validation(tm
     monkeypatch.setattr(gue_recipe, "MAX_SEEDS", 1)  # one CNN seed: its end point is the saved model
     # any plan will do (a loaded CI core may leave the transformer under the recipe's 2 epochs)
     monkeypatch.setitem(gue_recipe.CNN_RECIPE, "spare_time_min_epochs", 0.0)
+    monkeypatch.setitem(gue_recipe.CNN_RECIPE, "spare_time_min_share", 0.0)
     task = write_planted_motif_task(tmp_path / "prom" / "planted", sizes=(192, 64, 64))
     out = tmp_path / "out"
     results = gue_recipe.run_recipe(task, out, budget_minutes=1.0, threads=1, max_epochs=2)

@@ -117,6 +117,8 @@ CNN_RECIPE: dict[str, Any] = {
     # and the k-mer baseline are then weighed together on validation (ensemble in results.json)
     "spare_time_model": "transformer",
     "spare_time_min_epochs": 2.0,
+    # below this share of the budget left after the first seed, not even the other model's probe runs
+    "spare_time_min_share": 0.1,
 }
 RECIPES: dict[str, dict[str, Any]] = {"cnn": CNN_RECIPE, "transformer": RECIPE}
 DEFAULT_MODELS = ("cnn",)
@@ -428,12 +430,19 @@ def _run_recipe(
         if len(models) > 1:
             candidates[name]["train_more_seeds"](share_end)
     spare_time = None
-    spare_name = RECIPES[models[0]].get("spare_time_model")
-    if len(models) == 1 and spare_name and spare_name not in models:
+    first = RECIPES[models[0]]
+    spare_name = first.get("spare_time_model")
+    spare_seconds = deadline - time.monotonic() - reserve
+    if (
+        len(models) == 1
+        and spare_name
+        and spare_name not in models
+        and spare_seconds >= first.get("spare_time_min_share", 0.0) * 60 * budget_minutes
+    ):
         # the time the first seed left (its epoch cap bound) trains the other model, then more seeds
         spare_time = train(
             spare_name, output_dir / "spare_time" / spare_name, deadline,
-            required_epochs=RECIPES[models[0]].get("spare_time_min_epochs", 0.0),
+            required_epochs=first.get("spare_time_min_epochs", 0.0),
         )  # fmt: skip
     if len(models) == 1:
         candidates[models[0]]["train_more_seeds"](deadline)

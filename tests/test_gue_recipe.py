@@ -161,13 +161,19 @@ def test_gue_recipe_end_to_end(tmp_path):
         assert blend["transformer_test"]["mcc"] == pytest.approx(saved["test_mcc"], abs=1e-6)
     assert blend["dev_mcc"] == max(by_weight.values()) == by_weight[blend["weight_transformer"]]
     names = {0.0: "kmer_baseline", 1.0: neural}
-    assert saved["selected_model"] == names.get(blend["weight_transformer"], "blend")
-    test_mcc_of = {
-        "kmer_baseline": saved["kmer_baseline_test_mcc"],
-        neural: blend["transformer_test"]["mcc"],
-        "blend": blend["test"]["mcc"],
-    }
-    assert saved["selected_test_mcc"] == test_mcc_of[saved["selected_model"]]
+    blend_selected = names.get(blend["weight_transformer"], "blend")
+    # two neural candidates: both and the baseline are weighed together (the blend's weightings included)
+    ensemble = saved["ensemble"]
+    other = ({"cnn", "transformer"} - {neural}).pop()
+    assert ensemble["models"] == [neural, other, "kmer_baseline"]
+    assert ensemble["dev_mcc"] == max(ensemble["dev_mcc_by_weights"].values()) >= blend["dev_mcc"]
+    assert ensemble["dev_mcc_by_weights"][
+        f"{blend['weight_transformer']:g},0,{1 - blend['weight_transformer']:g}"
+    ] == (pytest.approx(blend["dev_mcc"]))
+    assert (saved["selected_model"], saved["selected_test_mcc"]) == (
+        ensemble["selected_model"],
+        ensemble["test"]["mcc"],
+    )
     # the neural end point averages the recipe's number of best checkpoints; the table beside it
     # redoes the recipe's tail for 1, 2 and 3, and its "1" row is the saved (best) model, re-read
     averaged = gue_recipe.RECIPES[neural].get("checkpoints_averaged", 1)
@@ -177,10 +183,12 @@ def test_gue_recipe_end_to_end(tmp_path):
     row = table[str(averaged)]
     assert row["neural_dev_mcc"] == pytest.approx(by_weight[1.0])
     assert row["blend_dev_mcc"] == pytest.approx(blend["dev_mcc"])
-    assert (row["selected_model"], row["selected_test_mcc"]) == (
-        saved["selected_model"],
-        saved["selected_test_mcc"],
-    )
+    test_mcc_of = {
+        "kmer_baseline": saved["kmer_baseline_test_mcc"],
+        neural: blend["transformer_test"]["mcc"],
+        "blend": blend["test"]["mcc"],
+    }
+    assert (row["selected_model"], row["selected_test_mcc"]) == (blend_selected, test_mcc_of[blend_selected])
     if len(saved["transformer_seeds"]) == 1:
         model, tokenizer = load_model_and_tokenizer(out, kind="classifier")
         best = predict(

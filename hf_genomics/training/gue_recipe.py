@@ -470,11 +470,19 @@ def _run_recipe(
     blend.update(transformer_models=len(model_dirs), checkpoints_averaged=averaged)
     selected = selected_by_validation(blend, neural)
     selected_metrics = selected_test_metrics(selected, blend, baseline, neural)
+    others = {name: candidate for name, candidate in candidates.items() if name != neural}
+    if spare_time is not None:
+        others[spare_name] = spare_time
     ensemble = None
-    if spare_time is not None:  # the three together, weighed on validation: a superset of the blend's choices
+    if (
+        others
+    ):  # every neural model and the baseline, weighed on validation: a superset of the blend's choices
         members = {
             neural: neural_probabilities(chosen["snapshots"], averaged),
-            spare_name: neural_probabilities(spare_time["snapshots"], 1),
+            **{
+                name: neural_probabilities(other["snapshots"], RECIPES[name].get("checkpoints_averaged", 1))
+                for name, other in others.items()
+            },
             "kmer_baseline": kmer,
         }
         ensemble = ensemble_of(members, splits)
@@ -489,7 +497,7 @@ def _run_recipe(
             "spare_time": None
             if spare_time is None
             else {"model": spare_name, **candidate_summary(spare_time)},
-            "ensemble": ensemble,  # None: nothing trained in spare time; the blend decided
+            "ensemble": ensemble,  # None: one neural model (nothing in spare time); the blend decided
             "budget": {
                 "budget_minutes": budget_minutes,
                 "threads": threads,

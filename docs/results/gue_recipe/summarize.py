@@ -65,7 +65,7 @@ def spare_time_tail(run: dict) -> dict:
         "spare_dev": second["dev_mcc"],
         "ens": ensemble["test"]["mcc"],
         "ens_dev": ensemble["dev_mcc"],
-        "weights": "/".join(f"{w:g}" for w in ensemble["weights"].values()),
+        "weights": " / ".join(f"{name} {w:g}" for name, w in ensemble["weights"].items()),
     }
 
 
@@ -128,8 +128,8 @@ def main(folder: Path, checkpoints: str | None = None) -> None:
     spare = [x for x in table if "ens" in x]
     if spare:
         print(
-            "\n| task | seed | second model (spare time or candidate): test MCC (dev) | ensemble weights CNN / "
-            "transformer / baseline | ensemble test MCC (dev) |\n|---|---|---|---|---|"
+            "\n| task | seed | second model (spare time or candidate): test MCC (dev) | ensemble weights "
+            "(validation) | ensemble test MCC (dev) |\n|---|---|---|---|---|"
         )
         for x in spare:
             print(

@@ -466,19 +466,17 @@ def _run_recipe(
     averaged = recipe.get("checkpoints_averaged", 1)
     # the baseline's probabilities once: the blend and every row of the checkpoint-averaging table
     kmer = {name: baseline.predict_proba(splits[name][0]) for name in ("validation", "test")}
-    blend = blend_with_baseline(neural_probabilities(chosen["snapshots"], averaged), kmer, splits)
+    chosen_probabilities = neural_probabilities(chosen["snapshots"], averaged)
+    blend = blend_with_baseline(chosen_probabilities, kmer, splits)
     blend.update(transformer_models=len(model_dirs), checkpoints_averaged=averaged)
-    selected = selected_by_validation(blend, neural)
-    selected_metrics = selected_test_metrics(selected, blend, baseline, neural)
     others = {name: candidate for name, candidate in candidates.items() if name != neural}
     if spare_time is not None:
         others[spare_name] = spare_time
     ensemble = None
-    if (
-        others
-    ):  # every neural model and the baseline, weighed on validation: a superset of the blend's choices
+    # every neural model and the baseline, weighed on validation: a superset of the blend's choices
+    if others:
         members = {
-            neural: neural_probabilities(chosen["snapshots"], averaged),
+            neural: chosen_probabilities,
             **{
                 name: neural_probabilities(other["snapshots"], RECIPES[name].get("checkpoints_averaged", 1))
                 for name, other in others.items()
@@ -487,6 +485,9 @@ def _run_recipe(
         }
         ensemble = ensemble_of(members, splits)
         selected, selected_metrics = ensemble["selected_model"], ensemble["test"]
+    else:
+        selected = selected_by_validation(blend, neural)
+        selected_metrics = selected_test_metrics(selected, blend, baseline, neural)
     selected_test = selected_metrics["mcc"]
     results.update(
         {

@@ -21,7 +21,7 @@ import numpy as np
 from hf_genomics.analysis.loading import load_model_and_tokenizer
 from hf_genomics.analysis.predict import predict
 from hf_genomics.data.gue import load_gue
-from hf_genomics.evaluation.blend import choose_ensemble_weights, ensemble_probabilities, simplex_weights
+from hf_genomics.evaluation.blend import choose_ensemble_weights, ensemble_probabilities
 from hf_genomics.evaluation.kmer_baseline import fit_kmer_baseline
 from hf_genomics.evaluation.metrics import compute_classification_metrics
 
@@ -61,14 +61,14 @@ def held_out(models: list[np.ndarray], labels: np.ndarray, repeats: int) -> dict
     """Mean held-out validation MCC × 100 of: the CNN alone, the blend (CNN + baseline, 5 weightings)
     and the ensemble (all three, 15), each choosing on one half and scored on the other."""
     rng = np.random.default_rng(0)
-    blend_grid = [(w, 0.0, 1 - w) for w, _ in simplex_weights(2)]
     scores: dict[str, list[float]] = {"cnn": [], "blend": [], "ensemble": []}
     for _ in range(repeats):
         order = rng.permutation(len(labels))
         halves = (order[: len(order) // 2], order[len(order) // 2 :])
         for fit, score in (halves, halves[::-1]):
             part = [m[fit] for m in models]
-            blend = max(blend_grid, key=lambda w: mcc(ensemble_probabilities(w, part), labels[fit]))
+            cnn_weight, kmer_weight = choose_ensemble_weights([part[0], part[2]], labels[fit]).weights
+            blend = (cnn_weight, 0.0, kmer_weight)  # the recipe's blend: its 5 weightings, its tie order
             ensemble = choose_ensemble_weights(part, labels[fit]).weights
             held = [m[score] for m in models]
             scores["cnn"].append(mcc(held[0], labels[score]))

@@ -102,6 +102,27 @@ def rc(ids, mask):
     return reverse_complement_ids(ids, mask, torch.tensor([3, 2, 1, 0, 4, 5]))
 
 
+def random_strand(ids, mask):
+    """Each row on a random strand: about half of them reverse-complemented."""
+    flip = torch.rand(len(ids)) < 0.5
+    if flip.any():
+        ids = ids.clone()
+        ids[flip] = rc(ids[flip], mask[flip])
+    return ids
+
+
+def shuffled_batches(total):
+    """``total`` batches of training-row indices, a fresh permutation for every pass."""
+    rows, done = len(tr[2]), 0
+    while done < total:
+        perm = torch.randperm(rows)
+        for i in range(0, rows, a.bs):
+            if done >= total:
+                return
+            yield perm[i : i + a.bs]
+            done += 1
+
+
 if a.pretrain:  # masked-base pretraining of the trunk on the training sequences (no labels), random strand
     head = torch.nn.Conv1d(a.hidden, 4, 1)
     popt = torch.optim.AdamW(
@@ -119,40 +140,30 @@ if a.pretrain:  # masked-base pretraining of the trunk on the training sequences
             else 0.5 * (1 + math.cos(math.pi * (s - warm0) / max(1, total0 - warm0)))
         ),
     )
-    st = 0
     t0p = time.time()
-    while st < total0:
-        perm = torch.randperm(n0)
-        for i in range(0, n0, a.bs):
-            if st >= total0:
-                break
-            idx = perm[i : i + a.bs]
-            ids, m = tr[0][idx], tr[1][idx]
-            flip = torch.rand(len(idx)) < 0.5
-            if flip.any():
-                ids = ids.clone()
-                ids[flip] = rc(ids[flip], m[flip])
-            target = ids.clone()
-            masked = (torch.rand(ids.shape) < a.mask_rate) & (m == 1) & (ids < 4)
-            ids = ids.masked_fill(masked, 4)
-            hid, _ = model.model.features(ids, m[:, None, :].float())
-            logits = head(hid).transpose(1, 2)
-            loss = torch.nn.functional.cross_entropy(logits[masked], target[masked])
-            popt.zero_grad()
-            loss.backward()
-            popt.step()
-            psched.step()
-            st += 1
-            if st % spe0 == 0:
-                acc = (logits[masked].argmax(-1) == target[masked]).float().mean().item()
-                print(
-                    "pretrain",
-                    round(st / spe0, 2),
-                    round(loss.item(), 4),
-                    round(acc, 3),
-                    round(time.time() - t0p),
-                    flush=True,
-                )
+    for st, idx in enumerate(shuffled_batches(total0), start=1):
+        m = tr[1][idx]
+        ids = random_strand(tr[0][idx], m)
+        target = ids.clone()
+        masked = (torch.rand(ids.shape) < a.mask_rate) & (m == 1) & (ids < 4)
+        ids = ids.masked_fill(masked, 4)
+        hid, _ = model.model.features(ids, m[:, None, :].float())
+        logits = head(hid).transpose(1, 2)
+        loss = torch.nn.functional.cross_entropy(logits[masked], target[masked])
+        popt.zero_grad()
+        loss.backward()
+        popt.step()
+        psched.step()
+        if st % spe0 == 0:
+            acc = (logits[masked].argmax(-1) == target[masked]).float().mean().item()
+            print(
+                "pretrain",
+                round(st / spe0, 2),
+                round(loss.item(), 4),
+                round(acc, 3),
+                round(time.time() - t0p),
+                flush=True,
+            )
 
 # an exponential moving average of the weights (and BatchNorm statistics) is what evaluation reads
 ema = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(a.ema), use_buffers=True) if a.ema else None
@@ -187,58 +198,48 @@ def probs(split):
 
 os.makedirs("runs/cnn_variants", exist_ok=True)
 hist = []
-step = 0
 t0 = time.time()
 every = max(1, spe // a.evals_per_epoch)
 best = (-1, None)
 bestloss = (9e9, None)
 snaps = []
-while step < total:
-    perm = torch.randperm(n)
-    for i in range(0, n, a.bs):
-        if step >= total:
-            break
-        idx = perm[i : i + a.bs]
-        ids, m, y = tr[0][idx], tr[1][idx], tr[2][idx]
-        if a.rcaug:
-            flip = torch.rand(len(idx)) < 0.5
-            if flip.any():
-                ids = ids.clone()
-                ids[flip] = rc(ids[flip], m[flip])
-        if a.shift:
-            s = int(torch.randint(-a.shift, a.shift + 1, ()))
-            if s:
-                ids = torch.roll(ids, s, 1)
-                m = torch.roll(m, s, 1)
-        loss = torch.nn.functional.cross_entropy(model(ids, m).logits, y)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        sched.step()
-        if ema is not None:
-            ema.update_parameters(model)
-        step += 1
-        if step % every == 0 or step == total:
-            pd_, pt = probs(dv), probs(te)
-            vm = matthews_corrcoef(dv[2], pd_.argmax(1))
-            tm = matthews_corrcoef(te[2], pt.argmax(1))
-            vl = float(-np.log(np.clip(pd_[np.arange(len(dv[2])), dv[2].numpy()], 1e-7, 1)).mean())
-            hist.append(
-                (
-                    step,
-                    round(step / spe, 2),
-                    round(vm * 100, 2),
-                    round(tm * 100, 2),
-                    round(vl, 4),
-                    round(time.time() - t0),
-                )
+for step, idx in enumerate(shuffled_batches(total), start=1):
+    ids, m, y = tr[0][idx], tr[1][idx], tr[2][idx]
+    if a.rcaug:
+        ids = random_strand(ids, m)
+    if a.shift:
+        s = int(torch.randint(-a.shift, a.shift + 1, ()))
+        if s:
+            ids = torch.roll(ids, s, 1)
+            m = torch.roll(m, s, 1)
+    loss = torch.nn.functional.cross_entropy(model(ids, m).logits, y)
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+    sched.step()
+    if ema is not None:
+        ema.update_parameters(model)
+    if step % every == 0 or step == total:
+        pd_, pt = probs(dv), probs(te)
+        vm = matthews_corrcoef(dv[2], pd_.argmax(1))
+        tm = matthews_corrcoef(te[2], pt.argmax(1))
+        vl = float(-np.log(np.clip(pd_[np.arange(len(dv[2])), dv[2].numpy()], 1e-7, 1)).mean())
+        hist.append(
+            (
+                step,
+                round(step / spe, 2),
+                round(vm * 100, 2),
+                round(tm * 100, 2),
+                round(vl, 4),
+                round(time.time() - t0),
             )
-            if vl < bestloss[0]:
-                bestloss = (vl, tm)
-            snaps.append(pt)
-            if vm > best[0]:
-                best = (vm, tm, step / spe, pt)
-            print(hist[-1], flush=True)
+        )
+        if vl < bestloss[0]:
+            bestloss = (vl, tm)
+        snaps.append(pt)
+        if vm > best[0]:
+            best = (vm, tm, step / spe, pt)
+        print(hist[-1], flush=True)
 res = dict(
     task=a.task,
     args=vars(a),

@@ -66,11 +66,10 @@ def test_extra_seeds_fit_the_time_left_at_the_measured_step_cost():
     assert extra(-5.0, 0.2, 3000, 6) == 0 and extra(400.0, 0.2, 3, 6) == 0
 
 
-def test_time_budget_callback_stops_and_evaluates_the_last_step(tmp_path):
+def linear_trainer(output_dir, callbacks, **arguments):
+    """A one-layer regression Trainer: the smallest thing the budget callbacks can drive."""
     import torch
     from transformers import Trainer, TrainingArguments
-
-    from hf_genomics.training.callbacks import TimeBudgetCallback
 
     class Linear(torch.nn.Module):
         def __init__(self):
@@ -82,21 +81,73 @@ def test_time_budget_callback_stops_and_evaluates_the_last_step(tmp_path):
             return {"loss": torch.nn.functional.mse_loss(out, labels), "logits": out}
 
     data = [{"x": torch.randn(2), "labels": torch.tensor(1.0)} for _ in range(64)]
+    args = TrainingArguments(
+        output_dir=str(output_dir), per_device_train_batch_size=4, use_cpu=True, report_to="none",
+        disable_tqdm=True, logging_strategy="no", **arguments,
+    )  # fmt: skip
+    return Trainer(model=Linear(), args=args, train_dataset=data, eval_dataset=data[:8], callbacks=callbacks)
+
+
+def test_time_budget_callback_stops_and_evaluates_the_last_step(tmp_path):
+    from hf_genomics.training.callbacks import TimeBudgetCallback
+
     ticks = iter(range(1000))
     callback = TimeBudgetCallback(deadline=3, clock=lambda: next(ticks))  # passes at the 4th check
-    args = TrainingArguments(
-        output_dir=str(tmp_path), max_steps=50, per_device_train_batch_size=4, eval_strategy="steps",
-        eval_steps=20, save_strategy="steps", save_steps=20, load_best_model_at_end=True,
-        metric_for_best_model="loss", greater_is_better=False, use_cpu=True, report_to="none",
-        disable_tqdm=True, logging_strategy="no",
+    trainer = linear_trainer(
+        tmp_path, [callback], max_steps=50, eval_strategy="steps", eval_steps=20, save_strategy="steps",
+        save_steps=20, load_best_model_at_end=True, metric_for_best_model="loss", greater_is_better=False,
     )  # fmt: skip
-    trainer = Trainer(
-        model=Linear(), args=args, train_dataset=data, eval_dataset=data[:8], callbacks=[callback]
-    )
     trainer.train()
     assert trainer.state.global_step == 4 == callback.stopped_at_step
     assert [entry["step"] for entry in trainer.state.log_history if "eval_loss" in entry] == [4]
     assert trainer.state.best_model_checkpoint.endswith("checkpoint-4")
+
+
+@pytest.mark.parametrize("seconds_per_step", [0.0, 0.5, 2.0])
+def test_time_paced_schedule_is_transformers_cosine_at_steps_or_time(tmp_path, seconds_per_step):
+    """Against transformers' own cosine-with-warmup: on time (no clock), the schedule is unchanged; a
+    run slower than planned (2 s per step, deadline 100 s, 100 steps) follows the cosine at the time
+    share, reaches a learning rate of 0 at the deadline and stops there; a faster one, at the steps."""
+    import torch
+    from transformers import TrainerCallback, get_cosine_schedule_with_warmup
+
+    from hf_genomics.training.callbacks import TimeBudgetCallback, TimePacedSchedule
+
+    now = {"t": 0.0}
+
+    class Clock(TrainerCallback):  # step k (1-based) runs at time k * seconds_per_step
+        def on_step_begin(self, args, state, control, **kwargs):
+            now["t"] = (state.global_step + 1) * seconds_per_step
+
+    rates = []
+
+    class Rates(TrainerCallback):
+        def on_step_end(self, args, state, control, optimizer=None, **kwargs):
+            rates.append((state.global_step, optimizer.param_groups[0]["lr"]))
+
+    clock = lambda: now["t"]  # noqa: E731
+    budget, paced = TimeBudgetCallback(100.0, clock=clock), TimePacedSchedule(100.0, clock=clock)
+    trainer = linear_trainer(
+        tmp_path, [Clock(), budget, paced, Rates()], max_steps=100, learning_rate=0.1,
+        lr_scheduler_type="cosine", warmup_steps=0.1, save_strategy="no",
+    )  # fmt: skip
+    trainer.train()
+    reference = get_cosine_schedule_with_warmup(
+        torch.optim.SGD([torch.zeros(1)], lr=0.1), 10, 100
+    ).lr_lambdas[0]
+    for step, rate in rates:  # the rate the next step will use, set after step `step`
+        equivalent_step = max(step, min(100.0, step * seconds_per_step))  # 100 steps = 100 s
+        assert rate == pytest.approx(0.1 * reference(equivalent_step), abs=1e-12)
+    expected_steps = 50 if seconds_per_step == 2.0 else 100
+    assert trainer.state.global_step == expected_steps and rates[-1][1] == pytest.approx(0.0, abs=1e-12)
+
+
+def test_time_paced_schedule_refuses_a_schedule_it_does_not_know(tmp_path):
+    from hf_genomics.training.callbacks import TimePacedSchedule
+
+    trainer = linear_trainer(tmp_path, [TimePacedSchedule(1e9)], max_steps=2, lr_scheduler_type="linear")
+    with pytest.raises(ValueError, match="cosine"):
+        trainer.train()
 
 
 def test_gue_recipe_end_to_end(tmp_path):

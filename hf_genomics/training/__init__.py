@@ -15,6 +15,7 @@ _LAZY_NAMES: dict[str, str] = {
     "ClmDataArguments": "hf_genomics.training.clm",
     "CausalLMTrainer": "hf_genomics.training.clm",
     "TimeBudgetCallback": "hf_genomics.training.callbacks",
+    "TimePacedSchedule": "hf_genomics.training.callbacks",
     "PerplexityGapSelection": "hf_genomics.training.clm",
     "ClassificationArguments": "hf_genomics.training.classification",
     "StudyTrainingArguments": "hf_genomics.training.classification",

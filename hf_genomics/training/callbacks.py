@@ -48,6 +48,55 @@ class TimeBudgetCallback(TrainerCallback):
         return control
 
 
+def cosine_with_warmup(progress: float, warmup_share: float) -> float:
+    """transformers' ``cosine`` learning-rate factor at ``progress`` (0 to 1) of a run: a linear rise
+    over the first ``warmup_share``, then half a cosine down to 0."""
+    if progress < warmup_share:
+        return progress / warmup_share
+    decay = (progress - warmup_share) / max(1.0 - warmup_share, 1e-12)
+    return max(0.0, 0.5 * (1.0 + math.cos(math.pi * min(decay, 1.0))))
+
+
+class TimePacedSchedule(TrainerCallback):
+    """The Trainer's cosine schedule paced by whichever runs out first, steps or time: its progress
+    is ``max(step / max_steps, elapsed / (deadline - start))``.
+
+    Why: a run stopped at a wall-clock deadline (:class:`TimeBudgetCallback`) was planned from a few
+    timed steps, and a shared machine makes that plan miss both ways. Too slow, and the run stops
+    with the learning rate still high (the best weights come from the annealed end); too fast, and
+    it ends with budget unused. Paced by time as well, the learning rate reaches 0 at the deadline,
+    and ``max_steps`` can be a generous cap (the epoch cap) instead of a guess.
+    """
+
+    def __init__(self, deadline: float, clock=time.monotonic):
+        self.deadline = deadline
+        self.clock = clock
+        self.started: float | None = None
+
+    def progress(self, step: int, max_steps: int) -> float:
+        """The share of the run done at optimizer step ``step``, by steps or by time."""
+        by_steps = step / max(max_steps, 1)
+        span = self.deadline - self.started
+        by_time = (self.clock() - self.started) / span if span > 0 else 1.0
+        return min(1.0, max(by_steps, by_time))
+
+    def on_train_begin(self, args, state, control, lr_scheduler=None, **kwargs):
+        kind = getattr(args.lr_scheduler_type, "value", args.lr_scheduler_type)
+        if kind != "cosine":
+            raise ValueError(f"TimePacedSchedule paces the cosine schedule, not {kind!r}")
+        scheduler = getattr(lr_scheduler, "scheduler", lr_scheduler)  # accelerate's wrapper, or the LambdaLR
+        if not hasattr(scheduler, "lr_lambdas"):
+            raise ValueError(f"TimePacedSchedule needs a LambdaLR schedule, got {type(scheduler).__name__}")
+        self.started = self.clock()
+        max_steps = state.max_steps
+        warmup_share = args.get_warmup_steps(max_steps) / max(max_steps, 1)
+
+        def factor(step: int) -> float:
+            return cosine_with_warmup(self.progress(step, max_steps), warmup_share)
+
+        scheduler.lr_lambdas = [factor] * len(scheduler.lr_lambdas)
+
+
 class TrainingMinutesCallback(TimeBudgetCallback):
     """``--max_train_minutes``: every ``trainer.train()`` call (each seed, each resume) stops
     ``minutes`` after it begins, as :class:`TimeBudgetCallback` does at its deadline."""
@@ -140,4 +189,4 @@ class EarlyStoppingOnMetric(TrainerCallback):
         }
 
 
-__all__ = ["EarlyStoppingOnMetric", "MaskingEpochCallback", "TimeBudgetCallback"]
+__all__ = ["EarlyStoppingOnMetric", "MaskingEpochCallback", "TimeBudgetCallback", "TimePacedSchedule"]

@@ -14,9 +14,11 @@ most ``self_pretraining_share`` of its time, and every seed is fine-tuned from i
 it lost on validation).
 
 The budget covers everything: the k-mer baseline is fitted first, then a few timed training steps
-size ``max_steps`` (so the cosine schedule ends inside the budget), and
+plan the run (the spacing of its evaluations, and whether the epoch cap binds),
 :class:`~hf_genomics.training.callbacks.TimeBudgetCallback` stops the Trainer at the training
-deadline whatever happens. ``results.json`` holds the transformer's ``test_mcc`` with
+deadline whatever happens, and :class:`~hf_genomics.training.callbacks.TimePacedSchedule` paces the
+cosine schedule by the clock as well as by steps, so a budget-bound run (trained up to its epoch
+cap) reaches a learning rate of 0 at the deadline however far the probe's step time was off. ``results.json`` holds the transformer's ``test_mcc`` with
 ``kmer_baseline_test_mcc`` beside it, both validation MCCs, and ``better_on_dev`` — which of the two
 is better on validation.
 
@@ -257,6 +259,7 @@ def plan_steps(
         steps = every * evaluations
     return {
         "max_steps": steps,  # a multiple of eval_steps: the last evaluation is the last step, not a near-copy
+        "epoch_cap_steps": cap,
         "eval_steps": every,
         "epochs": steps / steps_per_epoch,
         "capped_by_epochs": capped,
@@ -583,7 +586,7 @@ def train_neural_candidate(
     ``required_epochs``. More seeds, while another fits, come from the returned
     ``train_more_seeds(deadline)``: the caller decides what the time left goes to first."""
     from hf_genomics.tokenization.spec import build_tokenizer
-    from hf_genomics.training.callbacks import TimeBudgetCallback
+    from hf_genomics.training.callbacks import TimeBudgetCallback, TimePacedSchedule
     from hf_genomics.training.classification import (
         ClassificationArguments,
         StudyTrainingArguments,
@@ -676,6 +679,9 @@ def train_neural_candidate(
     )
     train_deadline = deadline - reserve - plan["estimated_test_seconds"] - plan["estimated_eval_seconds"]
     budget_callback = TimeBudgetCallback(train_deadline)
+    # a budget-bound run trains up to the epoch cap, its cosine paced by the clock (TimePacedSchedule):
+    # the learning rate reaches 0 at the deadline however far the probe's step time was off
+    max_steps = plan["max_steps"] if plan["capped_by_epochs"] else plan["epoch_cap_steps"]
     training = StudyTrainingArguments(
         output_dir=str(output_dir),
         use_cpu=True,
@@ -683,7 +689,7 @@ def train_neural_candidate(
         logging_strategy="no",
         learning_rate=recipe["learning_rate"],
         per_device_train_batch_size=recipe["batch_size"],
-        max_steps=plan["max_steps"],
+        max_steps=max_steps,
         eval_strategy="steps",
         save_strategy="steps",
         eval_steps=plan["eval_steps"],
@@ -697,7 +703,9 @@ def train_neural_candidate(
 
     seed_started = time.monotonic()
     seed_snapshots = [snapshots()]
-    results = run_classification(args, training, callbacks=[budget_callback, seed_snapshots[0]])
+    results = run_classification(
+        args, training, callbacks=[budget_callback, TimePacedSchedule(train_deadline), seed_snapshots[0]]
+    )
     seed_seconds = time.monotonic() - seed_started  # training, its evaluations and snapshots, the test pass
     # the measured cost of a step, all in: the probe's (taken before training, maybe beside a
     # busier neighbour) can be far off, and then a whole seed's worth of budget went unused
@@ -732,7 +740,11 @@ def train_neural_candidate(
                     eval_steps=every,
                     save_steps=every,
                 ),
-                callbacks=[TimeBudgetCallback(until - (deadline - train_deadline)), seed_snapshots[-1]],
+                callbacks=[
+                    TimeBudgetCallback(until - (deadline - train_deadline)),
+                    TimePacedSchedule(until - (deadline - train_deadline)),
+                    seed_snapshots[-1],
+                ],
             )
             model_dirs.append(folder_of_seed)
 

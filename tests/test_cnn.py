@@ -19,6 +19,8 @@ from hf_genomics.models.cnn.modeling_dna_cnn import (
     AUTO_MAP,
     DnaCnnForSequenceClassification,
     DnaCnnModel,
+    binned_pool,
+    masked_pool,
     reverse_complement_ids,
 )
 from hf_genomics.tokenization.reverse_complement import reverse_complement_token_map
@@ -230,14 +232,34 @@ print(json.dumps({"module": type(model).__module__, "diff": float((logits - t["l
     assert report["diff"] < 1e-6
 
 
+@settings(max_examples=60, deadline=None)
+@given(
+    length=st.integers(1, 14),
+    bins=st.integers(1, 6),
+    pooling=st.sampled_from(["mean_max", "mean", "max"]),
+    seed=st.integers(0, 2**16),
+)
+def test_unpadded_pooling_equals_the_masked_pooling(length, bins, pooling, seed):
+    """Without padding the pools are plain slices; they equal the masked pools with a mask of ones,
+    stretches shorter than one position (length < bins) pooling to 0 in both."""
+    hidden = torch.randn(3, 4, length, generator=torch.Generator().manual_seed(seed))
+    ones = torch.ones(3, 1, length)
+    torch.testing.assert_close(masked_pool(hidden, None, pooling), masked_pool(hidden, ones, pooling))
+    torch.testing.assert_close(
+        binned_pool(hidden, None, pooling, bins), binned_pool(hidden, ones, pooling, bins)
+    )
+
+
 @pytest.mark.parametrize("pooling", ["mean_max", "mean", "max"])
-def test_position_bins_pool_each_stretch_of_the_real_length(char, pooling):
+@pytest.mark.parametrize("rows", [["ACGTTGCAAGTTA", "TTACG"], ["ACGTTGCAAGTTA", "TTACGGATCCAGT"]])
+def test_position_bins_pool_each_stretch_of_the_real_length(char, pooling, rows):
     """``position_bins``: the pooled features are the whole row's pooling followed by each stretch's,
     stretches being ``numpy.array_split``-like cuts of the row's *real* positions (recomputed per row
-    with numpy, padding cut off first); padding leaves a row's prediction unchanged."""
+    with numpy, padding cut off first); padding leaves a row's prediction unchanged. Rows of one
+    length (no padding) take the sliced path, checked against the same reference."""
     torch.manual_seed(2)
     model = DnaCnnModel(tiny(char, position_bins=3, pooling=pooling)).eval()
-    batch = char(["ACGTTGCAAGTTA", "TTACG"], padding=True, return_tensors="pt")
+    batch = char(rows, padding=True, return_tensors="pt")
     with torch.no_grad():
         out = model(**batch)
     assert (

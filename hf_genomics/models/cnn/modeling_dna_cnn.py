@@ -81,21 +81,39 @@ def zero_padding(hidden: torch.Tensor, mask: torch.Tensor | None) -> torch.Tenso
     return hidden if mask is None else hidden * mask
 
 
-def masked_pool(hidden: torch.Tensor, mask: torch.Tensor, pooling: str) -> torch.Tensor:
+def masked_pool(hidden: torch.Tensor, mask: torch.Tensor | None, pooling: str) -> torch.Tensor:
     """Mean and/or max over real positions: ``hidden`` ``(batch, channels, length)``, ``mask``
-    ``(batch, 1, length)`` of 0/1."""
+    ``(batch, 1, length)`` of 0/1, or None when every position is real (plain mean and max)."""
     parts = []
     if pooling in ("mean", "mean_max"):
-        parts.append((hidden * mask).sum(-1) / mask.sum(-1).clamp(min=1))
+        parts.append(hidden.mean(-1) if mask is None else (hidden * mask).sum(-1) / mask.sum(-1).clamp(min=1))
     if pooling in ("max", "mean_max"):
-        maxed = hidden.masked_fill(mask == 0, torch.finfo(hidden.dtype).min).amax(-1)
-        parts.append(torch.where(mask.sum(-1) > 0, maxed, 0.0))  # an empty stretch pools to 0
+        if mask is None:
+            parts.append(hidden.amax(-1))
+        else:
+            maxed = hidden.masked_fill(mask == 0, torch.finfo(hidden.dtype).min).amax(-1)
+            parts.append(torch.where(mask.sum(-1) > 0, maxed, 0.0))  # an empty stretch pools to 0
     return torch.cat(parts, dim=-1)
 
 
-def binned_pool(hidden: torch.Tensor, mask: torch.Tensor, pooling: str, bins: int) -> torch.Tensor:
+def binned_pool(hidden: torch.Tensor, mask: torch.Tensor | None, pooling: str, bins: int) -> torch.Tensor:
     """:func:`masked_pool` over each of ``bins`` equal stretches of every row's real length (position
-    ``p`` of a row of ``n`` real positions is in stretch ``p * bins // n``), concatenated in order."""
+    ``p`` of a row of ``n`` real positions is in stretch ``p * bins // n``), concatenated in order.
+    Without padding (``mask`` None) every row's stretches are the same slices: pooled directly, the
+    same numbers at a third of the cost of masking (fixed-length tasks, the usual case)."""
+    if mask is None:
+        length = hidden.shape[-1]
+        edges = [
+            -(-b * length // bins) for b in range(bins + 1)
+        ]  # ceil(b * n / bins): where stretch b starts
+        empty = hidden.new_zeros(hidden.shape[0], hidden.shape[1] * (2 if pooling == "mean_max" else 1))
+        return torch.cat(
+            [
+                masked_pool(hidden[..., start:end], None, pooling) if end > start else empty
+                for start, end in zip(edges, edges[1:])
+            ],
+            dim=-1,
+        )
     real = mask.sum(-1, keepdim=True)  # (batch, 1, 1)
     positions = torch.arange(hidden.shape[-1], device=hidden.device).view(1, 1, -1)
     stretch = (positions * bins) // real.clamp(min=1)
@@ -242,9 +260,10 @@ class DnaCnnModel(DnaCnnPreTrainedModel):
         self, hidden: torch.Tensor, input_ids: torch.Tensor, attention_mask: torch.Tensor, mask: torch.Tensor
     ) -> torch.Tensor:
         """Masked mean/max of the convolution features, then the k-mer bag (when configured)."""
-        pooled = masked_pool(hidden, mask, self.config.pooling)
+        padded = None if bool(mask.all()) else mask
+        pooled = masked_pool(hidden, padded, self.config.pooling)
         if self.config.position_bins > 1:
-            binned = binned_pool(hidden, mask, self.config.pooling, self.config.position_bins)
+            binned = binned_pool(hidden, padded, self.config.pooling, self.config.position_bins)
             pooled = torch.cat([pooled, binned], dim=-1)
         if self.kmer_bag is None:
             return pooled

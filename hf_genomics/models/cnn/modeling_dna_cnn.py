@@ -103,9 +103,8 @@ def binned_pool(hidden: torch.Tensor, mask: torch.Tensor | None, pooling: str, b
     same numbers at a third of the cost of masking (fixed-length tasks, the usual case)."""
     if mask is None:
         length = hidden.shape[-1]
-        edges = [
-            -(-b * length // bins) for b in range(bins + 1)
-        ]  # ceil(b * n / bins): where stretch b starts
+        # stretch b is the positions p with p * bins // n == b: from ceil(b * n / bins) on
+        edges = [-(-b * length // bins) for b in range(bins + 1)]
         empty = hidden.new_zeros(hidden.shape[0], hidden.shape[1] * (2 if pooling == "mean_max" else 1))
         return torch.cat(
             [

@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import platform
+import statistics
 import sys
 from pathlib import Path
 
@@ -104,7 +105,7 @@ def main() -> None:
     for _ in range(args.repeats):  # interleaved: both arms see the same machine
         for name in models:
             seconds[name].append(median_seconds(lambda name=name: step(name), 1))
-    medians = {name: sorted(values)[len(values) // 2] for name, values in seconds.items()}
+    medians = {name: statistics.median(values) for name, values in seconds.items()}
     result = {
         "benchmark": "bench_cnn_step",
         "batch": args.batch,

@@ -18,8 +18,8 @@ plan the run (the spacing of its evaluations, and whether the epoch cap binds),
 :class:`~hf_genomics.training.callbacks.TimeBudgetCallback` stops the Trainer at the training
 deadline whatever happens, and :class:`~hf_genomics.training.callbacks.TimePacedSchedule` paces the
 cosine schedule by the clock as well as by steps, so a budget-bound run (trained up to its epoch
-cap) reaches a learning rate of 0 at the deadline however far the probe's step time was off. ``results.json`` holds the transformer's ``test_mcc`` with
-``kmer_baseline_test_mcc`` beside it, both validation MCCs, and ``better_on_dev`` — which of the two
+cap) reaches a learning rate of 0 at the deadline however far the probe's step time was off.
+``results.json`` holds the transformer's ``test_mcc`` with ``kmer_baseline_test_mcc`` beside it, both validation MCCs, and ``better_on_dev`` — which of the two
 is better on validation.
 
 The two make different mistakes, so the command also blends their class probabilities
@@ -731,6 +731,7 @@ def train_neural_candidate(
             )
             seed_snapshots.append(snapshots())
             every = steps // plan["evaluations"]
+            seed_deadline = until - (deadline - train_deadline)  # the same reserve for the test pass
             run_classification(
                 dataclasses.replace(args, seeds=[extra_seed]),
                 dataclasses.replace(
@@ -741,8 +742,8 @@ def train_neural_candidate(
                     save_steps=every,
                 ),
                 callbacks=[
-                    TimeBudgetCallback(until - (deadline - train_deadline)),
-                    TimePacedSchedule(until - (deadline - train_deadline)),
+                    TimeBudgetCallback(seed_deadline),
+                    TimePacedSchedule(seed_deadline),
                     seed_snapshots[-1],
                 ],
             )

@@ -103,14 +103,17 @@ def rows(folder: Path, checkpoints: str | None = None) -> list[dict]:
                     "seeds": len(r["transformer_seeds"]),
                     "epochs": candidate["planned"]["epochs"],
                     # trained, not planned: a run paced by the clock trains past (or short of) its plan
-                    "epochs_trained": r["per_seed"][0]["train_steps"]
-                    * candidate["planned"]["epochs"]
-                    / max(candidate["planned"]["max_steps"], 1),
+                    "epochs_trained": trained_epochs(r["per_seed"][0]["train_steps"], candidate["planned"]),
                     "probe": r["budget"]["seconds_per_step_probe"],
                     "wall": r["budget"]["total_seconds"],
                 }
             )
     return found
+
+
+def trained_epochs(steps: int, planned: dict) -> float:
+    """Epochs of ``steps`` optimizer steps, at the plan's steps per epoch."""
+    return steps * planned["epochs"] / max(planned["max_steps"], 1)
 
 
 def main(folder: Path, checkpoints: str | None = None) -> None:

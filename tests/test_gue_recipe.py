@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from linear_trainer import linear_trainer
 
 from hf_genomics.data.toy import write_planted_motif_task
 from hf_genomics.training import gue_recipe
@@ -64,28 +65,6 @@ def test_extra_seeds_fit_the_time_left_at_the_measured_step_cost():
     assert extra(1e6, 0.2, 3000, 6) == 3000  # never longer than the first seed
     assert extra(100.0, 0.2, 3000, 6) == 0  # 425 steps: under half the first seed's, not worth a seed
     assert extra(-5.0, 0.2, 3000, 6) == 0 and extra(400.0, 0.2, 3, 6) == 0
-
-
-def linear_trainer(output_dir, callbacks, **arguments):
-    """A one-layer regression Trainer: the smallest thing the budget callbacks can drive."""
-    import torch
-    from transformers import Trainer, TrainingArguments
-
-    class Linear(torch.nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.layer = torch.nn.Linear(2, 1)
-
-        def forward(self, x, labels=None):
-            out = self.layer(x).squeeze(-1)
-            return {"loss": torch.nn.functional.mse_loss(out, labels), "logits": out}
-
-    data = [{"x": torch.randn(2), "labels": torch.tensor(1.0)} for _ in range(64)]
-    args = TrainingArguments(
-        output_dir=str(output_dir), per_device_train_batch_size=4, use_cpu=True, report_to="none",
-        disable_tqdm=True, logging_strategy="no", **arguments,
-    )  # fmt: skip
-    return Trainer(model=Linear(), args=args, train_dataset=data, eval_dataset=data[:8], callbacks=callbacks)
 
 
 def test_time_budget_callback_stops_and_evaluates_the_last_step(tmp_path):

@@ -107,6 +107,10 @@ CNN_RECIPE: dict[str, Any] = {
     # on validation over 14 runs (docs/results/gue_recipe/checkpoint_averaging/); every run still
     # reports all three in results.json "checkpoint_averaging"
     "checkpoints_averaged": 1,
+    # evaluations and checkpoints see an exponential moving average of the weights
+    # (hf_genomics/training/moving_average_weights.py) over this share of the steps between two
+    # evaluations; 0: the raw weights
+    "weight_averaging_share": 0.5,
     # self-pretraining (hf_genomics/training/self_pretraining.py): masked-base training of the trunk
     # on the task's own training sequences (both strands) before fine-tuning, for this many passes
     # over them, in at most this share of the candidate's time. Off: with 5 passes it lost on
@@ -594,6 +598,7 @@ def train_neural_candidate(
         run_classification,
         token_budget,
     )
+    from hf_genomics.training.moving_average_weights import MovingAverageWeights
     from hf_genomics.training.self_pretraining import self_pretrain_in_time
     from hf_genomics.training.snapshot_predictions import SnapshotPredictionsCallback
 
@@ -703,8 +708,20 @@ def train_neural_candidate(
 
     seed_started = time.monotonic()
     seed_snapshots = [snapshots()]
+
+    def averaging(eval_steps: int) -> list:
+        share = recipe.get("weight_averaging_share", 0)
+        return [MovingAverageWeights(max(1.0, share * eval_steps))] if share > 0 else []
+
     results = run_classification(
-        args, training, callbacks=[budget_callback, TimePacedSchedule(train_deadline), seed_snapshots[0]]
+        args,
+        training,
+        callbacks=[
+            budget_callback,
+            TimePacedSchedule(train_deadline),
+            seed_snapshots[0],
+            *averaging(plan["eval_steps"]),  # last: it sees the budget callback's evaluation request
+        ],
     )
     seed_seconds = time.monotonic() - seed_started  # training, its evaluations and snapshots, the test pass
     # the measured cost of a step, all in: the probe's (taken before training, maybe beside a
@@ -745,6 +762,7 @@ def train_neural_candidate(
                     TimeBudgetCallback(seed_deadline),
                     TimePacedSchedule(seed_deadline),
                     seed_snapshots[-1],
+                    *averaging(every),
                 ],
             )
             model_dirs.append(folder_of_seed)

@@ -78,6 +78,23 @@ def test_the_reloaded_best_checkpoint_holds_averaged_weights(tmp_path):
     torch.testing.assert_close(RecordWeights.weights(trainer.model), evaluated[best_step])
 
 
+def test_evaluations_at_epoch_end_see_the_moving_average(tmp_path):
+    """``eval_strategy="epoch"``: the Trainer asks for the evaluation in ``on_epoch_end``, not after
+    a step (64 rows, batch 4: 16 steps an epoch)."""
+    record = RecordWeights()
+    torch.manual_seed(0)
+    trainer = linear_trainer(
+        tmp_path, [record, MovingAverageWeights(horizon_steps=8)], num_train_epochs=2,
+        eval_strategy="epoch", save_strategy="epoch", learning_rate=0.05,
+    )  # fmt: skip
+    initial = RecordWeights.weights(trainer.model)
+    trainer.train()
+    expected = reference_average(record.after_step, initial, horizon=8)
+    assert [step for step, _ in record.at_evaluation] == [16, 32]
+    for step, weights in record.at_evaluation:
+        torch.testing.assert_close(weights, expected[step - 1])
+
+
 def test_horizon_below_one_step_is_refused():
     with pytest.raises(ValueError, match="horizon_steps"):
         MovingAverageWeights(horizon_steps=0.5)

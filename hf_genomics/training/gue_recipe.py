@@ -19,8 +19,8 @@ plan the run (the spacing of its evaluations, and whether the epoch cap binds),
 deadline whatever happens, and :class:`~hf_genomics.training.callbacks.TimePacedSchedule` paces the
 cosine schedule by the clock as well as by steps, so a budget-bound run (trained up to its epoch
 cap) reaches a learning rate of 0 at the deadline however far the probe's step time was off.
-``results.json`` holds the transformer's ``test_mcc`` with ``kmer_baseline_test_mcc`` beside it, both validation MCCs, and ``better_on_dev`` — which of the two
-is better on validation.
+``results.json`` holds the transformer's ``test_mcc`` with ``kmer_baseline_test_mcc`` beside it,
+both validation MCCs, and ``better_on_dev`` — which of the two is better on validation.
 
 The two make different mistakes, so the command also blends their class probabilities
 (:mod:`hf_genomics.evaluation.blend`, weight of the transformer in {0, ¼, ½, ¾, 1}, chosen on

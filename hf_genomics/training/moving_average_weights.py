@@ -46,7 +46,12 @@ class MovingAverageWeights(TrainerCallback):
     def on_step_end(self, args, state, control, **kwargs):
         self.updates += 1
         decay = min(self.decay, (1 + self.updates) / (10 + self.updates))
-        torch._foreach_lerp_(self.average, [p.detach() for p in self.parameters], 1.0 - decay)
+        torch._foreach_lerp_(self.average, self.parameters, 1.0 - decay)
+        return self.on_epoch_end(args, state, control)
+
+    def on_epoch_end(self, args, state, control, **kwargs):
+        """An evaluation or save asked for now (after a step, or at an epoch's end with
+        ``eval_strategy="epoch"``) sees the average."""
         if control.should_evaluate or control.should_save:
             self.swap_in_average()
         return control

@@ -37,6 +37,7 @@ from hf_genomics.data.collators import (
 )
 from hf_genomics.data.gue import find_task_dir, load_gue, task_info
 from hf_genomics.data.labelled import LabelSpec
+from hf_genomics.data.sequence_augmentation import MutationShiftCollator, TrainingCollatorTrainer
 from hf_genomics.data.sequences import model_token_limit
 from hf_genomics.evaluation.metrics import (
     compute_classification_metrics,
@@ -254,7 +255,17 @@ def train_one_seed(
     model = build_model(args, tokenizer, num_labels, max_tokens, labels)
     padding = DataCollatorWithPadding(tokenizer)
     collator = RandomStrandCollator(padding, seed=seed) if args.rc_augment else padding
-    trainer = Trainer(
+    train_collator = None  # the same as evaluation's unless training examples are augmented
+    if args.mutation_fraction > 0 or args.max_shift_fraction > 0:
+        augmented = MutationShiftCollator(
+            padding,
+            tokenizer,
+            mutation_fraction=args.mutation_fraction,
+            max_shift_fraction=args.max_shift_fraction,
+            seed=seed,
+        )
+        train_collator = RandomStrandCollator(augmented, seed=seed) if args.rc_augment else augmented
+    trainer = TrainingCollatorTrainer(
         model=model,
         args=seed_args,
         train_dataset=tokens["train"],
@@ -265,6 +276,7 @@ def train_one_seed(
         if problem_type == "single_label_classification"
         else task_metrics(problem_type),
         callbacks=list(callbacks or []),
+        train_collator=train_collator,
     )
     length = (  # max_steps, when set, overrides the epochs (transformers' rule): say which one binds
         f"{seed_args.max_steps} steps"
@@ -484,6 +496,8 @@ def _run_classification(
         "use_lora": args.use_lora,
         "rc_augment": args.rc_augment,
         "rc_average": args.rc_average,
+        "mutation_fraction": args.mutation_fraction,
+        "max_shift_fraction": args.max_shift_fraction,
         "train_examples": data["train"].num_rows,
         "training": {
             "learning_rate": training_args.learning_rate,

@@ -116,6 +116,20 @@ class ClassificationArguments:
         default=False, metadata={"help": "show each training example on a random strand"}
     )
     rc_average: bool = field(default=False, metadata={"help": "average test probabilities over both strands"})
+    mutation_fraction: float = field(
+        default=0.0,
+        metadata={
+            "help": "mutate this fraction of a training example's bases (on half of the examples; "
+            "one-base tokens only; hf_genomics.data.sequence_augmentation)"
+        },
+    )
+    max_shift_fraction: float = field(
+        default=0.0,
+        metadata={
+            "help": "shift a training example circularly by up to this fraction of its length (on half "
+            "of the examples; one-base tokens only)"
+        },
+    )
     max_train_samples: int | None = field(default=None, metadata={"help": "keep the first N training rows"})
     max_eval_samples: int | None = field(
         default=None, metadata={"help": "keep the first N validation/test rows"}
@@ -141,6 +155,9 @@ class ClassificationArguments:
             self.seeds = [1, 2, 3] if self.task_dir is not None else [1]
         if not self.seeds:
             raise ValueError("--seeds needs at least one seed")
+        for name in ("mutation_fraction", "max_shift_fraction"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ValueError(f"--{name} must be in [0, 1], got {getattr(self, name)}")
 
 
 # the fresh encoder's shape: meaningless once --model_name_or_path supplies the model

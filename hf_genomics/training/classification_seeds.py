@@ -43,8 +43,9 @@ NON_DEFINING_TRAINING_FIELDS = frozenset(
 NON_DEFINING_ARGUMENTS = frozenset({"seeds", "save_model", "tokenizer_label", "dataset_id", "base_model"})
 
 
-# defining, but hashed only when set: seeds finished before the option existed keep their hash
-HASHED_WHEN_SET = frozenset({"max_train_minutes"})
+# defining, but hashed only away from these defaults: seeds finished before the option existed keep
+# their hash
+HASHED_WHEN_SET = {"max_train_minutes": None, "mutation_fraction": 0.0, "max_shift_fraction": 0.0}
 
 
 def seed_folder(output_dir: str | Path, seed: int) -> Path:
@@ -71,7 +72,7 @@ def settings_fingerprint(args: ClassificationArguments, training_args: TrainingA
     chosen = {
         k: v
         for k, v in dataclasses.asdict(args).items()
-        if k not in NON_DEFINING_ARGUMENTS and not (k in HASHED_WHEN_SET and v is None)
+        if k not in NON_DEFINING_ARGUMENTS and not (k in HASHED_WHEN_SET and v == HASHED_WHEN_SET[k])
     }
     training = {k: v for k, v in training_args.to_dict().items() if k not in NON_DEFINING_TRAINING_FIELDS}
     return fingerprint_of({"arguments": chosen, "training": training})

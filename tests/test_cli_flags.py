@@ -181,7 +181,8 @@ def test_run_mlm_stops_at_its_time_budget(tmp_path):
 
 
 def test_classification_budget_is_defining_only_when_set():
-    """Seeds finished before --max_train_minutes existed keep their hash; a budget changes it."""
+    """Seeds finished before --max_train_minutes (or the augmentation flags) existed keep their hash;
+    setting one changes it."""
     import dataclasses
     import hashlib
 
@@ -192,12 +193,14 @@ def test_classification_budget_is_defining_only_when_set():
     args = c.ClassificationArguments(task_dir="tf/0")
     training = TrainingArguments(output_dir="unused", use_cpu=True, report_to="none")
     old = {k: v for k, v in dataclasses.asdict(args).items() if k not in c.NON_DEFINING_ARGUMENTS}
-    del old["max_train_minutes"]
+    for name in ("max_train_minutes", "mutation_fraction", "max_shift_fraction"):
+        del old[name]
     kept = {k: v for k, v in training.to_dict().items() if k not in c.NON_DEFINING_TRAINING_FIELDS}
     text = json.dumps({"arguments": old, "training": kept}, sort_keys=True, default=str)
     assert c.settings_fingerprint(args, training) == hashlib.sha256(text.encode()).hexdigest()[:16]
-    budgeted = dataclasses.replace(args, max_train_minutes=5.0)
-    assert c.settings_fingerprint(budgeted, training) != c.settings_fingerprint(args, training)
+    for changed in ({"max_train_minutes": 5.0}, {"mutation_fraction": 0.05}, {"max_shift_fraction": 0.1}):
+        other = dataclasses.replace(args, **changed)
+        assert c.settings_fingerprint(other, training) != c.settings_fingerprint(args, training)
 
 
 @pytest.mark.parametrize("script", ["mlm", "clm", "classification"])

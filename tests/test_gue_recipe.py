@@ -334,10 +334,10 @@ def test_spare_budget_trains_more_seeds_and_averages_them(tmp_path, monkeypatch)
     assert seed_two["seeds"] == [2]
 
 
-def test_spare_time_trains_the_transformer_and_weighs_all_three_on_validation(tmp_path, monkeypatch):
-    """The CNN's epoch cap ends its seed early: the time left trains the transformer, and the
-    ensemble's weights are the validation choice, recomputed here from the saved models and
-    scikit-learn's MCC for every weighting."""
+def test_spare_time_trains_the_other_models_and_weighs_them_all_on_validation(tmp_path, monkeypatch):
+    """The CNN's epoch cap ends its seed early: the time left trains the CNN without augmentation,
+    then the transformer, and the ensemble's weights are the validation choice, recomputed here
+    from the saved models and scikit-learn's MCC for every weighting."""
     from sklearn.metrics import matthews_corrcoef
     from transformers import AutoModelForSequenceClassification
 
@@ -354,8 +354,13 @@ def test_spare_time_trains_the_transformer_and_weighs_all_three_on_validation(tm
     task = write_planted_motif_task(tmp_path / "prom" / "planted", sizes=(192, 64, 64))
     out = tmp_path / "out"
     results = gue_recipe.run_recipe(task, out, budget_minutes=1.0, threads=1, max_epochs=2)
-    assert results["neural_model"] == "cnn" and results["spare_time"]["model"] == "transformer"
-    spare = out / "spare_time" / "transformer"
+    assert results["neural_model"] == "cnn"
+    assert [model["model"] for model in results["spare_time"]] == ["cnn_unaugmented", "transformer"]
+    assert results["mutation_fraction"] > 0 and results["max_shift_fraction"] > 0  # the first CNN's
+    plain, spare = out / "spare_time" / "cnn_unaugmented", out / "spare_time" / "transformer"
+    plain_results = json.loads((plain / "results.json").read_text())
+    assert plain_results["mutation_fraction"] == plain_results["max_shift_fraction"] == 0.0
+    assert AutoModelForSequenceClassification.from_pretrained(plain).config.model_type == "dna_cnn"
     assert AutoModelForSequenceClassification.from_pretrained(spare).config.model_type == "dna_encoder"
 
     data = load_gue(task)
@@ -370,11 +375,18 @@ def test_spare_time_trains_the_transformer_and_weighs_all_three_on_validation(tm
             rc_average=True,
             progress=False,
         )
+        unaugmented = predict(
+            *load_model_and_tokenizer(plain, kind="classifier"),
+            splits[name][0],
+            rc_average=True,
+            progress=False,
+        )
         transformer = predict(
             *load_model_and_tokenizer(spare, kind="classifier"), splits[name][0], progress=False
         )
         probabilities[name] = [
             cnn.probabilities,
+            unaugmented.probabilities,
             transformer.probabilities,
             baseline.predict_proba(splits[name][0]),
         ]
@@ -384,8 +396,8 @@ def test_spare_time_trains_the_transformer_and_weighs_all_three_on_validation(tm
         return matthews_corrcoef(splits[name][1], mixed.argmax(1))
 
     ensemble = results["ensemble"]
-    assert ensemble["models"] == ["cnn", "transformer", "kmer_baseline"]
-    reference = {",".join(f"{x:g}" for x in w): mcc(w, "validation") for w in simplex_weights(3)}
+    assert ensemble["models"] == ["cnn", "cnn_unaugmented", "transformer", "kmer_baseline"]
+    reference = {",".join(f"{x:g}" for x in w): mcc(w, "validation") for w in simplex_weights(4)}
     assert ensemble["dev_mcc_by_weights"] == pytest.approx(reference, abs=1e-6)
     chosen = tuple(ensemble["weights"].values())
     assert sum(chosen) == pytest.approx(1.0)

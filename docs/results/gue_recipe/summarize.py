@@ -54,15 +54,19 @@ def recipe_tail(run: dict, checkpoints: str | None) -> dict:
 
 
 def spare_time_tail(run: dict) -> dict:
-    """The second neural model (the transformer trained in the CNN's spare time, or the other
-    ``--models`` candidate) and the three-model ensemble, for runs that had one."""
+    """The other neural models (trained in the CNN's spare time, or the other ``--models``
+    candidate) and the ensemble, for runs that had one."""
     ensemble = run.get("ensemble")
     if not ensemble:
         return {}
-    second = run.get("spare_time") or run["candidates"][ensemble["models"][1]]
+    spare = run.get("spare_time")
+    # every model of the spare time (a list since the unaugmented CNN joined; before, one dict), or
+    # the other --models candidate
+    others = [spare] if isinstance(spare, dict) else spare or [run["candidates"][ensemble["models"][1]]]
     return {
-        "spare": second["test_mcc"],
-        "spare_dev": second["dev_mcc"],
+        "spare": " / ".join(f"{other['test_mcc'] * 100:.2f}" for other in others),
+        "spare_dev": " / ".join(f"{other['dev_mcc'] * 100:.2f}" for other in others),
+        "spare_models": " / ".join(other.get("model", ensemble["models"][1]) for other in others),
         "ens": ensemble["test"]["mcc"],
         "ens_dev": ensemble["dev_mcc"],
         "weights": " / ".join(f"{name} {w:g}" for name, w in ensemble["weights"].items()),
@@ -91,10 +95,7 @@ def rows(folder: Path, checkpoints: str | None = None) -> list[dict]:
                 {
                     "task": task,
                     "seed": int(seed_dir.name[4:]),
-                    **{
-                        key: value if key in ("w", "selected", "weights") else 100 * value
-                        for key, value in tail.items()
-                    },
+                    **{key: value if key in TEXT_FIELDS else 100 * value for key, value in tail.items()},
                     "kmer": 100 * r["kmer_baseline_test_mcc"],
                     "kmer_dev": 100 * r["kmer_baseline_dev_mcc"],
                     "dnabert2": published(task, "DNABERT-2"),
@@ -109,6 +110,9 @@ def rows(folder: Path, checkpoints: str | None = None) -> list[dict]:
                 }
             )
     return found
+
+
+TEXT_FIELDS = ("w", "selected", "weights", "spare", "spare_dev", "spare_models")  # not MCCs to scale
 
 
 def trained_epochs(steps: int, planned: dict) -> float:
@@ -135,12 +139,12 @@ def main(folder: Path, checkpoints: str | None = None) -> None:
     spare = [x for x in table if "ens" in x]
     if spare:
         print(
-            "\n| task | seed | second model (spare time or candidate): test MCC (dev) | ensemble weights "
+            "\n| task | seed | other models (spare time or candidate): test MCC (dev) | ensemble weights "
             "(validation) | ensemble test MCC (dev) |\n|---|---|---|---|---|"
         )
         for x in spare:
             print(
-                f"| {x['task']} | {x['seed']} | {x['spare']:.2f} ({x['spare_dev']:.2f}) | {x['weights']} "
+                f"| {x['task']} | {x['seed']} | {x['spare_models']}: {x['spare']} ({x['spare_dev']}) | {x['weights']} "
                 f"| {x['ens']:.2f} ({x['ens_dev']:.2f}) |"
             )
     for seed in sorted({x["seed"] for x in table}):

@@ -151,14 +151,14 @@ def test_protocol_overrides_reach_the_trainer_and_retrain_when_changed(
 
     seen = []
 
-    class SpyTrainer(classification.Trainer):
+    class SpyTrainer(classification.TrainingCollatorTrainer):
         def train(self, *args, **kwargs):
             output = super().train(*args, **kwargs)
             state = self.state
             seen.append((self.lr_scheduler.base_lrs[0], state.train_batch_size, state.num_train_epochs))
             return output
 
-    monkeypatch.setattr(classification, "Trainer", SpyTrainer)
+    monkeypatch.setattr(classification, "TrainingCollatorTrainer", SpyTrainer)
     out = tmp_path / "out"
     options = BenchmarkOptions(
         model=str(tiny_encoder), output_dir=str(out), gue_root=str(gue_root), tasks=["tf/0"], seeds=[1],

@@ -33,6 +33,15 @@ def one_base_per_token(tokenizer: PreTrainedTokenizerBase) -> bool:
     return k == 1 and stride in (None, 1)
 
 
+def require_one_base_per_token(tokenizer: PreTrainedTokenizerBase) -> None:
+    """Refuse a tokenizer whose tokens merge bases: the augmentation edits bases as token ids."""
+    if not one_base_per_token(tokenizer):
+        raise ValueError(
+            "mutation / shift augmentation needs one token per base (tokenizer 'char'); "
+            f"{type(tokenizer).__name__} merges bases into tokens"
+        )
+
+
 class MutationShiftCollator:
     """Wrap a padding collator: before padding, each training example is, independently with
     probability ``probability`` each, shifted circularly by up to ``max_shift_fraction`` of its
@@ -51,11 +60,7 @@ class MutationShiftCollator:
         probability: float = 0.5,
         seed: int = 0,
     ) -> None:
-        if not one_base_per_token(tokenizer):
-            raise ValueError(
-                "mutation / shift augmentation needs one token per base (tokenizer 'char'); "
-                f"{type(tokenizer).__name__} merges bases into tokens"
-            )
+        require_one_base_per_token(tokenizer)
         for name, value in (
             ("mutation_fraction", mutation_fraction),
             ("max_shift_fraction", max_shift_fraction),
@@ -110,4 +115,9 @@ class TrainingCollatorTrainer(Trainer):
             self.data_collator = evaluation_collator
 
 
-__all__ = ["MutationShiftCollator", "TrainingCollatorTrainer", "one_base_per_token"]
+__all__ = [
+    "MutationShiftCollator",
+    "TrainingCollatorTrainer",
+    "one_base_per_token",
+    "require_one_base_per_token",
+]

@@ -37,7 +37,11 @@ from hf_genomics.data.collators import (
 )
 from hf_genomics.data.gue import find_task_dir, load_gue, task_info
 from hf_genomics.data.labelled import LabelSpec
-from hf_genomics.data.sequence_augmentation import MutationShiftCollator, TrainingCollatorTrainer
+from hf_genomics.data.sequence_augmentation import (
+    MutationShiftCollator,
+    TrainingCollatorTrainer,
+    require_one_base_per_token,
+)
 from hf_genomics.data.sequences import model_token_limit
 from hf_genomics.evaluation.metrics import (
     compute_classification_metrics,
@@ -256,7 +260,7 @@ def train_one_seed(
     padding = DataCollatorWithPadding(tokenizer)
     collator = RandomStrandCollator(padding, seed=seed) if args.rc_augment else padding
     train_collator = None  # the same as evaluation's unless training examples are augmented
-    if args.mutation_fraction > 0 or args.max_shift_fraction > 0:
+    if args.augments_sequences:
         augmented = MutationShiftCollator(
             padding,
             tokenizer,
@@ -390,6 +394,8 @@ def _run_classification(
         tokenizer_spec(args),
     )
     tokenizer = resolve_tokenizer(args, data["train"]["sequence"])
+    if args.augments_sequences:  # before tokenizing every split, not at the first seed's collator
+        require_one_base_per_token(tokenizer)
     model_limit = None
     if args.model_name_or_path:
         from transformers import AutoConfig

@@ -144,6 +144,11 @@ class ClassificationArguments:
     )
 
     @property
+    def augments_sequences(self) -> bool:
+        """Whether training examples are mutated or shifted (:mod:`hf_genomics.data.sequence_augmentation`)."""
+        return self.mutation_fraction > 0 or self.max_shift_fraction > 0
+
+    @property
     def tokenizer(self) -> str | None:
         """Alias of :attr:`tokenizer_name` (the former option name)."""
         return self.tokenizer_name

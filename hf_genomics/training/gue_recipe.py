@@ -140,12 +140,13 @@ CNN_RECIPE: dict[str, Any] = {
     # below this share of the budget left after the first seed, not even the other model's probe runs
     "spare_time_min_share": 0.1,
 }
-# the CNN as it was before the training augmentation: a spare-time model of the CNN recipe
+# the CNN recipe as it was before the training augmentation: a spare-time model of the CNN recipe,
+# and, as `--models cnn_unaugmented`, that earlier recipe whole (its spare time trains the transformer)
 UNAUGMENTED_CNN_RECIPE: dict[str, Any] = {
     **CNN_RECIPE,
     "mutation_fraction": 0.0,
     "max_shift_fraction": 0.0,
-    "spare_time_models": [],
+    "spare_time_models": ["transformer"],
 }
 RECIPES: dict[str, dict[str, Any]] = {
     "cnn": CNN_RECIPE,

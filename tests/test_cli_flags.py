@@ -189,16 +189,22 @@ def test_classification_budget_is_defining_only_when_set():
     from transformers import TrainingArguments
 
     from hf_genomics.training import classification as c
+    from hf_genomics.training.classification_seeds import HASHED_WHEN_SET
 
     args = c.ClassificationArguments(task_dir="tf/0")
     training = TrainingArguments(output_dir="unused", use_cpu=True, report_to="none")
     old = {k: v for k, v in dataclasses.asdict(args).items() if k not in c.NON_DEFINING_ARGUMENTS}
-    for name in ("max_train_minutes", "mutation_fraction", "max_shift_fraction"):
+    for name in HASHED_WHEN_SET:  # the options added after seeds had been finished
         del old[name]
     kept = {k: v for k, v in training.to_dict().items() if k not in c.NON_DEFINING_TRAINING_FIELDS}
     text = json.dumps({"arguments": old, "training": kept}, sort_keys=True, default=str)
     assert c.settings_fingerprint(args, training) == hashlib.sha256(text.encode()).hexdigest()[:16]
-    for changed in ({"max_train_minutes": 5.0}, {"mutation_fraction": 0.05}, {"max_shift_fraction": 0.1}):
+    for changed in (
+        {"max_train_minutes": 5.0},
+        {"mutation_fraction": 0.05},
+        {"max_shift_fraction": 0.1},
+        {"unaugmented_final_share": 0.2},
+    ):
         other = dataclasses.replace(args, **changed)
         assert c.settings_fingerprint(other, training) != c.settings_fingerprint(args, training)
 

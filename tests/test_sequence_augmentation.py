@@ -13,12 +13,14 @@ from transformers import DataCollatorWithPadding, HfArgumentParser, TrainingArgu
 
 import hf_genomics
 from hf_genomics.data.sequence_augmentation import (
+    FinishUnaugmented,
     MutationShiftCollator,
     TrainingCollatorTrainer,
     one_base_per_token,
 )
 from hf_genomics.data.toy import write_planted_motif_task
 from hf_genomics.training import classification
+from hf_genomics.training.callbacks import TimePacedSchedule
 from hf_genomics.training.classification import ClassificationArguments, StudyTrainingArguments
 
 
@@ -125,6 +127,47 @@ def test_only_training_batches_are_augmented(char, tmp_path):
     assert torch.equal(next(iter(trainer.get_eval_dataloader()))["input_ids"], plain)
 
 
+class _State:
+    def __init__(self, step: int, max_steps: int) -> None:
+        self.global_step, self.max_steps = step, max_steps
+
+
+def test_the_final_share_of_the_steps_trains_on_real_sequences(char):
+    padding = DataCollatorWithPadding(char)
+    augmenting = MutationShiftCollator(padding, char, mutation_fraction=0.5, probability=1.0)
+    finish = FinishUnaugmented(augmenting, 0.2)
+    features = [{"input_ids": char("ACGT" * 10)["input_ids"]}] * 4
+    plain = padding(features)["input_ids"]
+    finish.on_train_begin(None, _State(0, 10), None)
+    real = []  # whether the batch of each step is the real sequences
+    for step in range(1, 11):
+        real.append(torch.equal(augmenting(features)["input_ids"], plain))
+        finish.on_step_end(None, _State(step, 10), None)
+    assert real == [False] * 8 + [True] * 2  # the batches after step 8 of 10: progress 0.8
+    assert finish.unaugmented_from_step == 8
+    resumed = MutationShiftCollator(padding, char, mutation_fraction=0.5, probability=1.0)
+    FinishUnaugmented(resumed, 0.2).on_train_begin(None, _State(9, 10), None)  # resumed in the finish
+    assert not resumed.enabled
+    FinishUnaugmented(resumed, 0.2).on_train_begin(None, _State(0, 10), None)  # a new run augments
+    assert resumed.enabled
+    with pytest.raises(ValueError, match="final_share"):
+        FinishUnaugmented(resumed, 1.5)
+
+
+def test_a_clock_paced_run_switches_by_the_clock(char):
+    now = [100.0]
+    schedule = TimePacedSchedule(deadline=200.0, clock=lambda: now[0])
+    assert schedule.progress(5, 1000) == 0.005  # before the run began: by steps only
+    schedule.started = 100.0
+    augmenting = MutationShiftCollator(DataCollatorWithPadding(char), char)
+    finish = FinishUnaugmented(augmenting, 0.25, schedule.progress)
+    finish.on_step_end(None, _State(10, 1000), None)
+    assert augmenting.enabled  # 1 % of the steps, no time
+    now[0] = 176.0  # 76 % of the time: the clock binds long before the step cap
+    finish.on_step_end(None, _State(11, 1000), None)
+    assert not augmenting.enabled and finish.unaugmented_from_step == 11
+
+
 def test_run_classification_trains_with_augmentation_and_records_it(tmp_path):
     task = write_planted_motif_task(tmp_path / "toy", sizes=(160, 32, 32))
     args, training = HfArgumentParser(
@@ -150,11 +193,15 @@ def test_run_classification_trains_with_augmentation_and_records_it(tmp_path):
             "0.05",
             "--max_shift_fraction",
             "0.1",
+            "--unaugmented_final_share",
+            "0.5",
         ]  # fmt: skip
     )
     results = classification.run_classification(args, training)
     assert (results["mutation_fraction"], results["max_shift_fraction"]) == (0.05, 0.1)
+    assert results["unaugmented_final_share"] == 0.5
     assert results["per_seed"][0]["train_steps"] == 6
+    assert results["per_seed"][0]["unaugmented_from_step"] == 3
     merged = HfArgumentParser((ClassificationArguments, StudyTrainingArguments)).parse_args_into_dataclasses(
         args=[
             "--task_dir",

@@ -13,16 +13,23 @@ BPE) are refused: their token sequence of a mutated sequence is not a substituti
 
 Only training batches are augmented: :class:`TrainingCollatorTrainer` gives the training data
 loader its own collator, while evaluation and prediction keep the plain one.
+
+EvoAug's second stage fine-tunes the augmented model on the real sequences at a lower learning
+rate, so that what the augmentation blurred (a motif's exact position, a base that never varies)
+is learnt back. :class:`FinishUnaugmented` does that inside the same run: for the final share of
+its schedule the collator stops augmenting; a cosine schedule there is already at ≤ 10 % of its
+peak learning rate for a final share of 0.2. The checkpoint is still chosen on validation, so a
+task where the real data overfit keeps an augmented checkpoint.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 import torch
-from transformers import PreTrainedTokenizerBase, Trainer
+from transformers import PreTrainedTokenizerBase, Trainer, TrainerCallback
 
 BASES = "ACGT"
 
@@ -74,6 +81,7 @@ class MutationShiftCollator:
         self.base_ids = np.array(tokenizer.convert_tokens_to_ids(list(BASES)), dtype=np.int64)
         self.special_ids = np.array(sorted(set(tokenizer.all_special_ids)), dtype=np.int64)
         self.rng = np.random.default_rng(seed)
+        self.enabled = True  # False: examples pass through unchanged (FinishUnaugmented)
 
     def augment(self, ids: Sequence[int]) -> list[int]:
         """One example's token ids, shifted and/or mutated (or unchanged, by the draws)."""
@@ -91,9 +99,43 @@ class MutationShiftCollator:
         return ids.tolist()
 
     def __call__(self, features: list[dict[str, Any]]) -> dict[str, torch.Tensor]:
+        if not self.enabled:
+            return self.base_collator(features)
         return self.base_collator(
             [{**feature, "input_ids": self.augment(feature["input_ids"])} for feature in features]
         )
+
+
+class FinishUnaugmented(TrainerCallback):
+    """Switch ``collator``'s augmentation off for the final ``final_share`` of the run, and back on
+    before it (a resumed run is set by its step). ``progress(step, max_steps)`` is the schedule's
+    share done; default ``step / max_steps``, or a
+    :class:`~hf_genomics.training.callbacks.TimePacedSchedule`'s ``progress`` when the run is paced
+    by the clock, so the switch comes where its learning rate is low whichever runs out first."""
+
+    def __init__(
+        self,
+        collator: MutationShiftCollator,
+        final_share: float,
+        progress: Callable[[int, int], float] | None = None,
+    ) -> None:
+        if not 0.0 <= final_share <= 1.0:
+            raise ValueError(f"final_share must be in [0, 1], got {final_share}")
+        self.collator, self.final_share = collator, final_share
+        self.progress = progress or (lambda step, max_steps: step / max(max_steps, 1))
+        self.unaugmented_from_step: int | None = None  # the first step trained on real sequences only
+
+    def update(self, step: int, max_steps: int) -> None:
+        augmenting = self.progress(step, max_steps) < 1.0 - self.final_share
+        if self.collator.enabled and not augmenting:
+            self.unaugmented_from_step = step
+        self.collator.enabled = augmenting
+
+    def on_train_begin(self, args, state, control, **kwargs):
+        self.update(state.global_step, state.max_steps)
+
+    def on_step_end(self, args, state, control, **kwargs):
+        self.update(state.global_step, state.max_steps)
 
 
 class TrainingCollatorTrainer(Trainer):
@@ -116,6 +158,7 @@ class TrainingCollatorTrainer(Trainer):
 
 
 __all__ = [
+    "FinishUnaugmented",
     "MutationShiftCollator",
     "TrainingCollatorTrainer",
     "one_base_per_token",

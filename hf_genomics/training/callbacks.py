@@ -76,6 +76,8 @@ class TimePacedSchedule(TrainerCallback):
     def progress(self, step: int, max_steps: int) -> float:
         """The share of the run done at optimizer step ``step``, by steps or by time."""
         by_steps = step / max(max_steps, 1)
+        if self.started is None:  # asked before the run began: no time has passed
+            return min(1.0, by_steps)
         span = self.deadline - self.started
         by_time = (self.clock() - self.started) / span if span > 0 else 1.0
         return min(1.0, max(by_steps, by_time))

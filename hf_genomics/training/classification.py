@@ -38,6 +38,7 @@ from hf_genomics.data.collators import (
 from hf_genomics.data.gue import find_task_dir, load_gue, task_info
 from hf_genomics.data.labelled import LabelSpec
 from hf_genomics.data.sequence_augmentation import (
+    FinishUnaugmented,
     MutationShiftCollator,
     TrainingCollatorTrainer,
     require_one_base_per_token,
@@ -52,7 +53,7 @@ from hf_genomics.evaluation.metrics import (
 )
 from hf_genomics.evaluation.report import mean_sd, write_json_atomic
 from hf_genomics.evaluation.strand import rc_averaged_probabilities
-from hf_genomics.training.callbacks import TrainingMinutesCallback
+from hf_genomics.training.callbacks import TimePacedSchedule, TrainingMinutesCallback
 from hf_genomics.training.checkpoints import last_complete_checkpoint, saves_optimizer
 from hf_genomics.training.classification_arguments import (
     ARCHITECTURE_FLAGS,
@@ -260,6 +261,8 @@ def train_one_seed(
     padding = DataCollatorWithPadding(tokenizer)
     collator = RandomStrandCollator(padding, seed=seed) if args.rc_augment else padding
     train_collator = None  # the same as evaluation's unless training examples are augmented
+    callbacks = list(callbacks or [])
+    finish = None  # FinishUnaugmented, when the run ends on real sequences
     if args.augments_sequences:
         augmented = MutationShiftCollator(
             padding,
@@ -269,6 +272,12 @@ def train_one_seed(
             seed=seed,
         )
         train_collator = RandomStrandCollator(augmented, seed=seed) if args.rc_augment else augmented
+        if args.unaugmented_final_share > 0:  # after the clock's schedule, whose progress it reads
+            paced = [callback for callback in callbacks if isinstance(callback, TimePacedSchedule)]
+            finish = FinishUnaugmented(
+                augmented, args.unaugmented_final_share, paced[0].progress if paced else None
+            )
+            callbacks.append(finish)
     trainer = TrainingCollatorTrainer(
         model=model,
         args=seed_args,
@@ -279,7 +288,7 @@ def train_one_seed(
         compute_metrics=trainer_compute_metrics
         if problem_type == "single_label_classification"
         else task_metrics(problem_type),
-        callbacks=list(callbacks or []),
+        callbacks=callbacks,
         train_collator=train_collator,
     )
     length = (  # max_steps, when set, overrides the epochs (transformers' rule): say which one binds
@@ -315,6 +324,8 @@ def train_one_seed(
         "train_seconds": round(train_seconds, 2),
         "train_steps": trainer.state.global_step,
     }
+    if finish is not None:  # the best step at or after it was chosen from the real-sequence finish
+        record["unaugmented_from_step"] = finish.unaugmented_from_step
     if resume_checkpoint:
         record["resumed_from"] = Path(resume_checkpoint).name  # train_seconds: the resumed part only
     model = trainer.model
@@ -504,6 +515,7 @@ def _run_classification(
         "rc_average": args.rc_average,
         "mutation_fraction": args.mutation_fraction,
         "max_shift_fraction": args.max_shift_fraction,
+        "unaugmented_final_share": args.unaugmented_final_share,
         "train_examples": data["train"].num_rows,
         "training": {
             "learning_rate": training_args.learning_rate,

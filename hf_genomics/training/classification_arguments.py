@@ -130,6 +130,14 @@ class ClassificationArguments:
             "of the examples; one-base tokens only)"
         },
     )
+    unaugmented_final_share: float = field(
+        default=0.0,
+        metadata={
+            "help": "train the final share of the schedule (by steps, or by time when paced by the "
+            "clock) on real sequences only, as EvoAug's fine-tuning stage (with --mutation_fraction "
+            "or --max_shift_fraction)"
+        },
+    )
     max_train_samples: int | None = field(default=None, metadata={"help": "keep the first N training rows"})
     max_eval_samples: int | None = field(
         default=None, metadata={"help": "keep the first N validation/test rows"}
@@ -160,7 +168,7 @@ class ClassificationArguments:
             self.seeds = [1, 2, 3] if self.task_dir is not None else [1]
         if not self.seeds:
             raise ValueError("--seeds needs at least one seed")
-        for name in ("mutation_fraction", "max_shift_fraction"):
+        for name in ("mutation_fraction", "max_shift_fraction", "unaugmented_final_share"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"--{name} must be in [0, 1], got {getattr(self, name)}")
 

@@ -45,7 +45,12 @@ NON_DEFINING_ARGUMENTS = frozenset({"seeds", "save_model", "tokenizer_label", "d
 
 # defining, but hashed only away from these defaults: seeds finished before the option existed keep
 # their hash
-HASHED_WHEN_SET = {"max_train_minutes": None, "mutation_fraction": 0.0, "max_shift_fraction": 0.0}
+HASHED_WHEN_SET = {
+    "max_train_minutes": None,
+    "mutation_fraction": 0.0,
+    "max_shift_fraction": 0.0,
+    "unaugmented_final_share": 0.0,
+}
 
 
 def seed_folder(output_dir: str | Path, seed: int) -> Path:

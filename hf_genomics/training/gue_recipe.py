@@ -123,6 +123,10 @@ CNN_RECIPE: dict[str, Any] = {
     # docs/results/gue_recipe/augmentation/)
     "mutation_fraction": 0.05,
     "max_shift_fraction": 0.1,
+    # EvoAug's second stage, inside the run: the final fifth of the schedule (where the cosine is at
+    # <= 10 % of its peak learning rate) trains on real sequences only, so that what the augmentation
+    # blurs (a TATA box's fixed position) can be learnt back; the checkpoint is chosen on validation
+    "unaugmented_final_share": 0.2,
     # self-pretraining (hf_genomics/training/self_pretraining.py): masked-base training of the trunk
     # on the task's own training sequences (both strands) before fine-tuning, for this many passes
     # over them, in at most this share of the candidate's time. Off: with 5 passes it lost on
@@ -146,6 +150,7 @@ UNAUGMENTED_CNN_RECIPE: dict[str, Any] = {
     **CNN_RECIPE,
     "mutation_fraction": 0.0,
     "max_shift_fraction": 0.0,
+    "unaugmented_final_share": 0.0,
     "spare_time_models": ["transformer"],
 }
 RECIPES: dict[str, dict[str, Any]] = {
@@ -651,6 +656,7 @@ def train_neural_candidate(
         rc_average=rc,
         mutation_fraction=recipe.get("mutation_fraction", 0.0),
         max_shift_fraction=recipe.get("max_shift_fraction", 0.0),
+        unaugmented_final_share=recipe.get("unaugmented_final_share", 0.0),
     )
     tokenizer = build_tokenizer(recipe["tokenizer"], train_sequences=data["train"]["sequence"])
     max_length_nt, max_tokens, _ = token_budget(data, tokenizer, None, None)

@@ -105,6 +105,9 @@ def rows(folder: Path, checkpoints: str | None = None) -> list[dict]:
                     "epochs": candidate["planned"]["epochs"],
                     # trained, not planned: a run paced by the clock trains past (or short of) its plan
                     "epochs_trained": trained_epochs(r["per_seed"][0]["train_steps"], candidate["planned"]),
+                    # the step from which the CNN trained on real sequences only, and its best step
+                    "finish_from": r["per_seed"][0].get("unaugmented_from_step"),
+                    "best_step": r["per_seed"][0].get("best_step"),
                     "probe": r["budget"]["seconds_per_step_probe"],
                     "wall": r["budget"]["total_seconds"],
                 }
@@ -146,6 +149,17 @@ def main(folder: Path, checkpoints: str | None = None) -> None:
             print(
                 f"| {x['task']} | {x['seed']} | {x['spare_models']}: {x['spare']} ({x['spare_dev']}) | {x['weights']} "
                 f"| {x['ens']:.2f} ({x['ens_dev']:.2f}) |"
+            )
+    finishing = [x for x in table if x["finish_from"] is not None]
+    if finishing:
+        print(
+            "\n| task | seed | CNN on real sequences only from step | of steps | best checkpoint's step "
+            "| best in the finish |\n|---|---|---|---|---|---|"
+        )
+        for x in finishing:
+            print(
+                f"| {x['task']} | {x['seed']} | {x['finish_from']} | {x['steps']} | {x['best_step']} "
+                f"| {'yes' if x['best_step'] is not None and x['best_step'] >= x['finish_from'] else 'no'} |"
             )
     for seed in sorted({x["seed"] for x in table}):
         mine = [x for x in table if x["seed"] == seed]

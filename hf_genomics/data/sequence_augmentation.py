@@ -123,7 +123,9 @@ class FinishUnaugmented(TrainerCallback):
             raise ValueError(f"final_share must be in [0, 1], got {final_share}")
         self.collator, self.final_share = collator, final_share
         self.progress = progress or (lambda step, max_steps: step / max(max_steps, 1))
-        self.unaugmented_from_step: int | None = None  # the first step trained on real sequences only
+        # the step at whose end the augmentation stopped: batches drawn after it are the real ones
+        # (the data loader has one batch drawn ahead, so the first real one trains a step later)
+        self.unaugmented_from_step: int | None = None
 
     def update(self, step: int, max_steps: int) -> None:
         augmenting = self.progress(step, max_steps) < 1.0 - self.final_share

@@ -324,7 +324,7 @@ def train_one_seed(
         "train_seconds": round(train_seconds, 2),
         "train_steps": trainer.state.global_step,
     }
-    if finish is not None:  # the best step at or after it was chosen from the real-sequence finish
+    if finish is not None:  # a best step after it was chosen from the real-sequence finish
         record["unaugmented_from_step"] = finish.unaugmented_from_step
     if resume_checkpoint:
         record["resumed_from"] = Path(resume_checkpoint).name  # train_seconds: the resumed part only

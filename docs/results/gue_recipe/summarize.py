@@ -105,7 +105,7 @@ def rows(folder: Path, checkpoints: str | None = None) -> list[dict]:
                     "epochs": candidate["planned"]["epochs"],
                     # trained, not planned: a run paced by the clock trains past (or short of) its plan
                     "epochs_trained": trained_epochs(r["per_seed"][0]["train_steps"], candidate["planned"]),
-                    # the step from which the CNN trained on real sequences only, and its best step
+                    # the step at whose end the CNN's augmentation stopped, and its best step
                     "finish_from": r["per_seed"][0].get("unaugmented_from_step"),
                     "best_step": r["per_seed"][0].get("best_step"),
                     "probe": r["budget"]["seconds_per_step_probe"],
@@ -153,13 +153,13 @@ def main(folder: Path, checkpoints: str | None = None) -> None:
     finishing = [x for x in table if x["finish_from"] is not None]
     if finishing:
         print(
-            "\n| task | seed | CNN on real sequences only from step | of steps | best checkpoint's step "
+            "\n| task | seed | CNN augmented until step | of steps | best checkpoint's step "
             "| best in the finish |\n|---|---|---|---|---|---|"
         )
         for x in finishing:
             print(
                 f"| {x['task']} | {x['seed']} | {x['finish_from']} | {x['steps']} | {x['best_step']} "
-                f"| {'yes' if x['best_step'] is not None and x['best_step'] >= x['finish_from'] else 'no'} |"
+                f"| {'yes' if x['best_step'] is not None and x['best_step'] > x['finish_from'] else 'no'} |"
             )
     for seed in sorted({x["seed"] for x in table}):
         mine = [x for x in table if x["seed"] == seed]

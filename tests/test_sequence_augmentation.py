@@ -168,7 +168,15 @@ def test_a_clock_paced_run_switches_by_the_clock(char):
     assert not augmenting.enabled and finish.unaugmented_from_step == 11
 
 
-def test_run_classification_trains_with_augmentation_and_records_it(tmp_path):
+def test_run_classification_trains_with_augmentation_and_records_it(tmp_path, monkeypatch):
+    augmenting = []  # per training batch collated: whether it was augmented
+    collate = MutationShiftCollator.__call__
+
+    def spy(self, features):
+        augmenting.append(self.enabled)
+        return collate(self, features)
+
+    monkeypatch.setattr(MutationShiftCollator, "__call__", spy)
     task = write_planted_motif_task(tmp_path / "toy", sizes=(160, 32, 32))
     args, training = HfArgumentParser(
         (ClassificationArguments, StudyTrainingArguments)
@@ -202,6 +210,9 @@ def test_run_classification_trains_with_augmentation_and_records_it(tmp_path):
     assert results["unaugmented_final_share"] == 0.5
     assert results["per_seed"][0]["train_steps"] == 6
     assert results["per_seed"][0]["unaugmented_from_step"] == 3
+    # steps 1-3 augmented, and step 4's batch, drawn ahead by the data loader; then real sequences
+    # (the last, drawn ahead of an end it never reaches, too)
+    assert augmenting == [True] * 4 + [False] * (len(augmenting) - 4) and len(augmenting) >= 6
     merged = HfArgumentParser((ClassificationArguments, StudyTrainingArguments)).parse_args_into_dataclasses(
         args=[
             "--task_dir",

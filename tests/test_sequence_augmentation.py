@@ -100,6 +100,8 @@ def test_merged_tokens_and_bad_fractions_are_refused(char):
         MutationShiftCollator(None, char, mutation_fraction=1.5)
     with pytest.raises(ValueError, match="max_shift_fraction"):
         ClassificationArguments(task_dir="tf/0", max_shift_fraction=-0.1)
+    with pytest.raises(ValueError, match="unaugmented_final_share needs --mutation_fraction"):
+        ClassificationArguments(task_dir="tf/0", unaugmented_final_share=0.2)  # nothing to finish
 
 
 def test_only_training_batches_are_augmented(char, tmp_path):

@@ -171,6 +171,11 @@ class ClassificationArguments:
         for name in ("mutation_fraction", "max_shift_fraction", "unaugmented_final_share"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"--{name} must be in [0, 1], got {getattr(self, name)}")
+        if self.unaugmented_final_share > 0 and not self.augments_sequences:
+            raise ValueError(
+                "--unaugmented_final_share needs --mutation_fraction or --max_shift_fraction: without "
+                "them every training batch is already the real sequences"
+            )
 
 
 # the fresh encoder's shape: meaningless once --model_name_or_path supplies the model
